@@ -1,0 +1,47 @@
+"""Explanations of machine-learning models: global and local, with their fidelity.
+
+The public API follows interpret-community's: ``TabularExplainer``, ``MimicExplainer``,
+``PFIExplainer`` and the SHAP explainers return one :class:`Explanation` object, which
+:func:`save_explanation` / :func:`load_explanation` store without pickle.
+"""
+
+from explain._exceptions import (
+    ExplanationError,
+    ExplanationTypeError,
+    ExplanationValueError,
+    ModelCallError,
+    SchemaVersionError,
+)
+from explain._explanation import Explanation
+from explain._fidelity import Fidelity
+from explain._sampling import SamplingPolicy
+from explain._serialization import load_explanation, save_explanation
+from explain._version import __version__
+from explain.explainers import (
+    KernelExplainer,
+    LinearExplainer,
+    MimicExplainer,
+    PFIExplainer,
+    TabularExplainer,
+    TreeExplainer,
+)
+
+__all__ = [
+    "Explanation",
+    "ExplanationError",
+    "ExplanationTypeError",
+    "ExplanationValueError",
+    "Fidelity",
+    "KernelExplainer",
+    "LinearExplainer",
+    "MimicExplainer",
+    "ModelCallError",
+    "PFIExplainer",
+    "SamplingPolicy",
+    "SchemaVersionError",
+    "TabularExplainer",
+    "TreeExplainer",
+    "__version__",
+    "load_explanation",
+    "save_explanation",
+]

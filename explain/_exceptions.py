@@ -1,0 +1,31 @@
+"""The exception hierarchy of :mod:`explain`.
+
+Every error raised on purpose by the package derives from :class:`ExplanationError`; each
+subclass also derives from the matching builtin, so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+
+class ExplanationError(Exception):
+    """Root of every error raised by :mod:`explain`."""
+
+
+class ExplanationValueError(ExplanationError, ValueError):
+    """An argument has the right type but an unusable value (shape, names, NaN, ...)."""
+
+
+class ExplanationTypeError(ExplanationError, TypeError):
+    """An argument has a type the explainer cannot work with."""
+
+
+class ModelCallError(ExplanationError, ValueError):
+    """The explained model raised when it was called on the data."""
+
+
+class SchemaVersionError(ExplanationError, ValueError):
+    """A saved explanation has a format version this library cannot read."""
+
+
+class NotFittedError(ExplanationError, AttributeError):
+    """An estimator was used before ``fit``."""

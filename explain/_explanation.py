@@ -1,0 +1,334 @@
+"""The one explanation data model shared by every explainer: :class:`Explanation`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from explain._aggregation import aggregate_local
+from explain._exceptions import ExplanationValueError
+from explain._fidelity import Fidelity
+
+__all__ = ["Explanation"]
+
+MODEL_TASKS = ("classification", "regression")
+
+
+def _frozen(array: Any) -> np.ndarray | None:
+    if array is None:
+        return None
+    out = np.array(array, dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Explanation:
+    """Feature importances of a model, global and optionally local, with their diagnostics.
+
+    One class covers every scope (local and global), feature space (raw or engineered) and
+    method; these are fields, not subclasses. Instances are immutable and their invariants
+    are checked on construction. Explainers build them; users read them through the
+    interpret-community-compatible properties (``local_importance_values``,
+    ``expected_values``, ``get_ranked_global_names()``, ...).
+
+    Parameters
+    ----------
+    method : str
+        The algorithm that produced the values, e.g. ``"shap.tree"`` or ``"mimic.lightgbm"``.
+    model_task : {"classification", "regression"}
+        The task of the explained model.
+    features : sequence of str
+        Feature names, one per column of the values.
+    global_values : ndarray of shape (n_features,)
+        Global importance per feature.
+    local_values : ndarray of shape (n_outputs, n_rows, n_features), default=None
+        Signed local values; ``n_outputs`` is the number of classes (1 for regression).
+        ``None`` for a global-only explanation.
+    per_class_values : ndarray of shape (n_classes, n_features), default=None
+        Global importance per class (classification only).
+    expected_values : ndarray of shape (n_outputs,), default=None
+        Base value per output: the model's expected output that local values are relative to.
+    classes : sequence, default=None
+        Class labels of a classifier (strings or numbers), in the model's output order.
+    output_space : str, default="raw"
+        The model output that local values add up to: ``"log_odds"``, ``"probability"``,
+        ``"margin"`` (decision function), ``"raw"`` (regression prediction) or ``"metric"``
+        (permutation importance, no local values).
+    is_raw : bool, default=False
+        Whether the features are the user's raw columns (``True``) or engineered ones.
+    num_examples : int, default=None
+        Number of rows the explanation was computed on; taken from ``local_values`` if given.
+    fidelity : Fidelity, default=Fidelity()
+        Diagnostics that tell how far to trust the values.
+    model_type : str, default=None
+        Class name of the explained model, for display.
+    """
+
+    method: str
+    model_task: str
+    features: tuple[str, ...]
+    global_values: np.ndarray
+    local_values: np.ndarray | None = None
+    per_class_values_: np.ndarray | None = None
+    expected_values_: np.ndarray | None = None
+    classes: tuple[Any, ...] | None = None
+    output_space: str = "raw"
+    is_raw: bool = False
+    num_examples: int | None = None
+    fidelity: Fidelity = field(default_factory=Fidelity)
+    model_type: str | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "features", tuple(str(f) for f in self.features))
+        set_(self, "classes", None if self.classes is None else tuple(self.classes))
+        for name in ("global_values", "local_values", "per_class_values_", "expected_values_"):
+            set_(self, name, _frozen(getattr(self, name)))
+        if self.local_values is not None and self.num_examples is None:
+            set_(self, "num_examples", int(self.local_values.shape[1]))
+        self._check_invariants()
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_local(
+        cls,
+        local_values: np.ndarray,
+        expected_values: np.ndarray,
+        *,
+        keep_local: bool = True,
+        weights: np.ndarray | None = None,
+        **kwargs: Any,
+    ) -> Explanation:
+        """Build an explanation from local values, aggregating the global importances.
+
+        Parameters
+        ----------
+        local_values : ndarray of shape (n_outputs, n_rows, n_features)
+            Signed local values.
+        expected_values : ndarray of shape (n_outputs,)
+            Base value per output.
+        keep_local : bool, default=True
+            Keep the local matrix on the explanation (``False``: global only).
+        weights : ndarray of shape (n_rows,), default=None
+            Row weights for the aggregation.
+        **kwargs
+            The other fields of :class:`Explanation`.
+        """
+        per_class, global_values = aggregate_local(local_values, weights)
+        is_classification = kwargs.get("model_task") == "classification"
+        return cls(
+            local_values=local_values if keep_local else None,
+            expected_values_=expected_values,
+            per_class_values_=per_class if is_classification else None,
+            global_values=global_values,
+            num_examples=kwargs.pop("num_examples", local_values.shape[1]),
+            **kwargs,
+        )
+
+    def _check_invariants(self) -> None:
+        n_features = len(self.features)
+        if self.model_task not in MODEL_TASKS:
+            raise ExplanationValueError(
+                f"Explanation: model_task must be one of {MODEL_TASKS}, got {self.model_task!r}."
+            )
+        if len(set(self.features)) != n_features:
+            dupes = sorted({f for f in self.features if self.features.count(f) > 1})[:5]
+            raise ExplanationValueError(f"Explanation: feature names are not unique: {dupes}.")
+        _expect_shape("global_values", self.global_values, (n_features,))
+        n_outputs = None
+        if self.local_values is not None:
+            if self.local_values.ndim != 3 or self.local_values.shape[2] != n_features:
+                raise ExplanationValueError(
+                    "Explanation: local_values must have shape (n_outputs, n_rows, "
+                    f"{n_features}), got {self.local_values.shape}."
+                )
+            n_outputs = self.local_values.shape[0]
+        if self.expected_values_ is not None:
+            n_outputs = n_outputs or self.expected_values_.shape[0]
+            _expect_shape("expected_values", self.expected_values_, (n_outputs,))
+        if self.model_task == "regression" and n_outputs not in (None, 1):
+            raise ExplanationValueError(
+                f"Explanation: a regression explanation has one output, got {n_outputs}."
+            )
+        if self.classes is not None and n_outputs is not None and len(self.classes) != n_outputs:
+            raise ExplanationValueError(
+                f"Explanation: {len(self.classes)} classes given for {n_outputs} outputs."
+            )
+        if self.per_class_values_ is not None:
+            rows = len(self.classes) if self.classes is not None else self.per_class_values_.shape[0]
+            _expect_shape("per_class_values", self.per_class_values_, (rows, n_features))
+        for name in ("global_values", "local_values", "expected_values_", "per_class_values_"):
+            value = getattr(self, name)
+            if value is not None and not np.all(np.isfinite(value)):
+                raise ExplanationValueError(f"Explanation: {name.rstrip('_')} contains NaN or inf.")
+
+    def with_fidelity(self, fidelity: Fidelity) -> Explanation:
+        """Return a copy with another :class:`Fidelity` record."""
+        return replace(self, fidelity=fidelity)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def num_features(self) -> int:
+        """Number of explained features."""
+        return len(self.features)
+
+    @property
+    def is_engineered(self) -> bool:
+        """Whether the features are engineered (the opposite of :attr:`is_raw`)."""
+        return not self.is_raw
+
+    @property
+    def is_classification(self) -> bool:
+        """Whether the explained model is a classifier."""
+        return self.model_task == "classification"
+
+    @property
+    def expected_values(self) -> list[float] | float | None:
+        """Base values: a list with one value per class for classifiers, a float otherwise."""
+        if self.expected_values_ is None:
+            return None
+        if self.is_classification:
+            return [float(v) for v in self.expected_values_]
+        return float(self.expected_values_[0])
+
+    @property
+    def local_importance_values(self) -> np.ndarray:
+        """Signed local values: (classes, rows, features) for classifiers, else (rows, features)."""
+        local = self._require_local("local_importance_values")
+        return local if self.is_classification else local[0]
+
+    @property
+    def global_importance_values(self) -> np.ndarray:
+        """Global importance per feature, in feature order (not ranked)."""
+        return self.global_values
+
+    @property
+    def per_class_values(self) -> np.ndarray | None:
+        """Global importance per class, shape (n_classes, n_features); ``None`` for regression."""
+        return self.per_class_values_
+
+    # ------------------------------------------------------------------ ranking
+    def get_ranked_global_names(self, top_k: int | None = None) -> list[str]:
+        """Feature names by decreasing global importance, the first ``top_k`` if given."""
+        order = _top(np.argsort(-self.global_values, kind="stable"), top_k)
+        return [self.features[i] for i in order]
+
+    def get_ranked_global_values(self, top_k: int | None = None) -> list[float]:
+        """Global importances in decreasing order, the first ``top_k`` if given."""
+        order = _top(np.argsort(-self.global_values, kind="stable"), top_k)
+        return self.global_values[order].tolist()
+
+    def get_feature_importance_dict(self, top_k: int | None = None) -> dict[str, float]:
+        """Mapping of feature name to global importance, in ranked order."""
+        names = self.get_ranked_global_names(top_k)
+        return dict(zip(names, self.get_ranked_global_values(top_k), strict=True))
+
+    def get_ranked_per_class_names(self, top_k: int | None = None) -> list[list[str]]:
+        """Per class, feature names by decreasing importance for that class."""
+        per_class = self._require_per_class()
+        order = _top(np.argsort(-per_class, axis=1, kind="stable"), top_k)
+        return [[self.features[i] for i in row] for row in order]
+
+    def get_ranked_per_class_values(self, top_k: int | None = None) -> list[list[float]]:
+        """Per class, importances in decreasing order."""
+        per_class = self._require_per_class()
+        order = _top(np.argsort(-per_class, axis=1, kind="stable"), top_k)
+        return np.take_along_axis(per_class, order, axis=1).tolist()
+
+    def get_ranked_local_names(self, top_k: int | None = None) -> list[Any]:
+        """Per row (and per class for classifiers), feature names by decreasing signed value.
+
+        As in interpret-community, local values rank by signed value, largest first: the
+        features pushing the prediction up come first, those pushing it down come last.
+        """
+        order = self._local_order(top_k)
+        names = np.asarray(self.features, dtype=object)[order].tolist()
+        return names if self.is_classification else names[0]
+
+    def get_ranked_local_values(self, top_k: int | None = None) -> list[Any]:
+        """Per row (and per class for classifiers), local values by decreasing signed value."""
+        local = self._require_local("get_ranked_local_values")
+        values = np.take_along_axis(local, self._local_order(top_k), axis=2).tolist()
+        return values if self.is_classification else values[0]
+
+    def _local_order(self, top_k: int | None) -> np.ndarray:
+        local = self._require_local("get_ranked_local_names")
+        return _top(np.argsort(-local, axis=2, kind="stable"), top_k)
+
+    def _require_local(self, who: str) -> np.ndarray:
+        if self.local_values is None:
+            raise ExplanationValueError(
+                f"{who}: this explanation is global only; explain with "
+                "explain_local(...) or explain_global(..., include_local=True) to keep local values."
+            )
+        return self.local_values
+
+    def _require_per_class(self) -> np.ndarray:
+        if self.per_class_values_ is None:
+            raise ExplanationValueError(
+                "per-class importances exist only for classification explanations with local "
+                f"values; this one is a {self.model_task} explanation from {self.method!r}."
+            )
+        return self.per_class_values_
+
+    # ------------------------------------------------------------------ display
+    def to_dataframe(self, scope: str = "global") -> pd.DataFrame:
+        """Return the values as a DataFrame.
+
+        Parameters
+        ----------
+        scope : {"global", "local"}, default="global"
+            ``"global"``: one row per feature, ranked, with the global importance and one
+            column per class. ``"local"``: one row per explained row (per class and row for
+            classifiers, as a MultiIndex ``(class, row)``), one column per feature.
+        """
+        if scope == "global":
+            frame = pd.DataFrame({"importance": self.global_values}, index=list(self.features))
+            if self.per_class_values_ is not None and self.classes is not None:
+                for label, values in zip(self.classes, self.per_class_values_, strict=True):
+                    frame[f"importance[{label}]"] = values
+            frame.index.name = "feature"
+            return frame.sort_values("importance", ascending=False, kind="stable")
+        if scope == "local":
+            local = self._require_local("to_dataframe(scope='local')")
+            if not self.is_classification:
+                return pd.DataFrame(local[0], columns=list(self.features))
+            labels = self.classes or tuple(range(local.shape[0]))
+            index = pd.MultiIndex.from_product(
+                [list(labels), range(local.shape[1])], names=["class", "row"]
+            )
+            return pd.DataFrame(local.reshape(-1, local.shape[2]), index=index,
+                                columns=list(self.features))
+        raise ExplanationValueError(f"to_dataframe: scope must be 'global' or 'local', got {scope!r}.")
+
+    def __repr__(self) -> str:
+        space = "raw" if self.is_raw else "engineered"
+        scope = "local+global" if self.local_values is not None else "global"
+        head = (
+            f"Explanation(method={self.method!r}, task={self.model_task!r}, {scope}, "
+            f"{self.num_examples} rows x {self.num_features} {space} features"
+        )
+        if self.classes is not None:
+            head += f", classes={list(self.classes)[:5]}"
+        top = ", ".join(f"{n}={v:.4g}" for n, v in self.get_feature_importance_dict(5).items())
+        return f"{head})\n  top features: {top}\n  fidelity: {self.fidelity.summary()}"
+
+
+def _top(order: np.ndarray, top_k: int | None) -> np.ndarray:
+    if top_k is None:
+        return order
+    if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or top_k < 1:
+        raise ExplanationValueError(f"top_k must be a positive integer or None, got {top_k!r}.")
+    return order[..., :top_k]
+
+
+def _expect_shape(name: str, array: np.ndarray, shape: Sequence[int]) -> None:
+    if array.shape != tuple(shape):
+        raise ExplanationValueError(
+            f"Explanation: {name} must have shape {tuple(shape)}, got {array.shape}."
+        )

@@ -1,0 +1,96 @@
+"""Choosing representative evaluation rows for global explanations of large data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
+
+from explain._exceptions import ExplanationValueError
+
+__all__ = ["SamplingPolicy", "sample_rows"]
+
+SAMPLING_METHODS = ("kmeans", "random")
+
+
+@dataclass(frozen=True)
+class SamplingPolicy:
+    """How ``explain_global`` may summarize many evaluation rows by fewer representative ones.
+
+    Parameters
+    ----------
+    allow_eval_sampling : bool, default=False
+        Whether sampling is allowed at all. With ``False`` every row is explained.
+    max_dim_clustering : int, default=50
+        Data with more columns is projected to this many dimensions (truncated SVD) before
+        clustering, since k-means degrades in high dimensions.
+    sampling_method : {"kmeans", "random"}, default="kmeans"
+        ``"kmeans"``: cluster the rows and explain the row nearest each centre, weighted by
+        its cluster's size. ``"random"``: a uniform random sample.
+    max_rows : int, default=1000
+        Sampling happens only above this many rows, and keeps this many.
+    random_state : int, default=0
+        Seed of the clustering or the random sample.
+    """
+
+    allow_eval_sampling: bool = False
+    max_dim_clustering: int = 50
+    sampling_method: str = "kmeans"
+    max_rows: int = 1000
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        if self.sampling_method not in SAMPLING_METHODS:
+            raise ExplanationValueError(
+                f"SamplingPolicy: sampling_method must be one of {SAMPLING_METHODS}, "
+                f"got {self.sampling_method!r}."
+            )
+        for name in ("max_dim_clustering", "max_rows"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ExplanationValueError(
+                    f"SamplingPolicy: {name} must be a positive integer, got {value!r}."
+                )
+
+
+def sample_rows(
+    X: np.ndarray | sp.csr_matrix, policy: SamplingPolicy
+) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray | None, tuple[str, ...]]:
+    """Apply ``policy`` to ``X``.
+
+    Returns
+    -------
+    rows : ndarray or csr_matrix
+        The rows to explain (``X`` itself when no sampling happens).
+    weights : ndarray of shape (n_kept,) or None
+        Row weights for the aggregation (cluster sizes), ``None`` for uniform.
+    notes : tuple of str
+        A note for the explanation's fidelity record when rows were sampled.
+    """
+    n_rows = X.shape[0]
+    if not policy.allow_eval_sampling or n_rows <= policy.max_rows:
+        return X, None, ()
+    rng = np.random.default_rng(policy.random_state)
+    if policy.sampling_method == "random":
+        keep = np.sort(rng.choice(n_rows, size=policy.max_rows, replace=False))
+        note = f"explained a random sample of {policy.max_rows} of {n_rows} rows"
+        return X[keep], None, (note,)
+    points = X
+    if X.shape[1] > policy.max_dim_clustering:
+        svd = TruncatedSVD(policy.max_dim_clustering, random_state=policy.random_state)
+        points = svd.fit_transform(X)
+    elif sp.issparse(X):
+        points = X.toarray()
+    points = np.nan_to_num(np.asarray(points, dtype=np.float64))
+    kmeans = MiniBatchKMeans(n_clusters=policy.max_rows, random_state=policy.random_state,
+                             n_init=1, batch_size=4096).fit(points)
+    labels = kmeans.labels_
+    distance = np.linalg.norm(points - kmeans.cluster_centers_[labels], axis=1)
+    order = np.lexsort((distance, labels))
+    first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
+    weights = np.bincount(labels, minlength=policy.max_rows)[labels[first]].astype(np.float64)
+    note = f"explained {first.size} k-means representatives of {n_rows} rows"
+    return X[first], weights, (note,)

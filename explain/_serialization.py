@@ -1,0 +1,230 @@
+"""Saving and loading explanations in a versioned, pickle-free format.
+
+File format (``schema_version`` 1)
+----------------------------------
+A ZIP archive (NumPy's ``.npz`` container) holding:
+
+* ``metadata.json``: ``{"format": "automl-explain.explanation", "schema_version": 1,
+  "library_version": ..., "method": ..., "model_task": ..., "features": [...],
+  "classes": [...] | null, "output_space": ..., "is_raw": ..., "num_examples": ...,
+  "model_type": ..., "fidelity": {scalar diagnostics}, "arrays": [names]}``;
+* one ``<name>.npy`` member per array: ``global_values`` and, when present,
+  ``local_values``, ``expected_values``, ``per_class_values``, ``fidelity.standard_errors``,
+  ``fidelity.importance_std``, ``fidelity.confidence_interval``.
+
+Arrays are float64 and written with ``allow_pickle=False``; class labels must be JSON
+scalars (str, int, float, bool). The file is written to a temporary file in the target
+directory and moved into place with :func:`os.replace`, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from explain._exceptions import ExplanationTypeError, ExplanationValueError, SchemaVersionError
+from explain._explanation import Explanation
+from explain._fidelity import Fidelity
+
+__all__ = ["SCHEMA_VERSION", "load_explanation", "save_explanation"]
+
+SCHEMA_VERSION = 1
+FORMAT_NAME = "automl-explain.explanation"
+_ARRAY_FIELDS = {
+    "global_values": "global_values",
+    "local_values": "local_values",
+    "expected_values": "expected_values_",
+    "per_class_values": "per_class_values_",
+}
+
+
+def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> Path:
+    """Save an explanation to ``path`` atomically, without pickle.
+
+    Parameters
+    ----------
+    explanation : Explanation
+        The explanation to save.
+    path : str or path-like
+        Target file; ``.npz`` is the conventional suffix. Its directory must exist.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    TypeError
+        If ``explanation`` is not an :class:`Explanation` or a class label is not a JSON scalar.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from explain import Explanation, save_explanation, load_explanation
+    >>> e = Explanation(method="demo", model_task="regression", features=["a"],
+    ...                 global_values=np.array([1.0]))
+    >>> p = save_explanation(e, tempfile.mkdtemp() + "/e.npz")
+    >>> load_explanation(p).features
+    ('a',)
+    """
+    if not isinstance(explanation, Explanation):
+        raise ExplanationTypeError(
+            f"save_explanation: expected an Explanation, got {type(explanation).__name__}."
+        )
+    path = Path(path)
+    arrays = _arrays_of(explanation)
+    metadata = _metadata_of(explanation, sorted(arrays))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("metadata.json", json.dumps(metadata, indent=2, sort_keys=True))
+        for name, array in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+            archive.writestr(f"{name}.npy", member.getvalue())
+    _atomic_write(path, buffer.getvalue())
+    return path
+
+
+def load_explanation(path: str | os.PathLike[str]) -> Explanation:
+    """Load an explanation saved by :func:`save_explanation`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        File written by :func:`save_explanation`.
+
+    Returns
+    -------
+    Explanation
+
+    Raises
+    ------
+    SchemaVersionError
+        If the file was written with a schema version this library does not read.
+    ValueError
+        If the file is not an explanation file.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            metadata = json.loads(archive.read("metadata.json"))
+            _check_header(metadata, path)
+            arrays = {
+                name: np.lib.format.read_array(io.BytesIO(archive.read(f"{name}.npy")),
+                                               allow_pickle=False)
+                for name in metadata["arrays"]
+            }
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+        raise ExplanationValueError(
+            f"load_explanation: {path} is not an explanation file written by save_explanation "
+            f"({type(exc).__name__}: {exc})."
+        ) from exc
+    return _explanation_from(metadata, arrays)
+
+
+def _arrays_of(explanation: Explanation) -> dict[str, np.ndarray]:
+    arrays = {
+        name: getattr(explanation, attribute)
+        for name, attribute in _ARRAY_FIELDS.items()
+        if getattr(explanation, attribute) is not None
+    }
+    for name, array in explanation.fidelity.arrays().items():
+        arrays[f"fidelity.{name}"] = array
+    return arrays
+
+
+def _metadata_of(explanation: Explanation, array_names: list[str]) -> dict[str, Any]:
+    from explain import __version__
+
+    return {
+        "format": FORMAT_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "library_version": __version__,
+        "method": explanation.method,
+        "model_task": explanation.model_task,
+        "features": list(explanation.features),
+        "classes": _json_classes(explanation.classes),
+        "output_space": explanation.output_space,
+        "is_raw": explanation.is_raw,
+        "num_examples": explanation.num_examples,
+        "model_type": explanation.model_type,
+        "fidelity": explanation.fidelity.scalars(),
+        "arrays": array_names,
+    }
+
+
+def _json_classes(classes: tuple[Any, ...] | None) -> list[Any] | None:
+    if classes is None:
+        return None
+    out = []
+    for label in classes:
+        value = label.item() if isinstance(label, np.generic) else label
+        if not isinstance(value, str | int | float | bool):
+            raise ExplanationTypeError(
+                f"save_explanation: class label {label!r} of type {type(label).__name__} cannot "
+                "be saved; class labels must be str, int, float or bool."
+            )
+        out.append(value)
+    return out
+
+
+def _check_header(metadata: dict[str, Any], path: Path) -> None:
+    if metadata.get("format") != FORMAT_NAME:
+        raise ExplanationValueError(
+            f"load_explanation: {path} is not an explanation file (format "
+            f"{metadata.get('format')!r}, expected {FORMAT_NAME!r})."
+        )
+    version = metadata.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"load_explanation: {path} has schema_version {version!r}; this library reads "
+            f"schema_version {SCHEMA_VERSION}. Upgrade automl-explain to read newer files."
+        )
+
+
+def _explanation_from(metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -> Explanation:
+    fidelity_arrays = {
+        name.removeprefix("fidelity."): value
+        for name, value in arrays.items()
+        if name.startswith("fidelity.")
+    }
+    scalars = dict(metadata["fidelity"])
+    scalars["notes"] = tuple(scalars.get("notes", ()))
+    fidelity = Fidelity(**scalars, **fidelity_arrays)
+    fields = {attr: arrays.get(name) for name, attr in _ARRAY_FIELDS.items()}
+    return Explanation(
+        method=metadata["method"],
+        model_task=metadata["model_task"],
+        features=metadata["features"],
+        classes=metadata["classes"],
+        output_space=metadata["output_space"],
+        is_raw=metadata["is_raw"],
+        num_examples=metadata["num_examples"],
+        model_type=metadata["model_type"],
+        fidelity=fidelity,
+        **fields,
+    )
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise ExplanationValueError(f"save_explanation: directory {directory} does not exist.")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(payload)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

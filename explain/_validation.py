@@ -1,0 +1,205 @@
+"""Validation of user data at the public boundary.
+
+Every explainer turns its inputs into a :class:`Tabular` here, once; internals trust it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from explain._exceptions import ExplanationTypeError, ExplanationValueError
+
+__all__ = ["Tabular", "align_features", "check_features_argument", "to_tabular"]
+
+Matrix = np.ndarray | sp.csr_matrix
+
+
+@dataclass(frozen=True)
+class Tabular:
+    """A validated 2-D float64 matrix (dense or CSR) with the column names it came with.
+
+    Parameters
+    ----------
+    values : ndarray or csr_matrix of shape (n_rows, n_columns)
+        The data as float64.
+    columns : tuple of str or None
+        Column names when the data was a DataFrame, else ``None``.
+    """
+
+    values: Matrix
+    columns: tuple[str, ...] | None
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return int(self.values.shape[0])
+
+    @property
+    def n_columns(self) -> int:
+        """Number of columns."""
+        return int(self.values.shape[1])
+
+    def rows(self, start: int, stop: int) -> Matrix:
+        """Return rows ``start:stop`` of the matrix."""
+        return self.values[start:stop]
+
+
+def _names(items: Sequence[Any], limit: int = 5) -> str:
+    shown = ", ".join(repr(i) for i in list(items)[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True) -> Tabular:
+    """Validate ``data`` and convert it to a :class:`Tabular`.
+
+    Parameters
+    ----------
+    data : array-like, DataFrame or scipy.sparse matrix of shape (n_rows, n_columns)
+        Numeric data. DataFrame column names become feature names.
+    argument : str
+        Name of the argument, for error messages (e.g. ``"evaluation_examples"``).
+    caller : str
+        Name of the public function, for error messages.
+    allow_nan : bool, default=True
+        Whether missing values are acceptable (the model handles them).
+
+    Raises
+    ------
+    TypeError
+        For non-numeric columns or unsupported types.
+    ValueError
+        For empty data, wrong dimensionality, infinite values, or NaN when not allowed.
+    """
+    where = f"{caller}: {argument}"
+    if data is None:
+        raise ExplanationValueError(f"{where} is required, got None.")
+    columns: tuple[str, ...] | None = None
+    if isinstance(data, pd.Series):
+        raise ExplanationValueError(
+            f"{where} must be 2-D (rows x features), got a pandas Series; "
+            "use series.to_frame().T for a single row."
+        )
+    if isinstance(data, pd.DataFrame):
+        columns = tuple(str(c) for c in data.columns)
+        values: Matrix = _frame_to_array(data, where)
+    elif sp.issparse(data):
+        values = sp.csr_matrix(data, dtype=np.float64)
+    else:
+        values = _array_to_float(np.asarray(data), where)
+    if values.ndim != 2:
+        raise ExplanationValueError(
+            f"{where} must be 2-D (rows x features), got an array with shape {values.shape}; "
+            "use X.reshape(1, -1) for a single row."
+        )
+    if values.shape[0] == 0 or values.shape[1] == 0:
+        raise ExplanationValueError(f"{where} is empty (shape {values.shape}).")
+    _check_finite(values, columns, where, allow_nan)
+    return Tabular(values=values, columns=columns)
+
+
+def _frame_to_array(frame: pd.DataFrame, where: str) -> np.ndarray:
+    bad = [
+        str(name) for name, dtype in frame.dtypes.items()
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+    ]
+    if bad:
+        raise ExplanationTypeError(
+            f"{where} has non-numeric columns {_names(bad)}; explainers take numeric data. "
+            "Encode these columns, or pass the fitted featurization as transformations=."
+        )
+    return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _array_to_float(array: np.ndarray, where: str) -> np.ndarray:
+    if array.dtype.kind in "fiub":
+        return array.astype(np.float64, copy=False)
+    try:
+        return array.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ExplanationTypeError(
+            f"{where} must be numeric, got an array of dtype {array.dtype} ({exc}). Encode "
+            "non-numeric columns, or pass the fitted featurization as transformations=."
+        ) from exc
+
+
+def _check_finite(values: Matrix, columns: tuple[str, ...] | None, where: str,
+                  allow_nan: bool) -> None:
+    data = values.data if sp.issparse(values) else values
+    if np.isfinite(data).all():
+        return
+    dense = values.toarray() if sp.issparse(values) else values
+    labels = columns or tuple(f"column {i}" for i in range(dense.shape[1]))
+    infinite = [labels[i] for i in np.flatnonzero(np.isinf(dense).any(axis=0))]
+    if infinite:
+        raise ExplanationValueError(f"{where} contains infinite values in {_names(infinite)}.")
+    if not allow_nan:
+        missing = [labels[i] for i in np.flatnonzero(np.isnan(dense).any(axis=0))]
+        raise ExplanationValueError(
+            f"{where} contains NaN in {_names(missing)}, and the model does not accept missing "
+            "values; impute them first (e.g. sklearn.impute.SimpleImputer in a Pipeline)."
+        )
+
+
+def check_features_argument(features: Any, n_columns: int, caller: str) -> tuple[str, ...] | None:
+    """Validate the ``features`` argument against the number of columns."""
+    if features is None:
+        return None
+    if isinstance(features, str) or not isinstance(features, Sequence | np.ndarray | pd.Index):
+        raise ExplanationTypeError(
+            f"{caller}: features must be a list of feature names, got {type(features).__name__}."
+        )
+    names = tuple(str(f) for f in features)
+    if len(names) != n_columns:
+        raise ExplanationValueError(
+            f"{caller}: features has {len(names)} names but the data has {n_columns} columns."
+        )
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise ExplanationValueError(f"{caller}: features has duplicate names {_names(dupes)}.")
+    return names
+
+
+def align_features(data: Tabular, expected: tuple[str, ...], *, by_name: bool, argument: str,
+                   caller: str) -> Matrix:
+    """Check ``data`` has the fitted columns and return its matrix in the fitted order.
+
+    Parameters
+    ----------
+    data : Tabular
+        Validated data.
+    expected : tuple of str
+        Feature names the explainer was set up with.
+    by_name : bool
+        Match DataFrame columns by name (the explainer was set up from named columns).
+    argument, caller : str
+        For error messages.
+    """
+    if by_name and data.columns is not None:
+        missing = [c for c in expected if c not in data.columns]
+        unknown = [c for c in data.columns if c not in expected]
+        if missing or unknown:
+            parts = []
+            if missing:
+                parts.append(f"missing: {_names(missing)}")
+            if unknown:
+                parts.append(f"unknown: {_names(unknown)}")
+            raise ExplanationValueError(
+                f"{caller}: {argument} columns do not match the features the explainer was "
+                f"set up with; " + "; ".join(parts) + "."
+            )
+        if data.columns != expected:
+            position = {name: i for i, name in enumerate(data.columns)}
+            return data.values[:, [position[name] for name in expected]]
+        return data.values
+    if data.n_columns != len(expected):
+        raise ExplanationValueError(
+            f"{caller}: {argument} has {data.n_columns} columns but the explainer was set up "
+            f"with {len(expected)} features."
+        )
+    return data.values

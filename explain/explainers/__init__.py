@@ -1,0 +1,21 @@
+"""The explainer family: one algorithm per module, chosen by :func:`choose_explainer`."""
+
+from explain.explainers._base import BaseExplainer
+from explain.explainers._kernel import KernelExplainer
+from explain.explainers._linear import LinearExplainer
+from explain.explainers._mimic import MimicExplainer
+from explain.explainers._pfi import PFIExplainer
+from explain.explainers._selection import choose_explainer
+from explain.explainers._tabular import TabularExplainer
+from explain.explainers._tree import TreeExplainer
+
+__all__ = [
+    "BaseExplainer",
+    "KernelExplainer",
+    "LinearExplainer",
+    "MimicExplainer",
+    "PFIExplainer",
+    "TabularExplainer",
+    "TreeExplainer",
+    "choose_explainer",
+]

@@ -1,0 +1,198 @@
+"""Model adapters: one uniform view of scikit-learn estimators, boosters and plain functions.
+
+The adapter answers what every explainer needs to know about a model — its task, its
+classes, whether it accepts missing values — and calls it, translating the model's own
+errors into :class:`~explain.ModelCallError` at this boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import is_classifier, is_regressor
+from sklearn.pipeline import Pipeline
+
+from explain._exceptions import ExplanationTypeError, ExplanationValueError, ModelCallError
+
+__all__ = ["ModelAdapter", "model_family", "resolve_task"]
+
+TASKS = ("unknown", "classification", "regression")
+
+
+def model_family(model: Any) -> str:
+    """Return the library a model comes from: ``"lightgbm"``, ``"xgboost"``, ``"sklearn"``...
+
+    Read from the class's module, so optional libraries are never imported to find out.
+    """
+    module = type(model).__module__.split(".")[0]
+    return module
+
+
+def resolve_task(model: Any, model_task: str, is_function: bool,
+                 probe: Callable[[], np.ndarray] | None, caller: str) -> str:
+    """Decide whether ``model`` is a classifier or a regressor.
+
+    Parameters
+    ----------
+    model : object
+        The model or function.
+    model_task : {"unknown", "classification", "regression"}
+        The user's declaration; ``"unknown"`` means detect.
+    is_function : bool
+        Whether ``model`` is a prediction function.
+    probe : callable, default=None
+        Calls a function model on a few rows (for detection of functions).
+    caller : str
+        For error messages.
+    """
+    if model_task not in TASKS:
+        raise ExplanationValueError(
+            f"{caller}: model_task must be one of {TASKS}, got {model_task!r}."
+        )
+    if model_task != "unknown":
+        if model_task == "classification" and not is_function and not _has_proba(model):
+            raise ExplanationValueError(
+                f"{caller}: model_task='classification' needs a model with predict_proba; "
+                f"{type(model).__name__} has none."
+            )
+        return model_task
+    if is_function:
+        if probe is None:
+            raise ExplanationValueError(
+                f"{caller}: set model_task='classification' or 'regression' for a prediction "
+                "function; without example rows its task cannot be detected."
+            )
+        output = np.asarray(probe())
+        return "classification" if output.ndim == 2 and output.shape[1] > 1 else "regression"
+    if is_regressor(model):
+        return "regression"
+    if is_classifier(model) or _has_proba(model):
+        return "classification"
+    return "regression"
+
+
+def _has_proba(model: Any) -> bool:
+    try:
+        return callable(getattr(model, "predict_proba", None))
+    except AttributeError:  # sklearn's available_if raises AttributeError on access
+        return False
+
+
+class ModelAdapter:
+    """Uniform access to a fitted model or a prediction function.
+
+    Parameters
+    ----------
+    model : estimator or callable
+        A fitted model with ``predict`` (and ``predict_proba`` for classifiers), or a
+        function mapping a 2-D array to predictions (``is_function=True``).
+    is_function : bool
+        Whether ``model`` is a function.
+    task : {"classification", "regression"}
+        The resolved task.
+    caller : str
+        Public name used in error messages.
+    """
+
+    def __init__(self, model: Any, *, is_function: bool, task: str, caller: str) -> None:
+        if is_function and not callable(model):
+            raise ExplanationTypeError(
+                f"{caller}: is_function=True but the model is a {type(model).__name__}, "
+                "not a callable."
+            )
+        if not is_function and not callable(getattr(model, "predict", None)):
+            raise ExplanationTypeError(
+                f"{caller}: the model must have a predict method (or pass a prediction function "
+                f"with is_function=True); got {type(model).__name__}."
+            )
+        self.model = model
+        self.is_function = is_function
+        self.task = task
+        self.caller = caller
+        self.feature_names_in = _feature_names_in(model)
+        self.frame_columns: list[str] | None = None
+
+    @property
+    def name(self) -> str:
+        """The model's class name (or the function's name)."""
+        if self.is_function:
+            return getattr(self.model, "__name__", type(self.model).__name__)
+        return type(self.model).__name__
+
+    @property
+    def model_classes(self) -> tuple[Any, ...] | None:
+        """The classes the model reports (``classes_``), if any."""
+        classes = getattr(self.model, "classes_", None)
+        return None if classes is None else tuple(np.asarray(classes).tolist())
+
+    @property
+    def allow_nan(self) -> bool:
+        """Whether the model accepts missing values.
+
+        LightGBM, XGBoost and scikit-learn estimators whose tags allow NaN do; pipelines and
+        functions are given the data and any error they raise is reported.
+        """
+        if self.is_function or isinstance(self.model, Pipeline):
+            return True
+        if model_family(self.model) in ("lightgbm", "xgboost"):
+            return True
+        tags = getattr(self.model, "__sklearn_tags__", None)
+        if tags is None:
+            return True
+        return bool(tags().input_tags.allow_nan)
+
+    def _frame(self, X: np.ndarray | sp.csr_matrix) -> Any:
+        """Wrap ``X`` in a DataFrame when the model was fitted on one (it checks names)."""
+        if self.frame_columns is not None and not sp.issparse(X):
+            return pd.DataFrame(X, columns=self.frame_columns)
+        return X
+
+    def _call(self, method: str, X: np.ndarray | sp.csr_matrix) -> np.ndarray:
+        function = self.model if self.is_function else getattr(self.model, method)
+        try:
+            return np.asarray(function(self._frame(X)))
+        except Exception as exc:  # translate the model's own error at the boundary
+            raise ModelCallError(
+                f"{self.caller}: the model {self.name} raised {type(exc).__name__} when "
+                f"called ({method}) on {X.shape[0]} rows: {exc}"
+            ) from exc
+
+    def predict_output(self, X: np.ndarray | sp.csr_matrix) -> np.ndarray:
+        """Model output explained by black-box methods, shape (n_rows, n_outputs).
+
+        Probabilities for classifiers, the prediction for regressors.
+        """
+        if self.is_function:
+            output = self._call("__call__", X)
+        elif self.task == "classification":
+            output = self._call("predict_proba", X)
+        else:
+            output = self._call("predict", X)
+        output = np.asarray(output, dtype=np.float64)
+        return output.reshape(-1, 1) if output.ndim == 1 else output
+
+    def predict(self, X: np.ndarray | sp.csr_matrix) -> np.ndarray:
+        """Predicted labels (classification) or values (regression), shape (n_rows,)."""
+        if self.is_function:
+            output = self.predict_output(X)
+            if self.task == "classification":
+                return output.argmax(axis=1)
+            return output[:, 0]
+        return self._call("predict", X)
+
+
+def _feature_names_in(model: Any) -> list[str] | None:
+    """The model's ``feature_names_in_`` when they are the user's names.
+
+    LightGBM and XGBoost report sanitized names (spaces replaced), so theirs are not used.
+    """
+    if model_family(model) != "sklearn":
+        return None
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        return None
+    return [str(n) for n in names]

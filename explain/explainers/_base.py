@@ -1,0 +1,301 @@
+"""What every local explainer shares: validation at set-up and at call, batching, assembly.
+
+A concrete explainer implements :meth:`BaseExplainer._local_values` for a validated matrix
+and declares its ``method`` name; everything users call lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from explain._aggregation import ImportanceAccumulator
+from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from explain._explanation import Explanation
+from explain._fidelity import Fidelity
+from explain._sampling import SamplingPolicy, sample_rows
+from explain._validation import Matrix, Tabular, align_features, check_features_argument, to_tabular
+from explain.explainers._adapters import ModelAdapter, resolve_task
+
+__all__ = ["BaseExplainer", "LocalResult", "additivity_error"]
+
+
+@dataclass(frozen=True)
+class LocalResult:
+    """Local values of a batch as computed by one algorithm.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_outputs, n_rows, n_explained)
+        Signed local values of the explained features.
+    expected : ndarray of shape (n_outputs,)
+        Base values.
+    additivity : float
+        Largest additivity error of the full decomposition in this batch.
+    standard_errors : ndarray like ``values``, default=None
+        Estimation error (sampled methods).
+    exact : bool, default=True
+        Whether the values are exact.
+    """
+
+    values: np.ndarray
+    expected: np.ndarray
+    additivity: float
+    standard_errors: np.ndarray | None = None
+    exact: bool = True
+
+
+def additivity_error(values: np.ndarray, expected: np.ndarray, output: np.ndarray) -> float:
+    """Largest ``|sum(values) + expected - output|``; values (k, n, f), output (k, n)."""
+    if values.shape[1] == 0:
+        return 0.0
+    residual = values.sum(axis=2) + expected[:, None] - output
+    return float(np.max(np.abs(residual)))
+
+
+def _binary_expand(result: LocalResult) -> LocalResult:
+    """Turn one log-odds/margin output into two symmetric class outputs, as users expect."""
+    stderr = result.standard_errors
+    return LocalResult(
+        values=np.concatenate([-result.values, result.values]),
+        expected=np.concatenate([-result.expected, result.expected]),
+        additivity=result.additivity,
+        standard_errors=None if stderr is None else np.concatenate([stderr, stderr]),
+        exact=result.exact,
+    )
+
+
+class BaseExplainer:
+    """Shared set-up and public methods of the local explainers.
+
+    Subclasses implement ``_local_values(X) -> LocalResult`` on a validated float matrix
+    whose columns are in :attr:`columns_` order, and set ``method`` and ``output_space_``.
+    """
+
+    method: str = "base"
+    output_space_: str = "raw"
+
+    def _set_up(self, model: Any, initialization_examples: Any, *, is_function: bool,
+                explain_subset: Sequence[int | str] | None, features: Any, classes: Any,
+                transformations: Any, model_task: str, n_jobs: int = 1,
+                require_init: bool = True) -> None:
+        caller = type(self).__name__
+        if transformations is not None:
+            raise NotImplementedError(
+                f"{caller}: transformations= (explaining in raw features) is not available "
+                "in this version; pass already-featurized data."
+            )
+        if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
+            raise ExplanationValueError(f"{caller}: n_jobs must be a non-zero integer, got {n_jobs!r}.")
+        self.model = model
+        self.is_function = is_function
+        self.n_jobs = n_jobs
+        probe_data: Tabular | None = None
+        if initialization_examples is not None or require_init:
+            probe_data = to_tabular(initialization_examples, argument="initialization_examples",
+                                    caller=caller)
+        task = resolve_task(model, model_task, is_function, self._prober(model, probe_data), caller)
+        self.adapter_ = ModelAdapter(model, is_function=is_function, task=task, caller=caller)
+        self.model_task = task
+        self._set_columns(probe_data, features, caller)
+        if probe_data is not None and not self.adapter_.allow_nan:
+            to_tabular(initialization_examples, argument="initialization_examples",
+                       caller=caller, allow_nan=False)
+        self.initialization_examples_ = (
+            None if probe_data is None else self._aligned(probe_data, "initialization_examples",
+                                                          caller)
+        )
+        self.classes_ = self._resolve_classes(classes, caller)
+        self.explain_subset_ = self._resolve_subset(explain_subset, caller)
+
+    @staticmethod
+    def _prober(model: Any, data: Tabular | None) -> Any:
+        if data is None:
+            return None
+        return lambda: model(data.rows(0, 2))
+
+    def _set_columns(self, data: Tabular | None, features: Any, caller: str) -> None:
+        model_names = self.adapter_.feature_names_in
+        n_model = getattr(self.model, "n_features_in_", None)
+        if model_names is not None:
+            columns, by_name = tuple(model_names), True
+        elif data is not None and data.columns is not None:
+            columns, by_name = data.columns, True
+        elif data is not None:
+            columns, by_name = tuple(f"x{i}" for i in range(data.n_columns)), False
+        elif n_model is not None:
+            columns, by_name = tuple(f"x{i}" for i in range(int(n_model))), False
+        else:
+            raise ExplanationValueError(
+                f"{caller}: cannot tell the model's features; pass initialization_examples."
+            )
+        if n_model is not None and int(n_model) != len(columns):
+            raise ExplanationValueError(
+                f"{caller}: the model was fitted on {n_model} features but the data has "
+                f"{len(columns)} columns."
+            )
+        self.columns_ = columns
+        self.by_name_ = by_name
+        if getattr(self.model, "feature_names_in_", None) is not None and by_name:
+            self.adapter_.frame_columns = list(columns)
+        self.n_features_in_ = len(columns)
+        self.features_ = check_features_argument(features, len(columns), caller) or columns
+
+    def _aligned(self, data: Tabular, argument: str, caller: str) -> Matrix:
+        return align_features(data, self.columns_, by_name=self.by_name_, argument=argument,
+                              caller=caller)
+
+    def _resolve_classes(self, classes: Any, caller: str) -> tuple[Any, ...] | None:
+        if self.model_task != "classification":
+            if classes is not None:
+                raise ExplanationValueError(f"{caller}: classes given for a regression model.")
+            return None
+        found = self.adapter_.model_classes
+        if classes is None:
+            return found
+        if isinstance(classes, str) or not hasattr(classes, "__len__"):
+            raise ExplanationTypeError(f"{caller}: classes must be a list of class labels.")
+        if found is not None and len(classes) != len(found):
+            raise ExplanationValueError(
+                f"{caller}: classes has {len(classes)} labels but the model has "
+                f"{len(found)} classes: {list(found)[:5]}."
+            )
+        return tuple(np.asarray(classes).tolist())
+
+    def _resolve_subset(self, subset: Sequence[int | str] | None,
+                        caller: str) -> np.ndarray | None:
+        if subset is None:
+            return None
+        items = list(subset)
+        index = {name: i for i, name in enumerate(self.features_)}
+        out = []
+        for item in items:
+            if isinstance(item, str):
+                if item not in index:
+                    raise ExplanationValueError(f"{caller}: explain_subset names unknown feature {item!r}.")
+                out.append(index[item])
+            elif isinstance(item, int | np.integer) and 0 <= int(item) < self.n_features_in_:
+                out.append(int(item))
+            else:
+                raise ExplanationValueError(
+                    f"{caller}: explain_subset entries must be feature names or indices in "
+                    f"[0, {self.n_features_in_}), got {item!r}."
+                )
+        if not out or len(set(out)) != len(out):
+            raise ExplanationValueError(f"{caller}: explain_subset must be non-empty and unique.")
+        return np.asarray(out)
+
+    # ------------------------------------------------------------------ public API
+    def explain_local(self, evaluation_examples: Any) -> Explanation:
+        """Explain each row of ``evaluation_examples``.
+
+        Parameters
+        ----------
+        evaluation_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
+            Rows to explain, with the features the explainer was set up with.
+
+        Returns
+        -------
+        Explanation
+            Local values for every row, and the global importances they aggregate to.
+        """
+        X = self._evaluation_matrix(evaluation_examples, "explain_local")
+        return self._explain(X, include_local=True, batch_size=None)
+
+    def explain_global(self, evaluation_examples: Any = None,
+                       sampling_policy: SamplingPolicy | None = None,
+                       include_local: bool = True, batch_size: int = 100) -> Explanation:
+        """Explain the model globally, from local values on ``evaluation_examples``.
+
+        Parameters
+        ----------
+        evaluation_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
+            Rows whose local values are aggregated (mean |value| per feature).
+        sampling_policy : SamplingPolicy, default=None
+            Allows summarizing many evaluation rows by representative ones.
+        include_local : bool, default=True
+            Keep the local values on the explanation. With ``False`` they are computed in
+            batches of ``batch_size`` rows and only their aggregate is kept, so memory stays
+            flat as the number of rows grows.
+        batch_size : int, default=100
+            Rows per batch when ``include_local=False``.
+        """
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ExplanationValueError(
+                f"explain_global: batch_size must be a positive integer, got {batch_size!r}."
+            )
+        X = self._evaluation_matrix(evaluation_examples, "explain_global")
+        weights, notes = None, ()
+        if sampling_policy is not None:
+            X, weights, notes = sample_rows(X, sampling_policy)
+        return self._explain(X, include_local=include_local,
+                             batch_size=None if include_local else batch_size,
+                             weights=weights, notes=notes)
+
+    def _evaluation_matrix(self, evaluation_examples: Any, caller: str) -> Matrix:
+        where = f"{type(self).__name__}.{caller}"
+        data = to_tabular(evaluation_examples, argument="evaluation_examples", caller=where,
+                          allow_nan=self.adapter_.allow_nan)
+        return self._aligned(data, "evaluation_examples", where)
+
+    def _explain(self, X: Matrix, *, include_local: bool, batch_size: int | None,
+                 weights: np.ndarray | None = None, notes: tuple[str, ...] = ()) -> Explanation:
+        n_rows = X.shape[0]
+        step = n_rows if batch_size is None else batch_size
+        locals_, stderrs, accumulator = [], [], None
+        additivity, max_stderr, exact = 0.0, 0.0, True
+        for start in range(0, n_rows, step):
+            result = self._local_result(X[start:start + step])
+            if accumulator is None:
+                accumulator = ImportanceAccumulator(result.values.shape[0], result.values.shape[2])
+            accumulator.add(result.values, None if weights is None else weights[start:start + step])
+            additivity = max(additivity, result.additivity)
+            exact = exact and result.exact
+            if result.standard_errors is not None:
+                max_stderr = max(max_stderr, float(result.standard_errors.max(initial=0.0)))
+                stderrs.append(result.standard_errors)
+            if include_local:
+                locals_.append(result.values)
+        assert accumulator is not None  # n_rows >= 1 is guaranteed by validation
+        per_class, global_values = accumulator.result()
+        has_stderr = bool(stderrs)
+        fidelity = Fidelity(
+            additivity_error=additivity, exact=exact,
+            standard_errors=np.concatenate(stderrs, axis=1) if include_local and has_stderr else None,
+            max_standard_error=max_stderr if has_stderr else None, notes=notes,
+        )
+        return Explanation(
+            method=self.method, model_task=self.model_task, features=self._explained_features(),
+            global_values=global_values,
+            local_values=np.concatenate(locals_, axis=1) if include_local else None,
+            per_class_values_=per_class if self.model_task == "classification" else None,
+            expected_values_=result.expected, classes=self.classes_,
+            output_space=self.output_space_, num_examples=n_rows, fidelity=fidelity,
+            model_type=self.adapter_.name,
+        )
+
+    def _local_result(self, X: Matrix) -> LocalResult:
+        result = self._local_values(X)
+        if self.model_task == "classification" and result.values.shape[0] == 1:
+            result = _binary_expand(result)
+        if self.classes_ is not None and len(self.classes_) != result.values.shape[0]:
+            raise ExplanationValueError(
+                f"{type(self).__name__}: {len(self.classes_)} classes but the model has "
+                f"{result.values.shape[0]} outputs."
+            )
+        return result
+
+    def _explained_features(self) -> tuple[str, ...]:
+        if self.explain_subset_ is None:
+            return self.features_
+        return tuple(self.features_[i] for i in self.explain_subset_)
+
+    def _select(self, values: np.ndarray) -> np.ndarray:
+        """Keep the columns of ``explain_subset`` (values of shape (k, n, n_features))."""
+        return values if self.explain_subset_ is None else values[:, :, self.explain_subset_]
+
+    def _local_values(self, X: Matrix) -> LocalResult:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -1,0 +1,247 @@
+"""Global surrogate ("mimic") explanations: explain an explainable model trained on the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+
+from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from explain._explanation import Explanation
+from explain._fidelity import Fidelity
+from explain._sampling import SamplingPolicy
+from explain._validation import Matrix
+from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
+from explain.explainers._surrogates import ExplainableModel
+
+__all__ = ["MimicExplainer", "augment", "teacher_targets"]
+
+_LOGIT_CLIP = 1e-7
+_MIN_HOLDOUT_ROWS = 10
+
+
+def augment(X: Matrix, max_num_of_augmentations: int, random_state: int) -> Matrix:
+    """Append copies of ``X`` with each column permuted independently, when it is short.
+
+    As in interpret-community, data is augmented only when it has fewer rows than columns:
+    ``min(n_columns // n_rows - 1, max_num_of_augmentations)`` copies are appended. Each
+    copy samples every feature from its marginal, so the surrogate sees the model's response
+    outside the few rows given.
+    """
+    copies = min(X.shape[1] // X.shape[0] - 1, max_num_of_augmentations)
+    if copies <= 0:
+        return X
+    rng = np.random.default_rng(random_state)
+    dense = X.toarray() if sp.issparse(X) else np.asarray(X)
+    blocks = [dense] + [rng.permuted(dense, axis=0) for _ in range(copies)]
+    stacked = np.vstack(blocks)
+    return sp.csr_matrix(stacked) if sp.issparse(X) else stacked
+
+
+def teacher_targets(output: np.ndarray, task: str) -> tuple[np.ndarray, bool]:
+    """Targets the surrogate learns from the model's output (n_rows, n_outputs).
+
+    Returns ``(targets, classification)``: the prediction for regression, the log-odds of the
+    positive class for binary classifiers (a regression target), the predicted label index
+    for multiclass classifiers.
+    """
+    if task == "regression":
+        return output[:, 0], False
+    if output.shape[1] == 2:
+        p = np.clip(output[:, 1], _LOGIT_CLIP, 1 - _LOGIT_CLIP)
+        return np.log(p) - np.log1p(-p), False
+    return output.argmax(axis=1), True
+
+
+class MimicExplainer(BaseExplainer):
+    """Explain a model through an explainable surrogate trained to mimic it.
+
+    The surrogate learns the model's output on the initialization examples (a binary
+    classifier's log-odds, a multiclass classifier's labels, a regressor's predictions) and
+    is explained exactly: tree SHAP for LightGBM and the decision tree, linear SHAP for the
+    linear and SGD surrogates. How well it mimics the model is measured on held-out rows and
+    recorded in the explanation's ``fidelity`` (accuracy for classifiers, R² for regressors).
+
+    Parameters
+    ----------
+    model : estimator or callable
+        The model to explain (``predict`` / ``predict_proba``), or a function with
+        ``is_function=True``.
+    initialization_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
+        Rows the surrogate is trained on.
+    explainable_model : type
+        A surrogate class from :mod:`explain.models`, e.g. ``LGBMExplainableModel``.
+    explainable_model_args : dict, default=None
+        Keyword arguments for the surrogate's underlying model (e.g. ``{"n_estimators": 200}``).
+    is_function : bool, default=False
+        Whether ``model`` is a prediction function.
+    augment_data : bool, default=True
+        Augment short data (fewer rows than columns) with column-permuted copies.
+    max_num_of_augmentations : int, default=10
+        Most copies appended by augmentation.
+    explain_subset : list of int or str, default=None
+        Report only these features.
+    features : list of str, default=None
+        Feature names.
+    classes : list, default=None
+        Class labels.
+    transformations : object, default=None
+        Not available yet.
+    allow_all_transformations : bool, default=False
+        Reserved for raw-feature explanations.
+    categorical_features : list of int or str, default=None
+        Integer-coded categorical columns; the LightGBM surrogate splits on them as categories,
+        the other surrogates treat the codes as numbers.
+    model_task : {"unknown", "classification", "regression"}, default="unknown"
+        Set for functions and models whose type does not tell.
+    holdout_fraction : float, default=0.2
+        Share of rows held out to measure the surrogate's fidelity; the final surrogate is
+        then refitted on all rows.
+    random_state : int, default=0
+        Seed for augmentation, the hold-out split and the surrogate.
+    n_jobs : int, default=1
+        Threads of the surrogate.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.svm import SVC
+    >>> from explain import MimicExplainer
+    >>> from explain.models import LGBMExplainableModel
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> model = SVC(probability=True, random_state=0).fit(X, y)
+    >>> explainer = MimicExplainer(model, X, LGBMExplainableModel)
+    >>> explainer.explain_global().fidelity.surrogate_metric
+    'accuracy'
+    """
+
+    def __init__(self, model: Any, initialization_examples: Any, explainable_model: type, *,
+                 explainable_model_args: dict[str, Any] | None = None, is_function: bool = False,
+                 augment_data: bool = True, max_num_of_augmentations: int = 10,
+                 explain_subset: Any = None, features: Any = None, classes: Any = None,
+                 transformations: Any = None, allow_all_transformations: bool = False,
+                 categorical_features: Any = None, model_task: str = "unknown",
+                 holdout_fraction: float = 0.2, random_state: int = 0, n_jobs: int = 1) -> None:
+        if not (isinstance(explainable_model, type) and issubclass(explainable_model,
+                                                                   ExplainableModel)):
+            raise ExplanationTypeError(
+                "MimicExplainer: explainable_model must be a surrogate class from "
+                "explain.models (LGBMExplainableModel, LinearExplainableModel, "
+                f"SGDExplainableModel, DecisionTreeExplainableModel); got {explainable_model!r}."
+            )
+        if not 0.0 < holdout_fraction < 1.0:
+            raise ExplanationValueError(
+                f"MimicExplainer: holdout_fraction must be in (0, 1), got {holdout_fraction!r}."
+            )
+        self.explainable_model = explainable_model
+        self.explainable_model_args = dict(explainable_model_args or {})
+        self.augment_data = augment_data
+        self.max_num_of_augmentations = max_num_of_augmentations
+        self.allow_all_transformations = allow_all_transformations
+        self.holdout_fraction = holdout_fraction
+        self.random_state = random_state
+        self._set_up(model, initialization_examples, is_function=is_function,
+                     explain_subset=explain_subset, features=features, classes=classes,
+                     transformations=transformations, model_task=model_task, n_jobs=n_jobs)
+        self.categorical_features_ = self._resolve_categorical(categorical_features)
+        self.method = f"mimic.{explainable_model.kind}"
+        self.surrogate_, self.surrogate_fidelity_ = self._train_surrogate()
+        self.output_space_ = self.surrogate_.output_space
+
+    def _resolve_categorical(self, categorical: Any) -> list[int]:
+        if categorical is None:
+            return []
+        index = {name: i for i, name in enumerate(self.features_)}
+        out = []
+        for item in categorical:
+            if isinstance(item, str) and item in index:
+                out.append(index[item])
+            elif isinstance(item, int | np.integer) and 0 <= int(item) < self.n_features_in_:
+                out.append(int(item))
+            else:
+                raise ExplanationValueError(
+                    f"MimicExplainer: categorical_features names unknown feature {item!r}."
+                )
+        return out
+
+    def _new_surrogate(self, classification: bool) -> ExplainableModel:
+        args = dict(self.explainable_model_args)
+        random_state = args.pop("random_state", self.random_state)
+        return self.explainable_model(classification=classification, random_state=random_state,
+                                      n_jobs=self.n_jobs, params=args or None)
+
+    def _train_surrogate(self) -> tuple[ExplainableModel, Fidelity]:
+        X = self.initialization_examples_
+        if self.augment_data:
+            X = augment(X, self.max_num_of_augmentations, self.random_state)
+        output = self.adapter_.predict_output(X)
+        targets, classification = teacher_targets(output, self.model_task)
+        if classification and np.unique(targets).size < output.shape[1]:
+            raise ExplanationValueError(
+                f"MimicExplainer: the model predicts only {np.unique(targets).size} of its "
+                f"{output.shape[1]} classes on initialization_examples; give examples on which "
+                "it predicts every class."
+            )
+        fidelity = self._holdout_fidelity(X, targets, classification)
+        surrogate = self._new_surrogate(classification)
+        surrogate.fit(X, targets, self.categorical_features_ or None)
+        return surrogate, fidelity
+
+    def _holdout_fidelity(self, X: Matrix, targets: np.ndarray, classification: bool) -> Fidelity:
+        n_rows = X.shape[0]
+        n_holdout = round(self.holdout_fraction * n_rows)
+        if n_holdout < _MIN_HOLDOUT_ROWS or n_rows - n_holdout < _MIN_HOLDOUT_ROWS:
+            return Fidelity(notes=(f"surrogate fidelity not measured: only {n_rows} rows",))
+        stratify = targets if classification else None
+        X_fit, X_hold, y_fit, y_hold = train_test_split(
+            X, targets, test_size=n_holdout, random_state=self.random_state, stratify=stratify
+        )
+        surrogate = self._new_surrogate(classification).fit(
+            X_fit, y_fit, self.categorical_features_ or None
+        )
+        predicted = surrogate.predict(X_hold)
+        if self.model_task == "regression":
+            metric, score = "r2", float(r2_score(y_hold, predicted))
+        elif classification:
+            metric, score = "accuracy", float(accuracy_score(y_hold, predicted))
+        else:  # binary: agreement of the predicted class, from the sign of the log-odds
+            metric, score = "accuracy", float(np.mean((predicted > 0) == (y_hold > 0)))
+        return Fidelity(surrogate_metric=metric, surrogate_score=score,
+                        surrogate_holdout_rows=n_holdout)
+
+    def explain_global(self, evaluation_examples: Any = None,
+                       sampling_policy: SamplingPolicy | None = None,
+                       include_local: bool = True, batch_size: int = 100) -> Explanation:
+        """Explain the model globally; without ``evaluation_examples``, on the initialization rows.
+
+        See :meth:`BaseExplainer.explain_global` for the parameters.
+        """
+        if evaluation_examples is None:
+            return self._with_surrogate_fidelity(self._explain(
+                self.initialization_examples_, include_local=include_local,
+                batch_size=None if include_local else batch_size,
+            ))
+        return self._with_surrogate_fidelity(super().explain_global(
+            evaluation_examples, sampling_policy, include_local, batch_size
+        ))
+
+    def explain_local(self, evaluation_examples: Any) -> Explanation:
+        """Explain each row of ``evaluation_examples`` through the surrogate."""
+        return self._with_surrogate_fidelity(super().explain_local(evaluation_examples))
+
+    def _with_surrogate_fidelity(self, explanation: Explanation) -> Explanation:
+        base, mimic = explanation.fidelity, self.surrogate_fidelity_
+        return explanation.with_fidelity(Fidelity(
+            additivity_error=base.additivity_error, exact=base.exact,
+            surrogate_metric=mimic.surrogate_metric, surrogate_score=mimic.surrogate_score,
+            surrogate_holdout_rows=mimic.surrogate_holdout_rows,
+            notes=base.notes + mimic.notes,
+        ))
+
+    def _local_values(self, X: Matrix) -> LocalResult:
+        values, expected, output = self.surrogate_.shap_values(X)
+        return LocalResult(values=self._select(values), expected=expected,
+                           additivity=additivity_error(values, expected, output))

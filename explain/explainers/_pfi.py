@@ -1,0 +1,230 @@
+"""Permutation feature importance (PFI): how much a metric degrades when a feature is shuffled.
+
+Written here rather than calling ``sklearn.inspection.permutation_importance``: that function
+calls the model once per feature and repeat, while this one stacks many permuted copies of
+the data into one model call (up to a memory budget), which is what makes models with a
+per-call overhead fast; the importances themselves are the same quantity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import stats
+
+from explain._exceptions import ExplanationValueError
+from explain._explanation import Explanation
+from explain._fidelity import Fidelity
+from explain._validation import Matrix
+from explain.explainers._base import BaseExplainer
+from explain.explainers._metrics import Metric, resolve_metric
+
+__all__ = ["PFIExplainer"]
+
+_CELLS_PER_CALL = 20_000_000  # float64 cells per stacked model call (~160 MB)
+
+
+class PFIExplainer(BaseExplainer):
+    """Global importance by permutation: the drop in a metric when one feature is shuffled.
+
+    Parameters
+    ----------
+    model : estimator or callable
+        A fitted model, or a prediction function (``is_function=True``; then ``model_task``
+        must be set).
+    is_function : bool, default=False
+        Whether ``model`` is a prediction function.
+    metric : str or callable, default=None
+        A name (``"accuracy"``, ``"f1_score"``, ``"roc_auc"``, ``"log_loss"``, ``"r2_score"``,
+        ``"mean_absolute_error"``, ...) or ``metric(y_true, y_pred, **metric_args)``.
+        Default: F1 (micro) for classifiers, mean absolute error for regressors.
+    metric_args : dict, default=None
+        Extra keyword arguments for the metric.
+    is_error_metric : bool, default=False
+        For a callable metric: ``True`` when lower is better.
+    explain_subset : list of int or str, default=None
+        Permute only these features.
+    features : list of str, default=None
+        Feature names.
+    classes : list, default=None
+        Class labels.
+    transformations : object, default=None
+        Not available yet.
+    allow_all_transformations : bool, default=False
+        Reserved for raw-feature explanations.
+    seed : int, default=0
+        Seed of the permutations.
+    n_repeats : int, default=5
+        Permutations per feature; their spread gives the standard deviation and the 95%
+        confidence interval recorded in ``fidelity``.
+    model_task : {"unknown", "classification", "regression"}, default="unknown"
+        Set for functions and models whose type does not tell.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Ridge
+    >>> from explain import PFIExplainer
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> explainer = PFIExplainer(Ridge().fit(X, y), metric="r2_score")
+    >>> explainer.explain_global(X, true_labels=y).get_ranked_global_names(top_k=2)
+    ['bmi', 's5']
+    """
+
+    method = "permutation_importance"
+    output_space_ = "metric"
+
+    def __init__(self, model: Any, *, is_function: bool = False, metric: Any = None,
+                 metric_args: dict[str, Any] | None = None, is_error_metric: bool = False,
+                 explain_subset: Any = None, features: Any = None, classes: Any = None,
+                 transformations: Any = None, allow_all_transformations: bool = False,
+                 seed: int = 0, n_repeats: int = 5, model_task: str = "unknown") -> None:
+        if not isinstance(n_repeats, int) or isinstance(n_repeats, bool) or n_repeats < 1:
+            raise ExplanationValueError(
+                f"PFIExplainer: n_repeats must be a positive integer, got {n_repeats!r}."
+            )
+        self.metric = metric
+        self.metric_args = metric_args
+        self.is_error_metric = is_error_metric
+        self.seed = seed
+        self.n_repeats = n_repeats
+        self.allow_all_transformations = allow_all_transformations
+        self._options = {"is_function": is_function, "explain_subset": explain_subset,
+                         "features": features, "classes": classes,
+                         "transformations": transformations, "model_task": model_task}
+        self.model = model
+        if not is_function and getattr(model, "n_features_in_", None) is not None:
+            self._set_up(model, None, require_init=False, **self._options)
+
+    def explain_local(self, evaluation_examples: Any) -> Explanation:
+        """Not available: permutation importance is a global method.
+
+        Raises
+        ------
+        ValueError
+            Always.
+        """
+        raise ExplanationValueError(
+            "PFIExplainer.explain_local: permutation feature importance is global only and "
+            "has no per-row values; use explain_global(evaluation_examples, true_labels), or "
+            "TabularExplainer / MimicExplainer for local explanations."
+        )
+
+    def explain_global(self, evaluation_examples: Any = None, true_labels: Any = None,
+                       **kwargs: Any) -> Explanation:  # type: ignore[override]
+        """Permutation importance of every feature on ``evaluation_examples``.
+
+        Parameters
+        ----------
+        evaluation_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
+            Rows to permute.
+        true_labels : array-like of shape (n_rows,)
+            True targets of those rows.
+
+        Returns
+        -------
+        Explanation
+            Global importances (mean drop of the metric over repeats); ``fidelity`` holds
+            their standard deviation and 95% confidence interval.
+        """
+        if kwargs:
+            raise ExplanationValueError(
+                f"PFIExplainer.explain_global: unexpected arguments {sorted(kwargs)}."
+            )
+        if true_labels is None:
+            raise ExplanationValueError(
+                "PFIExplainer.explain_global: true_labels is required; permutation importance "
+                "measures how much the metric against the true labels degrades."
+            )
+        if not hasattr(self, "adapter_"):  # set up from the data for functions
+            self._set_up(self.model, evaluation_examples, require_init=True, **self._options)
+        X = self._evaluation_matrix(evaluation_examples, "explain_global")
+        y = self._check_labels(true_labels, X.shape[0])
+        metric = resolve_metric(self.metric, self.metric_args, self.is_error_metric,
+                                self.model_task, self._labels())
+        importances = self._importances(X, y, metric)
+        return self._build(importances, X.shape[0], metric)
+
+    def _labels(self) -> np.ndarray | None:
+        if self.model_task != "classification":
+            return None
+        return None if self.classes_ is None else np.asarray(self.classes_)
+
+    def _check_labels(self, true_labels: Any, n_rows: int) -> np.ndarray:
+        y = np.asarray(true_labels)
+        if y.ndim != 1 or y.shape[0] != n_rows:
+            raise ExplanationValueError(
+                f"PFIExplainer.explain_global: true_labels must have shape ({n_rows},) to match "
+                f"evaluation_examples, got {y.shape}."
+            )
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ExplanationValueError("PFIExplainer.explain_global: true_labels contains NaN or inf.")
+        return y
+
+    def _predict(self, X: Matrix, metric: Metric) -> np.ndarray:
+        if metric.needs == "proba":
+            return self.adapter_.predict_output(X)
+        if metric.needs == "value" and self.model_task == "regression":
+            return self.adapter_.predict_output(X)[:, 0]
+        labels = self.adapter_.predict(X)
+        if self.is_function and self.classes_ is not None:
+            labels = np.asarray(self.classes_)[labels]
+        return labels
+
+    def _importances(self, X: Matrix, y: np.ndarray, metric: Metric) -> np.ndarray:
+        """Importance per (explained feature, repeat), shape (n_explained, n_repeats)."""
+        n_rows = X.shape[0]
+        columns = (np.arange(X.shape[1]) if self.explain_subset_ is None
+                   else self.explain_subset_)
+        baseline = metric(y, self._predict(X, metric))
+        rng = np.random.default_rng(self.seed)
+        tasks = [(f, r, rng.permutation(n_rows)) for f in range(columns.size)
+                 for r in range(self.n_repeats)]
+        scores = np.empty((columns.size, self.n_repeats))
+        for chunk in _chunks(tasks, max(1, _CELLS_PER_CALL // max(1, n_rows * X.shape[1]))):
+            stacked = _stack([_permuted(X, int(columns[f]), perm) for f, _, perm in chunk])
+            prediction = self._predict(stacked, metric)
+            for i, (f, r, _) in enumerate(chunk):
+                scores[f, r] = metric(y, prediction[i * n_rows:(i + 1) * n_rows])
+        return scores - baseline if metric.is_error else baseline - scores
+
+    def _build(self, importances: np.ndarray, n_rows: int, metric: Metric) -> Explanation:
+        mean = importances.mean(axis=1)
+        std = importances.std(axis=1, ddof=1) if self.n_repeats > 1 else np.zeros_like(mean)
+        if self.n_repeats > 1:
+            half = stats.t.ppf(0.975, self.n_repeats - 1) * std / np.sqrt(self.n_repeats)
+        else:
+            half = np.zeros_like(mean)
+        fidelity = Fidelity(importance_std=std, confidence_interval=np.vstack([mean - half,
+                                                                               mean + half]),
+                            confidence_level=0.95, n_repeats=self.n_repeats,
+                            notes=(f"metric: {metric.name}",))
+        return Explanation(
+            method=self.method, model_task=self.model_task, features=self._explained_features(),
+            global_values=mean, classes=self.classes_, output_space=self.output_space_,
+            num_examples=n_rows, fidelity=fidelity, model_type=self.adapter_.name,
+        )
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _permuted(X: Matrix, column: int, permutation: np.ndarray) -> Matrix:
+    if sp.issparse(X):
+        original = X[:, [column]].toarray().ravel()
+        delta = original[permutation] - original
+        rows = np.flatnonzero(delta)
+        change = sp.csr_matrix((delta[rows], (rows, np.full(rows.size, column))), shape=X.shape)
+        return (X + change).tocsr()
+    out = np.array(X, copy=True)
+    out[:, column] = X[permutation, column]
+    return out
+
+
+def _stack(blocks: list[Matrix]) -> Matrix:
+    return sp.vstack(blocks, format="csr") if sp.issparse(blocks[0]) else np.vstack(blocks)

@@ -1,0 +1,94 @@
+"""``TabularExplainer``: one entry point that picks the best SHAP explainer for a model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explain._explanation import Explanation
+from explain._sampling import SamplingPolicy
+from explain.explainers._kernel import KernelExplainer
+from explain.explainers._selection import choose_explainer
+from explain.explainers._tree import TreeExplainer
+
+__all__ = ["TabularExplainer"]
+
+
+class TabularExplainer:
+    """Explain any tabular model with the fastest exact-enough SHAP method it supports.
+
+    The model is inspected, in order: tree ensembles (scikit-learn, LightGBM, XGBoost) get
+    :class:`TreeExplainer`, scikit-learn linear models :class:`LinearExplainer`, anything else
+    (pipelines, SVMs, neural networks, functions) :class:`KernelExplainer`. The choice is
+    available as :attr:`explainer` and recorded on every explanation's ``method``.
+
+    Parameters
+    ----------
+    model : estimator or callable
+        A fitted model, or a prediction function with ``is_function=True`` in ``kwargs``.
+    initialization_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
+        Background / example rows.
+    explain_subset : list of int or str, default=None
+        Explain only these features.
+    features : list of str, default=None
+        Feature names.
+    classes : list, default=None
+        Class labels.
+    transformations : object, default=None
+        Not available yet.
+    allow_all_transformations : bool, default=False
+        Reserved for raw-feature explanations.
+    model_task : {"unknown", "classification", "regression"}, default="unknown"
+        Set for functions and models whose type does not tell.
+    **kwargs
+        Passed to the chosen explainer (e.g. ``is_function``, ``nsamples``, ``nclusters``
+        for Kernel SHAP, ``n_jobs`` for trees).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from explain import TabularExplainer
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> model = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
+    >>> explainer = TabularExplainer(model, X)
+    >>> explainer.explain_global(X.iloc[:50]).method
+    'shap.tree'
+    """
+
+    def __init__(self, model: Any, initialization_examples: Any, explain_subset: Any = None,
+                 features: Any = None, classes: Any = None, transformations: Any = None,
+                 allow_all_transformations: bool = False, model_task: str = "unknown",
+                 **kwargs: Any) -> None:
+        chosen = choose_explainer(model, is_function=kwargs.get("is_function", False))
+        if chosen is not KernelExplainer:
+            kwargs.pop("is_function", None)
+        for option in ("nsamples", "nclusters", "random_state"):
+            if chosen is not KernelExplainer and option in kwargs:
+                kwargs.pop(option)
+        if chosen is not TreeExplainer:
+            kwargs.pop("n_jobs", None)
+        self.explainer = chosen(
+            model, initialization_examples, explain_subset=explain_subset, features=features,
+            classes=classes, transformations=transformations,
+            allow_all_transformations=allow_all_transformations, model_task=model_task, **kwargs
+        )
+
+    @property
+    def method(self) -> str:
+        """The method of the chosen explainer (``"shap.tree"``, ``"shap.linear"``, ...)."""
+        return self.explainer.method
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The explained feature names."""
+        return self.explainer.features_
+
+    def explain_global(self, evaluation_examples: Any, sampling_policy: SamplingPolicy | None = None,
+                       include_local: bool = True, batch_size: int = 100) -> Explanation:
+        """Global explanation; see :meth:`KernelExplainer.explain_global`."""
+        return self.explainer.explain_global(evaluation_examples, sampling_policy, include_local,
+                                             batch_size)
+
+    def explain_local(self, evaluation_examples: Any) -> Explanation:
+        """Local explanation of each row; see :meth:`KernelExplainer.explain_local`."""
+        return self.explainer.explain_local(evaluation_examples)

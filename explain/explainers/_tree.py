@@ -1,0 +1,197 @@
+"""Exact TreeSHAP for tree ensembles.
+
+LightGBM and XGBoost compute TreeSHAP natively (``pred_contrib=True`` / ``pred_contribs=True``),
+in compiled code, with the values ``shap.TreeExplainer`` returns for them (shap calls the same
+functions); scikit-learn trees go through ``shap.TreeExplainer`` with path-dependent
+perturbation. The values are expressed in the ensemble's own output space: log-odds (raw
+score) for boosted classifiers, probability for scikit-learn forests and single trees, the
+prediction for regressors; that space is recorded on the explanation as ``output_space``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from explain._validation import Matrix
+from explain.explainers._adapters import model_family
+from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
+
+__all__ = ["TreeExplainer", "is_tree_model"]
+
+_SKLEARN_TREES = (
+    "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier",
+    "ExtraTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
+    "ExtraTreesClassifier", "ExtraTreesRegressor", "GradientBoostingClassifier",
+    "GradientBoostingRegressor", "HistGradientBoostingClassifier",
+    "HistGradientBoostingRegressor",
+)
+
+
+def is_tree_model(model: Any) -> bool:
+    """Whether TreeSHAP supports ``model`` (checked by class, without calling the model)."""
+    family = model_family(model)
+    name = type(model).__name__
+    if family == "lightgbm":
+        return name in ("LGBMClassifier", "LGBMRegressor", "LGBMModel")
+    if family == "xgboost":
+        return name in ("XGBClassifier", "XGBRegressor", "XGBModel")
+    if family == "sklearn" and name in _SKLEARN_TREES:
+        # shap supports GradientBoostingClassifier for binary classification only
+        return not (name == "GradientBoostingClassifier" and len(model.classes_) > 2)
+    return False
+
+
+class TreeExplainer(BaseExplainer):
+    """Exact SHAP values of tree ensembles (TreeSHAP).
+
+    Parameters
+    ----------
+    model : fitted tree model
+        scikit-learn trees, forests, gradient boosting (incl. HistGradientBoosting), LightGBM
+        (``LGBMClassifier``/``LGBMRegressor``) or XGBoost (``XGBClassifier``/``XGBRegressor``).
+    initialization_examples : array-like, DataFrame or sparse matrix, default=None
+        Example rows, used for feature names and validation only (TreeSHAP uses the trees'
+        own cover statistics as the background).
+    explain_subset : list of int or str, default=None
+        Report only these features (all are computed; TreeSHAP costs the same).
+    features : list of str, default=None
+        Feature names; default: DataFrame columns, the model's ``feature_names_in_``, or
+        ``x0, x1, ...``.
+    classes : list, default=None
+        Class labels; default: the model's ``classes_``.
+    transformations : object, default=None
+        Not available yet.
+    allow_all_transformations : bool, default=False
+        Reserved for raw-feature explanations.
+    model_task : {"unknown", "classification", "regression"}, default="unknown"
+        Set when the model's type does not tell.
+    n_jobs : int, default=1
+        Threads for LightGBM and XGBoost contribution calls.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.ensemble import RandomForestRegressor
+    >>> from explain import TreeExplainer
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> model = RandomForestRegressor(n_estimators=10, random_state=0).fit(X, y)
+    >>> explanation = TreeExplainer(model, X).explain_local(X.iloc[:5])
+    >>> explanation.local_importance_values.shape
+    (5, 10)
+    """
+
+    method = "shap.tree"
+
+    def __init__(self, model: Any, initialization_examples: Any = None, *,
+                 explain_subset: Any = None, features: Any = None, classes: Any = None,
+                 transformations: Any = None, allow_all_transformations: bool = False,
+                 model_task: str = "unknown", n_jobs: int = 1) -> None:
+        self.allow_all_transformations = allow_all_transformations
+        self._set_up(model, initialization_examples, is_function=False,
+                     explain_subset=explain_subset, features=features, classes=classes,
+                     transformations=transformations, model_task=model_task, n_jobs=n_jobs,
+                     require_init=False)
+        family = model_family(model)
+        self._compute = {"lightgbm": self._lightgbm, "xgboost": self._xgboost}.get(
+            family, self._sklearn
+        )
+        self._shap_explainer: Any = None
+        self.output_space_ = self._output_space(family)
+
+    def _output_space(self, family: str) -> str:
+        if self.model_task == "regression":
+            return "raw"
+        if family in ("lightgbm", "xgboost"):
+            return "log_odds"
+        import shap
+
+        self._shap_explainer = shap.TreeExplainer(self.model)
+        return "log_odds" if self._shap_explainer.model.tree_output == "log_odds" else "probability"
+
+    def _local_values(self, X: Matrix) -> LocalResult:
+        values, expected, output = self._compute(X)
+        return LocalResult(
+            values=self._select(values), expected=expected,
+            additivity=additivity_error(values, expected, output),
+        )
+
+    def _lightgbm(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        booster = self.model.booster_
+        contrib = booster.predict(X, pred_contrib=True, num_threads=self.n_jobs)
+        if sp.issparse(contrib) or isinstance(contrib, list):
+            blocks = contrib if isinstance(contrib, list) else [contrib]
+            contrib = np.hstack([sp.csr_matrix(b).toarray() for b in blocks])
+        raw = booster.predict(X, raw_score=True, num_threads=self.n_jobs)
+        return _split_contrib(np.asarray(contrib), self.n_features_in_, raw)
+
+    def _xgboost(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        import xgboost
+
+        booster = self.model.get_booster()
+        matrix = xgboost.DMatrix(X, feature_names=booster.feature_names, missing=np.nan,
+                                 nthread=self.n_jobs)
+        iteration_range = (0, _best_iteration(self.model) + 1) if _best_iteration(self.model) \
+            is not None else (0, 0)
+        contrib = booster.predict(matrix, pred_contribs=True, iteration_range=iteration_range)
+        margin = booster.predict(matrix, output_margin=True, iteration_range=iteration_range)
+        contrib = np.asarray(contrib, dtype=np.float64)
+        if contrib.ndim == 3:  # (n, k, f + 1) for multiclass
+            contrib = contrib.reshape(contrib.shape[0], -1)
+        return _split_contrib(contrib, self.n_features_in_, np.asarray(margin, dtype=np.float64))
+
+    def _sklearn(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        import shap
+
+        if self._shap_explainer is None:
+            self._shap_explainer = shap.TreeExplainer(self.model)
+        dense = X.toarray() if sp.issparse(X) else np.asarray(X)
+        raw = self._shap_explainer.shap_values(dense, check_additivity=False)
+        values = _normalize_shap_output(raw, dense.shape[0])
+        expected = np.atleast_1d(np.asarray(self._shap_explainer.expected_value, dtype=float))
+        return values, expected, self._sklearn_output(dense, values.shape[0])
+
+    def _sklearn_output(self, X: np.ndarray, n_outputs: int) -> np.ndarray:
+        frame = self.adapter_._frame(X)
+        if self.model_task == "regression":
+            return np.asarray(self.model.predict(frame), dtype=float).reshape(1, -1)
+        if self.output_space_ == "probability":
+            return np.asarray(self.model.predict_proba(frame), dtype=float).T
+        margin = np.asarray(self.model.decision_function(frame), dtype=float)
+        return margin.reshape(1, -1) if n_outputs == 1 else margin.T
+
+
+def _best_iteration(model: Any) -> int | None:
+    try:
+        return int(model.best_iteration)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _split_contrib(contrib: np.ndarray, n_features: int,
+                   raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split ``(n, k * (f + 1))`` contributions into values (k, n, f), bias (k,), output (k, n)."""
+    n_rows = contrib.shape[0]
+    k = contrib.shape[1] // (n_features + 1)
+    blocks = contrib.reshape(n_rows, k, n_features + 1).transpose(1, 0, 2)
+    values = np.ascontiguousarray(blocks[:, :, :n_features], dtype=np.float64)
+    expected = blocks[:, 0, n_features].astype(np.float64)
+    output = np.asarray(raw, dtype=np.float64).reshape(n_rows, -1).T
+    return values, expected, output
+
+
+def _normalize_shap_output(raw: Any, n_rows: int) -> np.ndarray:
+    """Turn shap's output (list per class, (n, f) or (n, f, k) array) into (k, n, f).
+
+    shap has changed this format across versions; the explanation's shape is ours.
+    """
+    if isinstance(raw, list):
+        return np.stack([np.asarray(v, dtype=np.float64) for v in raw])
+    array = np.asarray(raw, dtype=np.float64)
+    if array.ndim == 2:
+        return array[None]
+    if array.ndim == 3 and array.shape[0] == n_rows:
+        return array.transpose(2, 0, 1)
+    return array
