@@ -29,7 +29,9 @@ class SamplingPolicy:
         clustering, since k-means degrades in high dimensions.
     sampling_method : {"kmeans", "random"}, default="kmeans"
         ``"kmeans"``: cluster the rows and explain the row nearest each centre, weighted by
-        its cluster's size. ``"random"``: a uniform random sample.
+        its cluster's size; representatives sit near cluster centres, so importances of
+        features with much within-cluster spread come out somewhat low. ``"random"``: a
+        uniform random sample, unbiased but noisier.
     max_rows : int, default=1000
         Sampling happens only above this many rows, and keeps this many.
     random_state : int, default=0

@@ -67,6 +67,7 @@ def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> 
 
     Examples
     --------
+    >>> import tempfile
     >>> import numpy as np
     >>> from explain import Explanation, save_explanation, load_explanation
     >>> e = Explanation(method="demo", model_task="regression", features=["a"],
@@ -224,7 +225,14 @@ def _atomic_write(path: Path, payload: bytes) -> None:
             temp.write(payload)
             temp.flush()
             os.fsync(temp.fileno())
+        os.chmod(temp_name, 0o666 & ~_current_umask())  # mkstemp creates files as 0600
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -37,7 +37,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._exceptions import ExplanationValueError
+from explain._exceptions import ExplanationValueError
 
 __all__ = ["KernelShapResult", "kernel_shap_values"]
 

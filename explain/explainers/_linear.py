@@ -69,7 +69,7 @@ class LinearExplainer(BaseExplainer):
     >>> X, y = load_diabetes(return_X_y=True)
     >>> explainer = LinearExplainer(Ridge().fit(X, y), X)
     >>> explainer.explain_global(X).get_ranked_global_names(top_k=2)
-    ['x8', 'x2']
+    ['x2', 'x8']
     """
 
     method = "shap.linear"

@@ -40,9 +40,15 @@ class Metric:
         return float(self.function(y_true, prediction))
 
 
+def _positive(y_true: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+    """Binary targets for the second probability column; without labels (a function model
+    given no ``classes``) ``y_true`` is passed through and scikit-learn infers the positive class."""
+    return y_true if labels is None else y_true == labels[1]
+
+
 def _roc_auc(y_true: np.ndarray, proba: np.ndarray, labels: np.ndarray, **kwargs: Any) -> float:
     if proba.shape[1] == 2:
-        return float(skm.roc_auc_score(y_true == labels[1], proba[:, 1], **kwargs))
+        return float(skm.roc_auc_score(_positive(y_true, labels), proba[:, 1], **kwargs))
     kwargs.setdefault("multi_class", "ovr")
     kwargs.setdefault("average", "weighted")
     return float(skm.roc_auc_score(y_true, proba, labels=labels, **kwargs))
@@ -55,7 +61,7 @@ def _log_loss(y_true: np.ndarray, proba: np.ndarray, labels: np.ndarray, **kwarg
 def _average_precision(y_true: np.ndarray, proba: np.ndarray, labels: np.ndarray,
                        **kwargs: Any) -> float:
     if proba.shape[1] == 2:
-        return float(skm.average_precision_score(y_true == labels[1], proba[:, 1], **kwargs))
+        return float(skm.average_precision_score(_positive(y_true, labels), proba[:, 1], **kwargs))
     onehot = (np.asarray(y_true)[:, None] == labels[None, :]).astype(int)
     kwargs.setdefault("average", "weighted")
     return float(skm.average_precision_score(onehot, proba, **kwargs))
@@ -126,6 +132,6 @@ def resolve_metric(metric: str | Callable[..., float] | None, metric_args: dict[
         args["labels"] = labels
     elif averages and labels is not None and len(labels) > 2:
         args.setdefault("average", "weighted")
-    elif averages and labels is not None and len(labels) == 2:
-        args.setdefault("pos_label", labels[1])
+    elif averages and labels is not None and len(labels) == 2 and args.get("average", "binary") == "binary":
+        args.setdefault("pos_label", labels[1])  # scikit-learn warns if given with another average
     return Metric(key, partial(function, **args), needs, is_error)

@@ -149,7 +149,10 @@ class MimicExplainer(BaseExplainer):
         self.categorical_features_ = self._resolve_categorical(categorical_features)
         self.method = f"mimic.{explainable_model.kind}"
         self.surrogate_, self.surrogate_fidelity_ = self._train_surrogate()
-        self.output_space_ = self.surrogate_.output_space
+        # A binary classifier is mimicked by a regressor on its log-odds, so the values add
+        # up to log-odds even though the surrogate itself is a regressor ("raw").
+        binary = self.model_task == "classification" and not self.surrogate_.classification
+        self.output_space_ = "log_odds" if binary else self.surrogate_.output_space
 
     def _resolve_categorical(self, categorical: Any) -> list[int]:
         if categorical is None:

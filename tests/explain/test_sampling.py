@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import Ridge
+
+from explain import LinearExplainer, SamplingPolicy
+from explain._sampling import sample_rows
+
+
+def test_no_sampling_unless_allowed_and_large():
+    X = np.arange(20.0).reshape(10, 2)
+    assert sample_rows(X, SamplingPolicy())[0] is X
+    assert sample_rows(X, SamplingPolicy(allow_eval_sampling=True, max_rows=10))[0] is X
+
+
+def test_kmeans_sampling_keeps_real_rows_weighted_by_cluster_size():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 60))
+    rows, weights, notes = sample_rows(X, SamplingPolicy(allow_eval_sampling=True, max_rows=50,
+                                                         max_dim_clustering=5))
+    assert rows.shape[0] <= 50 and weights.sum() == 3000
+    assert all(any(np.array_equal(r, x) for x in X) for r in rows[:5])
+    assert "of 3000 rows" in notes[0]
+
+
+def test_random_sampling_on_sparse_data():
+    X = sp.random(500, 5, density=0.3, format="csr", random_state=0)
+    rows, weights, notes = sample_rows(X, SamplingPolicy(allow_eval_sampling=True, max_rows=100,
+                                                         sampling_method="random"))
+    assert rows.shape == (100, 5) and weights is None and "random sample" in notes[0]
+
+
+def test_sampled_global_explanation_records_it_and_stays_close():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(4000, 4)) * [1.0, 2.0, 3.0, 0.1]
+    model = Ridge().fit(X, X @ [1.0, 1.0, 1.0, 1.0])
+    explainer = LinearExplainer(model, X)
+    full = explainer.explain_global(X)
+    sampled = explainer.explain_global(X, sampling_policy=SamplingPolicy(allow_eval_sampling=True,
+                                                                        max_rows=400))
+    assert sampled.num_examples == 400 and "representatives of 4000 rows" in sampled.fidelity.notes[0]
+    # k-means representatives sit near cluster centres, so they understate spread a little
+    np.testing.assert_allclose(sampled.global_importance_values, full.global_importance_values,
+                               rtol=0.2)
+    assert sampled.get_ranked_global_names() == full.get_ranked_global_names()
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"sampling_method": "hdbscan"}, "sampling_method must be one of"),
+    ({"max_rows": 0}, "max_rows must be a positive integer"),
+])
+def test_bad_policy(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SamplingPolicy(**kwargs)
