@@ -42,9 +42,7 @@ def _brute_force(
     for player, columns in enumerate(groups):
         column_masks[:, columns] = player_masks[:, [player]]
     sizes = player_masks.sum(axis=1)
-    kernel = [
-        factorial(s) * factorial(n_players - s - 1) / factorial(n_players) for s in range(n_players)
-    ]
+    kernel = [factorial(s) * factorial(n_players - s - 1) / factorial(n_players) for s in range(n_players)]
     result = []
     for x in X:
         synthetic = np.where(column_masks[:, None, :], x, background[None])
@@ -168,9 +166,7 @@ def test_no_bootstrap_gives_nan_standard_errors(
 def test_groups_match_brute_force_on_grouped_game(groups: list[Sequence[int]]) -> None:
     rng = np.random.default_rng(2)
     X, background, weights = rng.normal(size=(3, 8)), rng.normal(size=(4, 8)), rng.random(4)
-    result = kernel_shap_values(
-        _interactions, X, background, weights, groups=[np.asarray(g) for g in groups]
-    )
+    result = kernel_shap_values(_interactions, X, background, weights, groups=[np.asarray(g) for g in groups])
     expected = _brute_force(_interactions, X, background, weights, groups)
     assert result.values.shape == (1, 3, len(groups))
     np.testing.assert_allclose(result.values, expected, rtol=0, atol=1e-10)
@@ -219,9 +215,7 @@ def test_chunking_does_not_change_results(max_exact_players: int) -> None:
         return _three_outputs(Z)
 
     options = {"nsamples": 40 if max_exact_players == 0 else "auto"}
-    full = kernel_shap_values(
-        predict, X, background, weights, max_exact_players=max_exact_players, **options
-    )
+    full = kernel_shap_values(predict, X, background, weights, max_exact_players=max_exact_players, **options)
     for limit in (3, 11, 400):
         largest_call[0] = 0
         chunked = kernel_shap_values(
@@ -264,9 +258,7 @@ def test_budget_selection() -> None:
     small = X[:, :5], background[:, :5]
     covered = kernel_shap_values(lambda Z: Z @ np.arange(5.0), *small, nsamples=30)
     assert covered.exact and covered.n_coalitions == 30
-    forced = kernel_shap_values(
-        lambda Z: Z @ np.arange(5.0), *small, nsamples=29, max_exact_players=0
-    )
+    forced = kernel_shap_values(lambda Z: Z @ np.arange(5.0), *small, nsamples=29, max_exact_players=0)
     assert not forced.exact and forced.n_coalitions <= 29
     # a linear model is explained exactly even by a partial design
     expected = (small[0] - small[1].mean(axis=0)) * np.arange(5.0)
