@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -10,6 +11,7 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 
 from explain._exceptions import ExplanationValueError
+from explain._validation import Matrix
 
 __all__ = ["SamplingPolicy", "sample_rows"]
 
@@ -59,8 +61,8 @@ class SamplingPolicy:
 
 
 def sample_rows(
-    X: np.ndarray | sp.csr_matrix, policy: SamplingPolicy
-) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray | None, tuple[str, ...]]:
+    X: Matrix, policy: SamplingPolicy
+) -> tuple[Matrix, np.ndarray | None, tuple[str, ...]]:
     """Apply ``policy`` to ``X``.
 
     Returns
@@ -80,13 +82,14 @@ def sample_rows(
         keep = np.sort(rng.choice(n_rows, size=policy.max_rows, replace=False))
         note = f"explained a random sample of {policy.max_rows} of {n_rows} rows"
         return X[keep], None, (note,)
-    points = X
+    points: Any = X.copy() if sp.issparse(X) else np.nan_to_num(X)  # clustering needs no NaN
+    if sp.issparse(points):
+        points.data = np.nan_to_num(points.data)
     if X.shape[1] > policy.max_dim_clustering:
         svd = TruncatedSVD(policy.max_dim_clustering, random_state=policy.random_state)
-        points = svd.fit_transform(X)
-    elif sp.issparse(X):
-        points = X.toarray()
-    points = np.nan_to_num(np.asarray(points, dtype=np.float64))
+        points = svd.fit_transform(points)
+    elif sp.issparse(points):
+        points = points.toarray()
     kmeans = MiniBatchKMeans(n_clusters=policy.max_rows, random_state=policy.random_state,
                              n_init=1, batch_size=4096).fit(points)
     labels = kmeans.labels_

@@ -199,7 +199,7 @@ def _explanation_from(metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -
     }
     scalars = dict(metadata["fidelity"])
     scalars["notes"] = tuple(scalars.get("notes", ()))
-    fidelity = Fidelity(**scalars, **fidelity_arrays)
+    fidelity = Fidelity(**scalars, **fidelity_arrays)  # type: ignore[arg-type]
     fields = {attr: arrays.get(name) for name, attr in _ARRAY_FIELDS.items()}
     return Explanation(
         method=metadata["method"],
@@ -211,7 +211,7 @@ def _explanation_from(metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -
         num_examples=metadata["num_examples"],
         model_type=metadata["model_type"],
         fidelity=fidelity,
-        **fields,
+        **fields,  # type: ignore[arg-type]
     )
 
 

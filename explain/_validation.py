@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,8 @@ from explain._exceptions import ExplanationTypeError, ExplanationValueError
 
 __all__ = ["Tabular", "align_features", "check_features_argument", "to_tabular"]
 
-Matrix = np.ndarray | sp.csr_matrix
+Matrix: TypeAlias = Any
+"""A 2-D float64 ``numpy.ndarray`` or ``scipy.sparse.csr_matrix``."""
 
 
 @dataclass(frozen=True)

@@ -228,7 +228,8 @@ class BaseExplainer:
                 f"explain_global: batch_size must be a positive integer, got {batch_size!r}."
             )
         X = self._evaluation_matrix(evaluation_examples, "explain_global")
-        weights, notes = None, ()
+        weights: np.ndarray | None = None
+        notes: tuple[str, ...] = ()
         if sampling_policy is not None:
             X, weights, notes = sample_rows(X, sampling_policy)
         return self._explain(X, include_local=include_local,

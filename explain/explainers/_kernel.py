@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -70,7 +70,7 @@ class KernelExplainer(BaseExplainer):
     method = "shap.kernel"
 
     def __init__(self, model: Any, initialization_examples: Any, *, is_function: bool = False,
-                 nsamples: int | str = "auto", explain_subset: Any = None, features: Any = None,
+                 nsamples: int | Literal["auto"] = "auto", explain_subset: Any = None, features: Any = None,
                  classes: Any = None, nclusters: int = 10, transformations: Any = None,
                  allow_all_transformations: bool = False, model_task: str = "unknown",
                  random_state: int = 0) -> None:
@@ -105,15 +105,16 @@ class KernelExplainer(BaseExplainer):
 
     def _local_values(self, X: Matrix) -> LocalResult:
         dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-        if self.nsamples != "auto" and self.nsamples < 2 * self.n_players_ + 2 \
-                and 2 ** self.n_players_ - 2 > self.nsamples:
+        nsamples = self.nsamples
+        if isinstance(nsamples, int) and nsamples < 2 * self.n_players_ + 2 \
+                and 2 ** self.n_players_ - 2 > nsamples:
             raise ExplanationValueError(
                 f"KernelExplainer: nsamples={self.nsamples} is too small for "
                 f"{self.n_players_} features; use at least {2 * self.n_players_ + 2} or 'auto'."
             )
         result = kernel_shap_values(
             self.adapter_.predict_output, dense, self.background_, self.background_weights_,
-            groups=self.groups_, nsamples=self.nsamples, random_state=self.random_state,
+            groups=self.groups_, nsamples=nsamples, random_state=self.random_state,
         )
         n_explained = self.n_players_ if self.explain_subset_ is None else len(self.explain_subset_)
         return LocalResult(

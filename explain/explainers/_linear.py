@@ -87,6 +87,7 @@ class LinearExplainer(BaseExplainer):
                      explain_subset=explain_subset, features=features, classes=classes,
                      transformations=transformations, model_task=model_task)
         background = self.initialization_examples_
+        assert background is not None  # required above
         self.background_mean_ = np.asarray(background.mean(axis=0), dtype=np.float64).ravel()
         self.coef_ = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
         self.intercept_ = np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))

@@ -41,8 +41,11 @@ class Metric:
 
 
 def _positive(y_true: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
-    """Binary targets for the second probability column; without labels (a function model
-    given no ``classes``) ``y_true`` is passed through and scikit-learn infers the positive class."""
+    """Targets for the second probability column, as booleans when the class labels are known.
+
+    Without labels (a function model given no ``classes``) ``y_true`` is passed through and
+    scikit-learn infers the positive class, as its own metrics do.
+    """
     return y_true if labels is None else y_true == labels[1]
 
 

@@ -222,11 +222,8 @@ class MimicExplainer(BaseExplainer):
 
         See :meth:`BaseExplainer.explain_global` for the parameters.
         """
-        if evaluation_examples is None:
-            return self._with_surrogate_fidelity(self._explain(
-                self.initialization_examples_, include_local=include_local,
-                batch_size=None if include_local else batch_size,
-            ))
+        if evaluation_examples is None:  # as interpret-community: explain the training rows
+            evaluation_examples = self.initialization_examples_
         return self._with_surrogate_fidelity(super().explain_global(
             evaluation_examples, sampling_policy, include_local, batch_size
         ))

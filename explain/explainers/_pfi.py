@@ -113,8 +113,10 @@ class PFIExplainer(BaseExplainer):
             "TabularExplainer / MimicExplainer for local explanations."
         )
 
-    def explain_global(self, evaluation_examples: Any = None, true_labels: Any = None,
-                       **kwargs: Any) -> Explanation:  # type: ignore[override]
+    # interpret-community's signature: PFI needs true labels and has no local values
+    def explain_global(  # type: ignore[override]
+        self, evaluation_examples: Any = None, true_labels: Any = None, **kwargs: Any
+    ) -> Explanation:
         """Permutation importance of every feature on ``evaluation_examples``.
 
         Parameters

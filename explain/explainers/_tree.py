@@ -133,8 +133,8 @@ class TreeExplainer(BaseExplainer):
         booster = self.model.get_booster()
         matrix = xgboost.DMatrix(X, feature_names=booster.feature_names, missing=np.nan,
                                  nthread=self.n_jobs)
-        iteration_range = (0, _best_iteration(self.model) + 1) if _best_iteration(self.model) \
-            is not None else (0, 0)
+        best = _best_iteration(self.model)
+        iteration_range = (0, 0) if best is None else (0, best + 1)
         contrib = booster.predict(matrix, pred_contribs=True, iteration_range=iteration_range)
         margin = booster.predict(matrix, output_margin=True, iteration_range=iteration_range)
         contrib = np.asarray(contrib, dtype=np.float64)

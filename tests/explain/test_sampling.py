@@ -52,3 +52,11 @@ def test_sampled_global_explanation_records_it_and_stays_close():
 def test_bad_policy(kwargs, match):
     with pytest.raises(ValueError, match=match):
         SamplingPolicy(**kwargs)
+
+
+def test_kmeans_sampling_tolerates_missing_values():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(2000, 80))
+    X[::7, 3] = np.nan
+    rows, weights, _ = sample_rows(X, SamplingPolicy(allow_eval_sampling=True, max_rows=30))
+    assert rows.shape[1] == 80 and weights.sum() == 2000
