@@ -12,6 +12,7 @@ import pandas as pd
 from explain._aggregation import aggregate_local
 from explain._exceptions import ExplanationValueError
 from explain._fidelity import Fidelity
+from featurization import FeatureMap
 
 __all__ = ["Explanation"]
 
@@ -67,6 +68,10 @@ class Explanation:
         Diagnostics that tell how far to trust the values.
     model_type : str, default=None
         Class name of the explained model, for display.
+    engineered_explanation : Explanation, default=None
+        For a raw explanation: the engineered explanation it was mapped from.
+    feature_map : FeatureMap, default=None
+        For a raw explanation: the raw -> engineered map used.
     """
 
     method: str
@@ -82,6 +87,8 @@ class Explanation:
     num_examples: int | None = None
     fidelity: Fidelity = field(default_factory=Fidelity)
     model_type: str | None = None
+    engineered_explanation: Explanation | None = None
+    feature_map: FeatureMap | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -166,6 +173,29 @@ class Explanation:
             value = getattr(self, name)
             if value is not None and not np.all(np.isfinite(value)):
                 raise ExplanationValueError(f"Explanation: {name.rstrip('_')} contains NaN or inf.")
+
+    def get_raw_explanation(self, feature_maps: Any,
+                            raw_feature_names: Sequence[str] | None = None) -> Explanation:
+        """Map this engineered explanation to raw features, as in interpret-community.
+
+        Parameters
+        ----------
+        feature_maps : FeatureMap, list of FeatureMap, array-like or fitted transformation
+            The raw -> engineered map: a :class:`~featurization.FeatureMap`, a list of maps
+            (or raw x engineered weight matrices, as in interpret-community) composed in
+            order, or any transformation :func:`featurization.feature_map_from` reads.
+        raw_feature_names : sequence of str, default=None
+            Names of the raw features (required for bare weight matrices).
+
+        Returns
+        -------
+        Explanation
+            Raw local values are the weighted sums of the engineered ones (row sums and
+            expected values unchanged); raw global importance is the mean |raw local value|.
+        """
+        from explain._mapping import to_raw
+
+        return to_raw(self, feature_maps, raw_feature_names)
 
     def with_fidelity(self, fidelity: Fidelity) -> Explanation:
         """Return a copy with another :class:`Fidelity` record."""
@@ -308,6 +338,8 @@ class Explanation:
 
     def __repr__(self) -> str:
         space = "raw" if self.is_raw else "engineered"
+        if self.engineered_explanation is not None:
+            space += f" (from {self.engineered_explanation.num_features} engineered)"
         scope = "local+global" if self.local_values is not None else "global"
         head = (
             f"Explanation(method={self.method!r}, task={self.model_task!r}, {scope}, "

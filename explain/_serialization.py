@@ -1,16 +1,21 @@
 """Saving and loading explanations in a versioned, pickle-free format.
 
-File format (``schema_version`` 1)
+File format (``schema_version`` 2)
 ----------------------------------
 A ZIP archive (NumPy's ``.npz`` container) holding:
 
 * ``metadata.json``: ``{"format": "automl-explain.explanation", "schema_version": 1,
   "library_version": ..., "method": ..., "model_task": ..., "features": [...],
   "classes": [...] | null, "output_space": ..., "is_raw": ..., "num_examples": ...,
-  "model_type": ..., "fidelity": {scalar diagnostics}, "arrays": [names]}``;
+  "model_type": ..., "fidelity": {scalar diagnostics}, "arrays": [names],
+  "feature_map": FeatureMap.to_dict() | null, "engineered": {the same keys} | null}``;
 * one ``<name>.npy`` member per array: ``global_values`` and, when present,
   ``local_values``, ``expected_values``, ``per_class_values``, ``fidelity.standard_errors``,
-  ``fidelity.importance_std``, ``fidelity.confidence_interval``.
+  ``fidelity.importance_std``, ``fidelity.confidence_interval``; a raw explanation's
+  engineered explanation stores its arrays under ``engineered/<name>``.
+
+Version history: 1 — no raw/engineered link; 2 — adds ``feature_map`` and ``engineered``.
+Files of every listed version load.
 
 Arrays are float64 and written with ``allow_pickle=False``; class labels must be JSON
 scalars (str, int, float, bool). The file is written to a temporary file in the target
@@ -32,10 +37,12 @@ import numpy as np
 from explain._exceptions import ExplanationTypeError, ExplanationValueError, SchemaVersionError
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
+from featurization import FeatureMap
 
 __all__ = ["SCHEMA_VERSION", "load_explanation", "save_explanation"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 FORMAT_NAME = "automl-explain.explanation"
 _ARRAY_FIELDS = {
     "global_values": "global_values",
@@ -81,8 +88,8 @@ def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> 
             f"save_explanation: expected an Explanation, got {type(explanation).__name__}."
         )
     path = Path(path)
-    arrays = _arrays_of(explanation)
-    metadata = _metadata_of(explanation, sorted(arrays))
+    arrays: dict[str, np.ndarray] = {}
+    metadata = _metadata_of(explanation, arrays, prefix="")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("metadata.json", json.dumps(metadata, indent=2, sort_keys=True))
@@ -118,33 +125,29 @@ def load_explanation(path: str | os.PathLike[str]) -> Explanation:
         with zipfile.ZipFile(path) as archive:
             metadata = json.loads(archive.read("metadata.json"))
             _check_header(metadata, path)
-            arrays = {
-                name: np.lib.format.read_array(io.BytesIO(archive.read(f"{name}.npy")),
-                                               allow_pickle=False)
-                for name in metadata["arrays"]
-            }
+            return _explanation_from(metadata, archive, prefix="")
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
         raise ExplanationValueError(
             f"load_explanation: {path} is not an explanation file written by save_explanation "
             f"({type(exc).__name__}: {exc})."
         ) from exc
-    return _explanation_from(metadata, arrays)
 
 
-def _arrays_of(explanation: Explanation) -> dict[str, np.ndarray]:
-    arrays = {
+def _metadata_of(explanation: Explanation, arrays: dict[str, np.ndarray],
+                 prefix: str) -> dict[str, Any]:
+    """Metadata of ``explanation``; its arrays are added to ``arrays`` under ``prefix``."""
+    from explain import __version__
+
+    own = {
         name: getattr(explanation, attribute)
         for name, attribute in _ARRAY_FIELDS.items()
         if getattr(explanation, attribute) is not None
     }
     for name, array in explanation.fidelity.arrays().items():
-        arrays[f"fidelity.{name}"] = array
-    return arrays
-
-
-def _metadata_of(explanation: Explanation, array_names: list[str]) -> dict[str, Any]:
-    from explain import __version__
-
+        own[f"fidelity.{name}"] = array
+    arrays.update({prefix + name: value for name, value in own.items()})
+    engineered = explanation.engineered_explanation
+    fmap = explanation.feature_map
     return {
         "format": FORMAT_NAME,
         "schema_version": SCHEMA_VERSION,
@@ -158,7 +161,10 @@ def _metadata_of(explanation: Explanation, array_names: list[str]) -> dict[str, 
         "num_examples": explanation.num_examples,
         "model_type": explanation.model_type,
         "fidelity": explanation.fidelity.scalars(),
-        "arrays": array_names,
+        "arrays": sorted(own),
+        "feature_map": None if fmap is None else fmap.to_dict(),
+        "engineered": None if engineered is None else _metadata_of(
+            engineered, arrays, prefix=f"{prefix}engineered/"),
     }
 
 
@@ -184,14 +190,21 @@ def _check_header(metadata: dict[str, Any], path: Path) -> None:
             f"{metadata.get('format')!r}, expected {FORMAT_NAME!r})."
         )
     version = metadata.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise SchemaVersionError(
             f"load_explanation: {path} has schema_version {version!r}; this library reads "
-            f"schema_version {SCHEMA_VERSION}. Upgrade automl-explain to read newer files."
+            f"schema_version {', '.join(map(str, READABLE_VERSIONS))}. Upgrade automl-explain "
+            "to read newer files."
         )
 
 
-def _explanation_from(metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -> Explanation:
+def _explanation_from(metadata: dict[str, Any], archive: zipfile.ZipFile,
+                      prefix: str) -> Explanation:
+    arrays = {
+        name: np.lib.format.read_array(io.BytesIO(archive.read(f"{prefix}{name}.npy")),
+                                       allow_pickle=False)
+        for name in metadata["arrays"]
+    }
     fidelity_arrays = {
         name.removeprefix("fidelity."): value
         for name, value in arrays.items()
@@ -211,6 +224,10 @@ def _explanation_from(metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -
         num_examples=metadata["num_examples"],
         model_type=metadata["model_type"],
         fidelity=fidelity,
+        feature_map=None if metadata.get("feature_map") is None
+        else FeatureMap.from_dict(metadata["feature_map"]),
+        engineered_explanation=None if metadata.get("engineered") is None
+        else _explanation_from(metadata["engineered"], archive, f"{prefix}engineered/"),
         **fields,  # type: ignore[arg-type]
     )
 

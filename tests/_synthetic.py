@@ -37,3 +37,37 @@ def make_ground_truth(task: str, n_rows: int = 600, n_features: int = 8,
 def assert_informative_first(names: list[str]) -> None:
     """The three informative features rank first, in any order."""
     assert set(names[:3]) == set(INFORMATIVE), f"top features {names[:5]}"
+
+
+RAW_INFORMATIVE = ["income", "region", "segment"]
+"""The raw columns the mixed-table targets depend on."""
+
+
+def make_mixed_table(task: str = "binary", n_rows: int = 800,
+                     seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """A raw table of mixed types whose target depends on income, region and segment only.
+
+    Columns: ``income`` (numeric, 5% NaN), ``region`` (4 categories), ``segment`` (3
+    categories with some missing), ``noise_num``, ``noise_cat``, ``signup`` (datetime) and
+    ``comment`` (free text), the last four irrelevant. Regression targets are real; binary
+    targets are ``"no"``/``"yes"``.
+    """
+    rng = np.random.default_rng(seed)
+    income = rng.normal(50.0, 10.0, n_rows)
+    region = rng.choice(["north", "south", "east", "west"], n_rows)
+    segment = rng.choice(["a", "b", "c"], n_rows).astype(object)
+    words = np.array(["good", "bad", "late", "fast", "price", "support", "happy", "slow"])
+    frame = pd.DataFrame({
+        "income": np.where(rng.random(n_rows) < 0.05, np.nan, income),
+        "region": region,
+        "segment": np.where(rng.random(n_rows) < 0.03, None, segment),
+        "noise_num": rng.normal(size=n_rows),
+        "noise_cat": rng.choice(["x", "y", "z"], n_rows),
+        "signup": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n_rows), unit="D"),
+        "comment": [" ".join(rng.choice(words, 4)) for _ in range(n_rows)],
+    })
+    score = (0.15 * (income - 50.0) + 2.0 * (region == "south") - 1.5 * (region == "west")
+             - 2.0 * (segment == "c") + 1.0 * (segment == "a"))
+    if task == "regression":
+        return frame, score + 0.2 * rng.normal(size=n_rows)
+    return frame, np.where(score + 0.3 * rng.normal(size=n_rows) > 0, "yes", "no")

@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError, ModelCallError
 
-__all__ = ["ModelAdapter", "model_family", "resolve_task"]
+__all__ = ["ModelAdapter", "model_family", "require_proba", "resolve_task"]
 
 TASKS = ("unknown", "classification", "regression")
 
@@ -54,11 +54,6 @@ def resolve_task(model: Any, model_task: str, is_function: bool,
             f"{caller}: model_task must be one of {TASKS}, got {model_task!r}."
         )
     if model_task != "unknown":
-        if model_task == "classification" and not is_function and not _has_proba(model):
-            raise ExplanationValueError(
-                f"{caller}: model_task='classification' needs a model with predict_proba; "
-                f"{type(model).__name__} has none."
-            )
         return model_task
     if is_function:
         if probe is None:
@@ -66,13 +61,42 @@ def resolve_task(model: Any, model_task: str, is_function: bool,
                 f"{caller}: set model_task='classification' or 'regression' for a prediction "
                 "function; without example rows its task cannot be detected."
             )
-        output = np.asarray(probe())
+        try:
+            output = np.asarray(probe())
+        except Exception as exc:  # the user's function failed: report it at the boundary
+            raise ModelCallError(
+                f"{caller}: the prediction function raised {type(exc).__name__} on two "
+                f"initialization rows: {exc}"
+            ) from exc
         return "classification" if output.ndim == 2 and output.shape[1] > 1 else "regression"
-    if is_regressor(model):
+    kind = _estimator_kind(model)
+    if kind == "regressor":
         return "regression"
-    if is_classifier(model) or _has_proba(model):
+    if kind == "classifier" or _has_proba(model):
         return "classification"
     return "regression"
+
+
+def _estimator_kind(model: Any) -> str | None:
+    """``"classifier"``/``"regressor"`` from scikit-learn's tags, or a duck-typed model's
+    ``_estimator_type``; ``None`` when neither tells."""
+    if hasattr(model, "__sklearn_tags__"):
+        if is_regressor(model):
+            return "regressor"
+        return "classifier" if is_classifier(model) else None
+    kind = getattr(model, "_estimator_type", None)
+    return kind if kind in ("classifier", "regressor") else None
+
+
+def require_proba(adapter: ModelAdapter, caller: str) -> None:
+    """Refuse a classifier without ``predict_proba`` where probabilities are explained."""
+    if adapter.task == "classification" and not adapter.is_function and not _has_proba(adapter.model):
+        raise ExplanationValueError(
+            f"{caller}: explaining a classifier here needs predict_proba, and "
+            f"{adapter.name} has none; use an explainer of its decision function "
+            "(LinearExplainer for linear models), or calibrate it "
+            "(sklearn.calibration.CalibratedClassifierCV)."
+        )
 
 
 def _has_proba(model: Any) -> bool:
@@ -147,12 +171,16 @@ class ModelAdapter:
 
     def _frame(self, X: np.ndarray | sp.csr_matrix) -> Any:
         """Wrap ``X`` in a DataFrame when the model was fitted on one (it checks names)."""
-        if self.frame_columns is not None and not sp.issparse(X):
-            return pd.DataFrame(X, columns=self.frame_columns)
-        return X
+        if self.frame_columns is None:
+            return X
+        if sp.issparse(X):
+            return pd.DataFrame.sparse.from_spmatrix(X, columns=self.frame_columns)
+        return pd.DataFrame(X, columns=self.frame_columns)
 
     def _call(self, method: str, X: np.ndarray | sp.csr_matrix) -> np.ndarray:
-        function = self.model if self.is_function else getattr(self.model, method)
+        function = self.model if self.is_function else getattr(self.model, method, None)
+        if function is None:
+            raise ModelCallError(f"{self.caller}: the model {self.name} has no {method} method.")
         try:
             return np.asarray(function(self._frame(X)))
         except Exception as exc:  # translate the model's own error at the boundary

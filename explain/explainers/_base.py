@@ -7,45 +7,22 @@ and declares its ``method`` name; everything users call lives here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
-from explain._aggregation import ImportanceAccumulator
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
-from explain._fidelity import Fidelity
+from explain._mapping import as_feature_map
+from explain._raw_input import RawInput, split_pipeline
 from explain._sampling import SamplingPolicy, sample_rows
 from explain._validation import Matrix, Tabular, align_features, check_features_argument, to_tabular
 from explain.explainers._adapters import ModelAdapter, resolve_task
+from explain.explainers._assembly import LocalResult, assemble
+from featurization import FeatureMap
 
 __all__ = ["BaseExplainer", "LocalResult", "additivity_error"]
-
-
-@dataclass(frozen=True)
-class LocalResult:
-    """Local values of a batch as computed by one algorithm.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_outputs, n_rows, n_explained)
-        Signed local values of the explained features.
-    expected : ndarray of shape (n_outputs,)
-        Base values.
-    additivity : float
-        Largest additivity error of the full decomposition in this batch.
-    standard_errors : ndarray like ``values``, default=None
-        Estimation error (sampled methods).
-    exact : bool, default=True
-        Whether the values are exact.
-    """
-
-    values: np.ndarray
-    expected: np.ndarray
-    additivity: float
-    standard_errors: np.ndarray | None = None
-    exact: bool = True
 
 
 def additivity_error(values: np.ndarray, expected: np.ndarray, output: np.ndarray) -> float:
@@ -81,18 +58,24 @@ class BaseExplainer:
     def _set_up(self, model: Any, initialization_examples: Any, *, is_function: bool,
                 explain_subset: Sequence[int | str] | None, features: Any, classes: Any,
                 transformations: Any, model_task: str, n_jobs: int = 1,
-                require_init: bool = True) -> None:
+                require_init: bool = True, allow_all_transformations: bool = False) -> None:
         caller = type(self).__name__
-        if transformations is not None:
-            raise NotImplementedError(
-                f"{caller}: transformations= (explaining in raw features) is not available "
-                "in this version; pass already-featurized data."
-            )
         if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
             raise ExplanationValueError(f"{caller}: n_jobs must be a non-zero integer, got {n_jobs!r}.")
+        featurizer = None
+        if not is_function:
+            model, featurizer = split_pipeline(model, allow_all_transformations)
         self.model = model
         self.is_function = is_function
         self.n_jobs = n_jobs
+        self.raw_input_: RawInput | None = None
+        steps = [t for t in (transformations, featurizer) if t is not None]
+        if steps and not _maps_only(transformations):
+            self.raw_input_ = RawInput(steps, initialization_examples, features,
+                                       allow_all_transformations, caller)
+            initialization_examples = self.raw_input_.transform(initialization_examples,
+                                                                "initialization_examples")
+            features = None  # with transformations, features names the raw columns
         probe_data: Tabular | None = None
         if initialization_examples is not None or require_init:
             probe_data = to_tabular(initialization_examples, argument="initialization_examples",
@@ -110,6 +93,28 @@ class BaseExplainer:
         )
         self.classes_ = self._resolve_classes(classes, caller)
         self.explain_subset_ = self._resolve_subset(explain_subset, caller)
+        self.feature_map_ = self._output_map(transformations, allow_all_transformations, caller)
+
+    def _output_map(self, transformations: Any, allow_all: bool, caller: str) -> FeatureMap | None:
+        """The raw -> engineered map explanations are returned through, if any."""
+        if self.raw_input_ is not None:
+            fmap = self.raw_input_.feature_map
+            if fmap.n_engineered != self.n_features_in_:
+                raise ExplanationValueError(
+                    f"{caller}: the transformations produce {fmap.n_engineered} features but the "
+                    f"model takes {self.n_features_in_}."
+                )
+            self.features_ = fmap.engineered_feature_names
+            return fmap
+        if transformations is None:
+            return None
+        fmap = as_feature_map(transformations, None, self.features_, allow_all)
+        if fmap.n_engineered != self.n_features_in_:
+            raise ExplanationValueError(
+                f"{caller}: the feature map has {fmap.n_engineered} engineered features but the "
+                f"data has {self.n_features_in_}."
+            )
+        return fmap
 
     @staticmethod
     def _prober(model: Any, data: Tabular | None) -> Any:
@@ -223,11 +228,13 @@ class BaseExplainer:
         batch_size : int, default=100
             Rows per batch when ``include_local=False``.
         """
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ExplanationValueError(
-                f"explain_global: batch_size must be a positive integer, got {batch_size!r}."
-            )
+        _check_batch_size(batch_size)
         X = self._evaluation_matrix(evaluation_examples, "explain_global")
+        return self._explain_global_matrix(X, sampling_policy, include_local, batch_size)
+
+    def _explain_global_matrix(self, X: Matrix, sampling_policy: SamplingPolicy | None,
+                               include_local: bool, batch_size: int) -> Explanation:
+        _check_batch_size(batch_size)
         weights: np.ndarray | None = None
         notes: tuple[str, ...] = ()
         if sampling_policy is not None:
@@ -238,6 +245,9 @@ class BaseExplainer:
 
     def _evaluation_matrix(self, evaluation_examples: Any, caller: str) -> Matrix:
         where = f"{type(self).__name__}.{caller}"
+        if self.raw_input_ is not None:
+            evaluation_examples = self.raw_input_.transform(evaluation_examples,
+                                                            "evaluation_examples")
         data = to_tabular(evaluation_examples, argument="evaluation_examples", caller=where,
                           allow_nan=self.adapter_.allow_nan)
         return self._aligned(data, "evaluation_examples", where)
@@ -246,37 +256,24 @@ class BaseExplainer:
                  weights: np.ndarray | None = None, notes: tuple[str, ...] = ()) -> Explanation:
         n_rows = X.shape[0]
         step = n_rows if batch_size is None else batch_size
-        locals_, stderrs, accumulator = [], [], None
-        additivity, max_stderr, exact = 0.0, 0.0, True
-        for start in range(0, n_rows, step):
-            result = self._local_result(X[start:start + step])
-            if accumulator is None:
-                accumulator = ImportanceAccumulator(result.values.shape[0], result.values.shape[2])
-            accumulator.add(result.values, None if weights is None else weights[start:start + step])
-            additivity = max(additivity, result.additivity)
-            exact = exact and result.exact
-            if result.standard_errors is not None:
-                max_stderr = max(max_stderr, float(result.standard_errors.max(initial=0.0)))
-                stderrs.append(result.standard_errors)
-            if include_local:
-                locals_.append(result.values)
-        assert accumulator is not None  # n_rows >= 1 is guaranteed by validation
-        per_class, global_values = accumulator.result()
-        has_stderr = bool(stderrs)
-        fidelity = Fidelity(
-            additivity_error=additivity, exact=exact,
-            standard_errors=np.concatenate(stderrs, axis=1) if include_local and has_stderr else None,
-            max_standard_error=max_stderr if has_stderr else None, notes=notes,
+        batches = (
+            (self._local_result(X[start:start + step]),
+             None if weights is None else weights[start:start + step])
+            for start in range(0, n_rows, step)
         )
-        return Explanation(
-            method=self.method, model_task=self.model_task, features=self._explained_features(),
-            global_values=global_values,
-            local_values=np.concatenate(locals_, axis=1) if include_local else None,
-            per_class_values_=per_class if self.model_task == "classification" else None,
-            expected_values_=result.expected, classes=self.classes_,
-            output_space=self.output_space_, num_examples=n_rows, fidelity=fidelity,
-            model_type=self.adapter_.name,
-        )
+        meta = {
+            "method": self.method, "model_task": self.model_task,
+            "features": self._explained_features(), "classes": self.classes_,
+            "output_space": self.output_space_, "num_examples": n_rows,
+            "model_type": self.adapter_.name,
+        }
+        output_map = None
+        if self.feature_map_ is not None:
+            output_map = (self.raw_input_.subset_map(self.explain_subset_)
+                          if self.raw_input_ is not None
+                          else _subset_map(self.feature_map_, self.explain_subset_))
+        return assemble(batches, include_local=include_local, meta=meta, output_map=output_map,
+                        notes=notes)
 
     def _local_result(self, X: Matrix) -> LocalResult:
         result = self._local_values(X)
@@ -300,3 +297,25 @@ class BaseExplainer:
 
     def _local_values(self, X: Matrix) -> LocalResult:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _maps_only(transformations: Any) -> bool:
+    """Whether ``transformations`` is a feature map (or list of them), which cannot transform."""
+    items = transformations if isinstance(transformations, list) else [transformations]
+    return bool(items) and all(
+        isinstance(m, FeatureMap | np.ndarray) or sp.issparse(m) for m in items
+    )
+
+
+def _subset_map(fmap: FeatureMap, index: np.ndarray | None) -> FeatureMap:
+    if index is None:
+        return fmap
+    names = [fmap.engineered_feature_names[i] for i in index]
+    return FeatureMap(fmap.raw_feature_names, names, fmap.to_matrix()[:, index])
+
+
+def _check_batch_size(batch_size: Any) -> None:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ExplanationValueError(
+            f"explain_global: batch_size must be a positive integer, got {batch_size!r}."
+        )

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationValueError
 from explain._validation import Matrix
+from explain.explainers._adapters import require_proba
 from explain.explainers._background import summarize_background
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
 from explain.explainers._kernel_shap import kernel_shap_values
@@ -48,9 +49,11 @@ class KernelExplainer(BaseExplainer):
     nclusters : int, default=10
         Size of the k-means background summary.
     transformations : object, default=None
-        Not available yet.
+        The fitted featurization from raw data to the model's input (see
+        :class:`TabularExplainer`); explanations are then returned for the raw columns.
     allow_all_transformations : bool, default=False
-        Reserved for raw-feature explanations.
+        Accept transformers that mix several inputs into several outputs, splitting each
+        output evenly over its inputs.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set for functions and models whose type does not tell.
     random_state : int, default=0
@@ -89,10 +92,12 @@ class KernelExplainer(BaseExplainer):
         self.allow_all_transformations = allow_all_transformations
         self._set_up(model, initialization_examples, is_function=is_function,
                      explain_subset=explain_subset, features=features, classes=classes,
-                     transformations=transformations, model_task=model_task)
+                     transformations=transformations,
+                     allow_all_transformations=allow_all_transformations, model_task=model_task)
         self.background_, self.background_weights_ = summarize_background(
             self.initialization_examples_, nclusters, random_state=random_state
         )
+        require_proba(self.adapter_, "KernelExplainer")
         self.output_space_ = "probability" if self.model_task == "classification" else "raw"
         self.groups_ = self._groups()
 

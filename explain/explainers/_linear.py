@@ -55,9 +55,11 @@ class LinearExplainer(BaseExplainer):
     classes : list, default=None
         Class labels; default: the model's ``classes_``.
     transformations : object, default=None
-        Not available yet.
+        The fitted featurization from raw data to the model's input (see
+        :class:`TabularExplainer`); explanations are then returned for the raw columns.
     allow_all_transformations : bool, default=False
-        Reserved for raw-feature explanations.
+        Accept transformers that mix several inputs into several outputs, splitting each
+        output evenly over its inputs.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set when the model's type does not tell.
 
@@ -77,15 +79,17 @@ class LinearExplainer(BaseExplainer):
     def __init__(self, model: Any, initialization_examples: Any, *, explain_subset: Any = None,
                  features: Any = None, classes: Any = None, transformations: Any = None,
                  allow_all_transformations: bool = False, model_task: str = "unknown") -> None:
-        if not is_linear_model(model):
-            raise ExplanationTypeError(
-                f"LinearExplainer: {type(model).__name__} is not a fitted scikit-learn linear "
-                "model; use TabularExplainer, which picks a suitable explainer."
-            )
         self.allow_all_transformations = allow_all_transformations
         self._set_up(model, initialization_examples, is_function=False,
                      explain_subset=explain_subset, features=features, classes=classes,
-                     transformations=transformations, model_task=model_task)
+                     transformations=transformations,
+                     allow_all_transformations=allow_all_transformations, model_task=model_task)
+        if not is_linear_model(self.model):
+            raise ExplanationTypeError(
+                f"LinearExplainer: {type(self.model).__name__} is not a fitted scikit-learn linear "
+                "model; use TabularExplainer, which picks a suitable explainer."
+            )
+        model = self.model
         background = self.initialization_examples_
         assert background is not None  # required above
         self.background_mean_ = np.asarray(background.mean(axis=0), dtype=np.float64).ravel()

@@ -14,6 +14,7 @@ from explain._explanation import Explanation
 from explain._fidelity import Fidelity
 from explain._sampling import SamplingPolicy
 from explain._validation import Matrix
+from explain.explainers._adapters import require_proba
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
 from explain.explainers._surrogates import ExplainableModel
 
@@ -89,9 +90,11 @@ class MimicExplainer(BaseExplainer):
     classes : list, default=None
         Class labels.
     transformations : object, default=None
-        Not available yet.
+        The fitted featurization from raw data to the model's input (see
+        :class:`TabularExplainer`); explanations are then returned for the raw columns.
     allow_all_transformations : bool, default=False
-        Reserved for raw-feature explanations.
+        Accept transformers that mix several inputs into several outputs, splitting each
+        output evenly over its inputs.
     categorical_features : list of int or str, default=None
         Integer-coded categorical columns; the LightGBM surrogate splits on them as categories,
         the other surrogates treat the codes as numbers.
@@ -145,7 +148,10 @@ class MimicExplainer(BaseExplainer):
         self.random_state = random_state
         self._set_up(model, initialization_examples, is_function=is_function,
                      explain_subset=explain_subset, features=features, classes=classes,
-                     transformations=transformations, model_task=model_task, n_jobs=n_jobs)
+                     transformations=transformations,
+                     allow_all_transformations=allow_all_transformations,
+                     model_task=model_task, n_jobs=n_jobs)
+        require_proba(self.adapter_, "MimicExplainer")
         self.categorical_features_ = self._resolve_categorical(categorical_features)
         self.method = f"mimic.{explainable_model.kind}"
         self.surrogate_, self.surrogate_fidelity_ = self._train_surrogate()
@@ -223,7 +229,9 @@ class MimicExplainer(BaseExplainer):
         See :meth:`BaseExplainer.explain_global` for the parameters.
         """
         if evaluation_examples is None:  # as interpret-community: explain the training rows
-            evaluation_examples = self.initialization_examples_
+            return self._with_surrogate_fidelity(self._explain_global_matrix(
+                self.initialization_examples_, sampling_policy, include_local, batch_size
+            ))
         return self._with_surrogate_fidelity(super().explain_global(
             evaluation_examples, sampling_policy, include_local, batch_size
         ))

@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
+from sklearn.pipeline import Pipeline
 
 from explain._exceptions import ExplanationValueError
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
-from explain._validation import Matrix
+from explain._validation import Matrix, to_tabular
 from explain.explainers._base import BaseExplainer
 from explain.explainers._metrics import Metric, resolve_metric
 
@@ -52,9 +54,11 @@ class PFIExplainer(BaseExplainer):
     classes : list, default=None
         Class labels.
     transformations : object, default=None
-        Not available yet.
+        The fitted featurization from raw data to the model's input (see
+        :class:`TabularExplainer`); explanations are then returned for the raw columns.
     allow_all_transformations : bool, default=False
-        Reserved for raw-feature explanations.
+        Accept transformers that mix several inputs into several outputs, splitting each
+        output evenly over its inputs.
     seed : int, default=0
         Seed of the permutations.
     n_repeats : int, default=5
@@ -96,8 +100,8 @@ class PFIExplainer(BaseExplainer):
                          "features": features, "classes": classes,
                          "transformations": transformations, "model_task": model_task}
         self.model = model
-        if not is_function and getattr(model, "n_features_in_", None) is not None:
-            self._set_up(model, None, require_init=False, **self._options)
+        # set up on the first evaluation data: their column names become the feature names
+        self._raw_data = transformations is not None or isinstance(model, Pipeline)
 
     def explain_local(self, evaluation_examples: Any) -> Explanation:
         """Not available: permutation importance is a global method.
@@ -141,14 +145,26 @@ class PFIExplainer(BaseExplainer):
                 "PFIExplainer.explain_global: true_labels is required; permutation importance "
                 "measures how much the metric against the true labels degrades."
             )
-        if not hasattr(self, "adapter_"):  # set up from the data for functions
-            self._set_up(self.model, evaluation_examples, require_init=True, **self._options)
+        if not hasattr(self, "adapter_"):  # set up from the data (functions, raw data)
+            if not self._raw_data:
+                # validated first so that errors name this method's argument, not the set-up's
+                to_tabular(evaluation_examples, argument="evaluation_examples",
+                           caller="PFIExplainer.explain_global")
+            self._set_up(self.model, evaluation_examples, require_init=True,
+                         allow_all_transformations=self.allow_all_transformations, **self._options)
         X = self._evaluation_matrix(evaluation_examples, "explain_global")
         y = self._check_labels(true_labels, X.shape[0])
         metric = resolve_metric(self.metric, self.metric_args, self.is_error_metric,
                                 self.model_task, self._labels())
-        importances = self._importances(X, y, metric)
-        return self._build(importances, X.shape[0], metric)
+        engineered = self._build(self._importances(X, y, metric), X.shape[0], metric,
+                                 features=self._explained_features())
+        if self.raw_input_ is None:
+            return engineered
+        frame = self.raw_input_.check(evaluation_examples, "evaluation_examples")
+        return self._build(self._raw_importances(frame, X, y, metric), X.shape[0], metric,
+                           features=self.raw_input_.names, is_raw=True,
+                           engineered_explanation=engineered,
+                           feature_map=self.raw_input_.feature_map)
 
     def _labels(self) -> np.ndarray | None:
         if self.model_task != "classification":
@@ -193,7 +209,31 @@ class PFIExplainer(BaseExplainer):
                 scores[f, r] = metric(y, prediction[i * n_rows:(i + 1) * n_rows])
         return scores - baseline if metric.is_error else baseline - scores
 
-    def _build(self, importances: np.ndarray, n_rows: int, metric: Metric) -> Explanation:
+    def _raw_importances(self, frame: pd.DataFrame, X: Matrix, y: np.ndarray,
+                         metric: Metric) -> np.ndarray:
+        """Importance per (raw column, repeat): permute raw columns, then featurize."""
+        assert self.raw_input_ is not None
+        n_rows, n_columns = frame.shape
+        baseline = metric(y, self._predict(X, metric))
+        rng = np.random.default_rng(self.seed)
+        tasks = [(c, r, rng.permutation(n_rows)) for c in range(n_columns)
+                 for r in range(self.n_repeats)]
+        scores = np.empty((n_columns, self.n_repeats))
+        for chunk in _chunks(tasks, max(1, _CELLS_PER_CALL // max(1, n_rows * X.shape[1]))):
+            blocks = []
+            for c, _, perm in chunk:
+                block = frame.copy()
+                block.iloc[:, c] = frame.iloc[perm, c].to_numpy()
+                blocks.append(block)
+            stacked = self.raw_input_.transform(pd.concat(blocks, ignore_index=True),
+                                                "evaluation_examples")
+            prediction = self._predict(stacked, metric)
+            for i, (c, r, _) in enumerate(chunk):
+                scores[c, r] = metric(y, prediction[i * n_rows:(i + 1) * n_rows])
+        return scores - baseline if metric.is_error else baseline - scores
+
+    def _build(self, importances: np.ndarray, n_rows: int, metric: Metric, *,
+               features: tuple[str, ...], **extra: Any) -> Explanation:
         mean = importances.mean(axis=1)
         std = importances.std(axis=1, ddof=1) if self.n_repeats > 1 else np.zeros_like(mean)
         if self.n_repeats > 1:
@@ -205,9 +245,9 @@ class PFIExplainer(BaseExplainer):
                             confidence_level=0.95, n_repeats=self.n_repeats,
                             notes=(f"metric: {metric.name}",))
         return Explanation(
-            method=self.method, model_task=self.model_task, features=self._explained_features(),
+            method=self.method, model_task=self.model_task, features=features,
             global_values=mean, classes=self.classes_, output_space=self.output_space_,
-            num_examples=n_rows, fidelity=fidelity, model_type=self.adapter_.name,
+            num_examples=n_rows, fidelity=fidelity, model_type=self.adapter_.name, **extra,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from explain._raw_input import split_pipeline
 from explain.explainers._kernel import KernelExplainer
 from explain.explainers._linear import LinearExplainer, is_linear_model
 from explain.explainers._tree import TreeExplainer, is_tree_model
@@ -24,8 +25,12 @@ EXPLAINER_CHOICES: list[tuple[Callable[[Any], bool], type]] = [
 ]
 
 
-def choose_explainer(model: Any, *, is_function: bool = False) -> type:
+def choose_explainer(model: Any, *, is_function: bool = False,
+                     allow_all_transformations: bool = False) -> type:
     """Return the explainer class for ``model``: tree, then linear, then Kernel SHAP.
+
+    A featurization + estimator ``Pipeline`` is judged by its final estimator when its
+    featurizing steps can be traced to raw columns (it is then explained natively).
 
     Parameters
     ----------
@@ -33,10 +38,13 @@ def choose_explainer(model: Any, *, is_function: bool = False) -> type:
         A fitted model or a prediction function.
     is_function : bool, default=False
         Functions are always explained by Kernel SHAP.
+    allow_all_transformations : bool, default=False
+        Passed on to the pipeline's feature-map check.
     """
     if is_function:
         return KernelExplainer
+    estimator, _ = split_pipeline(model, allow_all_transformations)
     for supports, explainer in EXPLAINER_CHOICES:
-        if supports(model):
+        if supports(estimator):
             return explainer
     return KernelExplainer

@@ -105,9 +105,11 @@ class LGBMExplainableModel(ExplainableModel):
     def _make_model(self) -> Any:
         import lightgbm
 
-        params = {"n_estimators": 100, "verbose": -1, **(self.params or {})}
+        # params last: a random_state or n_jobs given there wins instead of being passed twice
+        params = {"n_estimators": 100, "verbose": -1, "random_state": self.random_state,
+                  "n_jobs": self.n_jobs, **(self.params or {})}
         cls = lightgbm.LGBMClassifier if self.classification else lightgbm.LGBMRegressor
-        return cls(random_state=self.random_state, n_jobs=self.n_jobs, **params)
+        return cls(**params)
 
     def _fit_model(self, X: Matrix, y: np.ndarray, categorical: list[int] | None) -> None:
         self.model_.fit(X, y, categorical_feature=categorical if categorical else "auto")
@@ -135,7 +137,7 @@ class DecisionTreeExplainableModel(ExplainableModel):
 
     def _make_model(self) -> Any:
         cls = DecisionTreeClassifier if self.classification else DecisionTreeRegressor
-        return cls(random_state=self.random_state, **(self.params or {}))
+        return cls(**{"random_state": self.random_state, **(self.params or {})})
 
     def _fit_model(self, X: Matrix, y: np.ndarray, categorical: list[int] | None) -> None:
         self.model_.fit(X, y)
@@ -202,8 +204,8 @@ class LinearExplainableModel(_LinearSurrogate):
 
     def _make_model(self) -> Any:
         if self.classification:
-            params = {"max_iter": 1000, **(self.params or {})}
-            return LogisticRegression(random_state=self.random_state, **params)
+            params = {"max_iter": 1000, "random_state": self.random_state, **(self.params or {})}
+            return LogisticRegression(**params)
         return LinearRegression(**(self.params or {}))
 
 
@@ -217,8 +219,8 @@ class SGDExplainableModel(_LinearSurrogate):
         return "raw" if not self.classification else "margin"
 
     def _make_model(self) -> Any:
-        params = dict(self.params or {})
+        params = {"random_state": self.random_state, **(self.params or {})}
         if self.classification:
             params.setdefault("loss", "log_loss")
-            return SGDClassifier(random_state=self.random_state, **params)
-        return SGDRegressor(random_state=self.random_state, **params)
+            return SGDClassifier(**params)
+        return SGDRegressor(**params)

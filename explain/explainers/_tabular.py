@@ -34,9 +34,14 @@ class TabularExplainer:
     classes : list, default=None
         Class labels.
     transformations : object, default=None
-        Not available yet.
+        The fitted featurization that turns raw data into the model's input (a
+        ``ColumnTransformer``, a ``Pipeline``, a list of ``(columns, transformer)`` tuples,
+        skrub's ``TableVectorizer``, an ``AutoFeaturizer``, or a ``FeatureMap``). The explainer
+        then takes raw data and returns raw explanations, the engineered one reachable as
+        ``explanation.engineered_explanation``.
     allow_all_transformations : bool, default=False
-        Reserved for raw-feature explanations.
+        Accept transformers that mix several inputs into several outputs, splitting each
+        output evenly over its inputs.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set for functions and models whose type does not tell.
     **kwargs
@@ -59,7 +64,8 @@ class TabularExplainer:
                  features: Any = None, classes: Any = None, transformations: Any = None,
                  allow_all_transformations: bool = False, model_task: str = "unknown",
                  **kwargs: Any) -> None:
-        chosen = choose_explainer(model, is_function=kwargs.get("is_function", False))
+        chosen = choose_explainer(model, is_function=kwargs.get("is_function", False),
+                                  allow_all_transformations=allow_all_transformations)
         if chosen is not KernelExplainer:
             kwargs.pop("is_function", None)
         for option in ("nsamples", "nclusters", "random_state"):

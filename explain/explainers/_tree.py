@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from explain._exceptions import ExplanationTypeError
 from explain._validation import Matrix
 from explain.explainers._adapters import model_family
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
@@ -63,9 +64,11 @@ class TreeExplainer(BaseExplainer):
     classes : list, default=None
         Class labels; default: the model's ``classes_``.
     transformations : object, default=None
-        Not available yet.
+        The fitted featurization from raw data to the model's input (see
+        :class:`TabularExplainer`); explanations are then returned for the raw columns.
     allow_all_transformations : bool, default=False
-        Reserved for raw-feature explanations.
+        Accept transformers that mix several inputs into several outputs, splitting each
+        output evenly over its inputs.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set when the model's type does not tell.
     n_jobs : int, default=1
@@ -92,9 +95,16 @@ class TreeExplainer(BaseExplainer):
         self.allow_all_transformations = allow_all_transformations
         self._set_up(model, initialization_examples, is_function=False,
                      explain_subset=explain_subset, features=features, classes=classes,
-                     transformations=transformations, model_task=model_task, n_jobs=n_jobs,
+                     transformations=transformations,
+                     allow_all_transformations=allow_all_transformations,
+                     model_task=model_task, n_jobs=n_jobs,
                      require_init=False)
-        family = model_family(model)
+        if not is_tree_model(self.model):
+            raise ExplanationTypeError(
+                f"TreeExplainer: {type(self.model).__name__} is not a supported tree model; use "
+                "TabularExplainer, which picks a suitable explainer."
+            )
+        family = model_family(self.model)
         self._compute = {"lightgbm": self._lightgbm, "xgboost": self._xgboost}.get(
             family, self._sklearn
         )

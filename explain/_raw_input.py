@@ -1,0 +1,162 @@
+"""Raw input: validating the user's raw columns and turning them into engineered data.
+
+When an explainer is given ``transformations=`` (or a model that is a featurization +
+estimator ``Pipeline``), users pass raw data; this module checks it against the raw columns
+seen at set-up, applies the fitted featurization, and holds the raw -> engineered
+:class:`~featurization.FeatureMap` the explanation is mapped back through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from explain._validation import check_features_argument
+from featurization import FeatureMap, FeaturizationError, as_transformer, feature_map_from
+
+__all__ = ["RawInput", "split_pipeline"]
+
+
+def split_pipeline(model: Any, allow_all_transformations: bool) -> tuple[Any, Pipeline | None]:
+    """Split a fitted featurization + estimator ``Pipeline`` into its estimator and featurizer.
+
+    Returns ``(model, None)`` when ``model`` is not such a pipeline, or when its featurizing
+    steps cannot be traced to raw columns (then the pipeline is explained as a black box).
+    """
+    if not isinstance(model, Pipeline) or len(model.steps) < 2:
+        return model, None
+    featurizer = model[:-1]
+    try:
+        feature_map_from(featurizer, _pipeline_inputs(featurizer),
+                         allow_all_transformations=allow_all_transformations)
+    except FeaturizationError:
+        return model, None
+    return model[-1], featurizer
+
+
+def _pipeline_inputs(featurizer: Pipeline) -> list[str] | None:
+    names = getattr(featurizer, "feature_names_in_", None)
+    if names is None:
+        n = getattr(featurizer[0], "n_features_in_", None)
+        return None if n is None else [f"x{i}" for i in range(int(n))]
+    return [str(n) for n in names]
+
+
+class RawInput:
+    """The raw side of an explainer with transformations.
+
+    Parameters
+    ----------
+    transformations : object or list
+        Fitted featurization steps applied in order (each a form
+        :func:`featurization.feature_map_from` reads), or feature maps only.
+    raw_example : array-like or DataFrame
+        Raw initialization rows, defining the raw columns.
+    features : sequence of str, default=None
+        Raw feature names (positional), overriding the column names.
+    allow_all_transformations : bool
+        See :func:`featurization.feature_map_from`.
+    caller : str
+        For error messages.
+    """
+
+    def __init__(self, transformations: Sequence[Any], raw_example: Any, features: Any,
+                 allow_all_transformations: bool, caller: str) -> None:
+        self.caller = caller
+        self.steps = [as_transformer(t) for t in transformations]
+        if raw_example is None:
+            raise ExplanationValueError(f"{caller}: transformations need initialization_examples.")
+        frame = self._as_frame(raw_example, None, "initialization_examples")
+        self.columns = tuple(str(c) for c in frame.columns)
+        self.names = check_features_argument(features, len(self.columns), caller) or self.columns
+        self.feature_map = self._chain_map(transformations, allow_all_transformations)
+
+    @property
+    def can_transform(self) -> bool:
+        """Whether raw data can be transformed (feature maps alone cannot)."""
+        return all(step is not None for step in self.steps)
+
+    def _chain_map(self, transformations: Sequence[Any], allow_all: bool) -> FeatureMap:
+        names: Sequence[str] | None = list(self.columns)
+        chain: FeatureMap | None = None
+        for transformation in transformations:
+            try:
+                part = feature_map_from(transformation, names,
+                                        allow_all_transformations=allow_all)
+            except FeaturizationError as exc:
+                raise ExplanationValueError(f"{self.caller}: transformations: {exc}") from exc
+            chain = part if chain is None else chain.compose(part)
+            names = list(part.engineered_feature_names)
+        assert chain is not None  # transformations is non-empty
+        return FeatureMap(self.names, chain.engineered_feature_names, chain.to_matrix())
+
+    def _as_frame(self, data: Any, columns: tuple[str, ...] | None, argument: str) -> pd.DataFrame:
+        where = f"{self.caller}: {argument}"
+        if isinstance(data, pd.DataFrame):
+            frame = data
+        elif isinstance(data, np.ndarray | list):
+            array = np.asarray(data, dtype=object)
+            if array.ndim != 2:
+                raise ExplanationValueError(f"{where} must be 2-D (rows x columns), got shape {array.shape}.")
+            names = columns or tuple(f"x{i}" for i in range(array.shape[1]))
+            if len(names) != array.shape[1]:
+                raise ExplanationValueError(
+                    f"{where} has {array.shape[1]} columns but the explainer was set up with "
+                    f"{len(names)} raw columns."
+                )
+            frame = pd.DataFrame(array, columns=list(names)).infer_objects()
+        else:
+            raise ExplanationTypeError(
+                f"{where} must be a DataFrame or a 2-D array of raw rows, got {type(data).__name__}."
+            )
+        if frame.shape[0] == 0 or frame.shape[1] == 0:
+            raise ExplanationValueError(f"{where} is empty (shape {frame.shape}).")
+        return frame
+
+    def check(self, data: Any, argument: str) -> pd.DataFrame:
+        """Validate raw rows against the raw columns; return them as a DataFrame in order."""
+        frame = self._as_frame(data, self.columns, argument)
+        columns = [str(c) for c in frame.columns]
+        missing = [c for c in self.columns if c not in columns]
+        unknown = [c for c in columns if c not in self.columns]
+        if missing or unknown:
+            parts = [f"{label}: {', '.join(map(repr, names[:5]))}"
+                     for label, names in (("missing", missing), ("unknown", unknown)) if names]
+            raise ExplanationValueError(
+                f"{self.caller}: {argument} columns do not match the raw columns the explainer "
+                f"was set up with; {'; '.join(parts)}."
+            )
+        frame = frame.set_axis(columns, axis=1)
+        return frame if columns == list(self.columns) else frame[list(self.columns)]
+
+    def transform(self, data: Any, argument: str) -> Any:
+        """Validate raw rows and featurize them."""
+        frame = self.check(data, argument)
+        out: Any = frame
+        for step in self.steps:
+            if step is None:
+                raise ExplanationValueError(
+                    f"{self.caller}: transformations hold feature maps only, so raw data cannot be "
+                    "featurized; pass engineered data, or the fitted transformations themselves."
+                )
+            try:
+                out = step.transform(out)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ExplanationValueError(
+                    f"{self.caller}: the transformations failed on {argument}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+        return out.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(out, pd.DataFrame) else out
+
+    def subset_map(self, engineered_index: np.ndarray | None) -> FeatureMap:
+        """The feature map restricted to the explained engineered features."""
+        if engineered_index is None:
+            return self.feature_map
+        matrix = self.feature_map.to_matrix()[:, engineered_index]
+        names = [self.feature_map.engineered_feature_names[i] for i in engineered_index]
+        return FeatureMap(self.names, names, matrix)
