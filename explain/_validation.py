@@ -56,7 +56,8 @@ def _names(items: Sequence[Any], limit: int = 5) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True) -> Tabular:
+def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True,
+               names: Sequence[str] | None = None) -> Tabular:
     """Validate ``data`` and convert it to a :class:`Tabular`.
 
     Parameters
@@ -69,6 +70,8 @@ def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True)
         Name of the public function, for error messages.
     allow_nan : bool, default=True
         Whether missing values are acceptable (the model handles them).
+    names : sequence of str, default=None
+        Column names for messages when ``data`` has none (e.g. featurized data).
 
     Raises
     ------
@@ -100,7 +103,9 @@ def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True)
         )
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise ExplanationValueError(f"{where} is empty (shape {values.shape}).")
-    _check_finite(values, columns, where, allow_nan)
+    labels = columns if columns is not None else (
+        tuple(names) if names is not None and len(names) == values.shape[1] else None)
+    _check_finite(values, labels, where, allow_nan)
     return Tabular(values=values, columns=columns)
 
 

@@ -22,13 +22,24 @@ _KIND_LABELS = {
 }
 
 
+_ID_NAMES = ("id", "index", "rownames", "row", "key", "uuid")
+
+
 def _is_id_like(column: pd.Series) -> bool:
-    """All values distinct and either short strings or a run of integers (row ids, keys)."""
+    """All values distinct and either single-token strings or densely packed integers.
+
+    Row numbers and keys (``1..n``, or a sample of them after a train/test split) cover a
+    range at most twice the number of rows; a measured quantity whose values happen to be
+    distinct (incomes, timestamps) spreads far wider. An integer column named like an ID
+    (``id``, ``*_id``, ``rownames``, ...) with distinct values counts too.
+    """
     values = column.dropna()
     if len(values) < 20 or values.nunique() != len(values):
         return False
     if pd.api.types.is_integer_dtype(values):
-        return bool(values.max() - values.min() + 1 == len(values))
+        name = str(column.name).lower()
+        named = name in _ID_NAMES or name.endswith(("_id", "id"))
+        return bool(named or values.max() - values.min() + 1 <= 2 * len(values))
     if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
         return bool(values.astype(str).str.split().str.len().max() <= 1)
     return False

@@ -112,7 +112,10 @@ class ColumnMapper:
         blocks = []
         for columns, transformer in self.features:
             data: Any = X[columns].to_numpy() if isinstance(columns, str) else X[list(columns)]
-            for step in self._steps(transformer):
+            steps = self._steps(transformer)
+            if steps and hasattr(steps[0], "n_features_in_") and not hasattr(steps[0], "feature_names_in_"):
+                data = np.asarray(data)  # fitted on an array, as sklearn-pandas fits without input_df
+            for step in steps:
                 data = step.transform(data)
             block = data if sp.issparse(data) else np.asarray(data)
             blocks.append(block.reshape(-1, 1) if block.ndim == 1 else block)

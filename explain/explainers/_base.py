@@ -6,6 +6,7 @@ and declares its ``method`` name; everything users call lives here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from explain._mapping import as_feature_map
 from explain._raw_input import RawInput, split_pipeline
 from explain._sampling import SamplingPolicy, sample_rows
 from explain._validation import Matrix, Tabular, align_features, check_features_argument, to_tabular
-from explain.explainers._adapters import ModelAdapter, resolve_task
+from explain.explainers._adapters import ModelAdapter, model_family, resolve_task
 from explain.explainers._assembly import LocalResult, assemble
 from featurization import FeatureMap
 
@@ -131,6 +132,8 @@ class BaseExplainer:
             columns, by_name = data.columns, True
         elif data is not None:
             columns, by_name = tuple(f"x{i}" for i in range(data.n_columns)), False
+        elif (booster_names := _booster_feature_names(self.model)) is not None:
+            columns, by_name = booster_names, True
         elif n_model is not None:
             columns, by_name = tuple(f"x{i}" for i in range(int(n_model))), False
         else:
@@ -150,6 +153,10 @@ class BaseExplainer:
         self.features_ = check_features_argument(features, len(columns), caller) or columns
 
     def _aligned(self, data: Tabular, argument: str, caller: str) -> Matrix:
+        if data.columns is not None and model_family(self.model) == "lightgbm":
+            # LightGBM stores column names with whitespace replaced by "_"
+            data = Tabular(data.values, tuple(re.sub(r"\s", "_", c) if c not in self.columns_
+                                              else c for c in data.columns))
         return align_features(data, self.columns_, by_name=self.by_name_, argument=argument,
                               caller=caller)
 
@@ -245,11 +252,12 @@ class BaseExplainer:
 
     def _evaluation_matrix(self, evaluation_examples: Any, caller: str) -> Matrix:
         where = f"{type(self).__name__}.{caller}"
+        argument, names = "evaluation_examples", None
         if self.raw_input_ is not None:
-            evaluation_examples = self.raw_input_.transform(evaluation_examples,
-                                                            "evaluation_examples")
-        data = to_tabular(evaluation_examples, argument="evaluation_examples", caller=where,
-                          allow_nan=self.adapter_.allow_nan)
+            evaluation_examples = self.raw_input_.transform(evaluation_examples, argument)
+            argument, names = "evaluation_examples after transformations", self.features_
+        data = to_tabular(evaluation_examples, argument=argument, caller=where,
+                          allow_nan=self.adapter_.allow_nan, names=names)
         return self._aligned(data, "evaluation_examples", where)
 
     def _explain(self, X: Matrix, *, include_local: bool, batch_size: int | None,
@@ -319,3 +327,17 @@ def _check_batch_size(batch_size: Any) -> None:
         raise ExplanationValueError(
             f"explain_global: batch_size must be a positive integer, got {batch_size!r}."
         )
+
+
+def _booster_feature_names(model: Any) -> tuple[str, ...] | None:
+    """Column names a LightGBM / XGBoost model was fitted with (``None`` if auto-generated)."""
+    family = model_family(model)
+    if family == "lightgbm":
+        names = getattr(model, "feature_name_", None)
+        if names is None or all(re.fullmatch(r"Column_\d+", str(n)) for n in names):
+            return None
+        return tuple(str(n) for n in names)
+    if family == "xgboost" and hasattr(model, "get_booster"):
+        names = model.get_booster().feature_names
+        return None if names is None else tuple(str(n) for n in names)
+    return None

@@ -100,6 +100,12 @@ class KernelExplainer(BaseExplainer):
         require_proba(self.adapter_, "KernelExplainer")
         self.output_space_ = "probability" if self.model_task == "classification" else "raw"
         self.groups_ = self._groups()
+        if isinstance(nsamples, int) and nsamples < 2 * self.n_players_ + 2 \
+                and 2 ** self.n_players_ - 2 > nsamples:
+            raise ExplanationValueError(
+                f"KernelExplainer: nsamples={nsamples} is too small for {self.n_players_} "
+                f"features; use at least {2 * self.n_players_ + 2} or 'auto'."
+            )
 
     def _groups(self) -> list[np.ndarray] | None:
         if self.explain_subset_ is None:
@@ -111,12 +117,6 @@ class KernelExplainer(BaseExplainer):
     def _local_values(self, X: Matrix) -> LocalResult:
         dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
         nsamples = self.nsamples
-        if isinstance(nsamples, int) and nsamples < 2 * self.n_players_ + 2 \
-                and 2 ** self.n_players_ - 2 > nsamples:
-            raise ExplanationValueError(
-                f"KernelExplainer: nsamples={self.nsamples} is too small for "
-                f"{self.n_players_} features; use at least {2 * self.n_players_ + 2} or 'auto'."
-            )
         result = kernel_shap_values(
             self.adapter_.predict_output, dense, self.background_, self.background_weights_,
             groups=self.groups_, nsamples=nsamples, random_state=self.random_state,

@@ -96,7 +96,9 @@ class LinearExplainer(BaseExplainer):
         self.coef_ = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
         self.intercept_ = np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))
         self.expected_values_ = self.coef_ @ self.background_mean_ + self.intercept_
-        logistic = isinstance(model, LogisticRegression | LogisticRegressionCV)
+        logistic = isinstance(model, LogisticRegression | LogisticRegressionCV) or (
+            type(model).__name__ == "SGDClassifier" and model.loss in ("log_loss", "log")
+        )
         self.output_space_ = "raw" if self.model_task == "regression" else (
             "log_odds" if logistic else "margin"
         )

@@ -89,7 +89,7 @@ def test_list_of_tuples_linear(table):
                       StandardScaler().fit(SimpleImputer().fit_transform(X[["income"]]))]),
         ("region", LabelBinarizer().fit(X["region"])),
         (["segment"], [SimpleImputer(strategy="constant", fill_value="a").fit(X[["segment"]]),
-                       OneHotEncoder().fit(X[["segment"]].fillna("a"))]),
+                       OneHotEncoder().fit(X[["segment"]].fillna("a").to_numpy())]),
         (["noise_num"], None),
     ]
     engineered = np.column_stack([
