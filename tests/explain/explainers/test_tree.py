@@ -392,3 +392,23 @@ def test_tree_explainer_refuses_a_non_tree_model_with_type_error(kind: str) -> N
     assert not is_tree_model(model)
     with pytest.raises(TypeError, match=f"TreeExplainer: {type(model).__name__} is not a supported tree"):
         TreeExplainer(model, X)
+
+
+# ---------------------------------------------------------------------- shap output formats
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        [np.ones((4, 3)), 2 * np.ones((4, 3))],                  # list per class (shap < 0.45)
+        np.stack([np.ones((4, 3)), 2 * np.ones((4, 3))], axis=2),  # (rows, features, classes)
+    ],
+    ids=["list", "3d"],
+)
+def test_shap_output_formats_are_normalized_to_classes_rows_features(raw: Any) -> None:
+    from explain.explainers._tree import _normalize_shap_output
+
+    values = _normalize_shap_output(raw, 4)
+    assert values.shape == (2, 4, 3)
+    np.testing.assert_array_equal(values[1], 2 * np.ones((4, 3)))
+    assert _normalize_shap_output(np.ones((4, 3)), 4).shape == (1, 4, 3)
