@@ -5,6 +5,7 @@ The public API follows interpret-community's: ``TabularExplainer``, ``MimicExpla
 :func:`save_explanation` / :func:`load_explanation` store without pickle.
 """
 
+from explain._client import DirectoryRun, ExplanationClient, RunArtifacts
 from explain._exceptions import (
     ExplanationError,
     ExplanationTypeError,
@@ -27,7 +28,9 @@ from explain.explainers import (
 )
 
 __all__ = [
+    "DirectoryRun",
     "Explanation",
+    "ExplanationClient",
     "ExplanationError",
     "ExplanationTypeError",
     "ExplanationValueError",
@@ -37,6 +40,7 @@ __all__ = [
     "MimicExplainer",
     "ModelCallError",
     "PFIExplainer",
+    "RunArtifacts",
     "SamplingPolicy",
     "SchemaVersionError",
     "TabularExplainer",

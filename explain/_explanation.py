@@ -197,6 +197,30 @@ class Explanation:
 
         return to_raw(self, feature_maps, raw_feature_names)
 
+    def top_k(self, k: int) -> Explanation:
+        """A copy keeping only the ``k`` globally most important features.
+
+        Local values of the dropped features are gone, so local values no longer add up to
+        the model output; the fidelity record says so. The engineered explanation of a raw
+        one is cut to its own top ``k``.
+        """
+        order = _top(np.argsort(-self.global_values, kind="stable"), k)
+        if order.size == self.num_features:
+            return self
+        stderr = self.fidelity.standard_errors
+        note = f"top {order.size} of {self.num_features} features kept; local values do not add up"
+        fidelity = replace(self.fidelity, notes=(*self.fidelity.notes, note),
+                           standard_errors=None if stderr is None else stderr[:, :, order])
+        return replace(
+            self, features=tuple(self.features[i] for i in order),
+            global_values=self.global_values[order],
+            local_values=None if self.local_values is None else self.local_values[:, :, order],
+            per_class_values_=None if self.per_class_values_ is None else self.per_class_values_[:, order],
+            fidelity=fidelity, feature_map=None,
+            engineered_explanation=None if self.engineered_explanation is None
+            else self.engineered_explanation.top_k(k),
+        )
+
     def with_fidelity(self, fidelity: Fidelity) -> Explanation:
         """Return a copy with another :class:`Fidelity` record."""
         return replace(self, fidelity=fidelity)

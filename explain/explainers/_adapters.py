@@ -23,13 +23,26 @@ __all__ = ["ModelAdapter", "model_family", "require_proba", "resolve_task"]
 TASKS = ("unknown", "classification", "regression")
 
 
+_LIBRARIES = ("lightgbm", "xgboost", "sklearn")
+
+
 def model_family(model: Any) -> str:
     """Return the library a model comes from: ``"lightgbm"``, ``"xgboost"``, ``"sklearn"``...
 
-    Read from the class's module, so optional libraries are never imported to find out.
+    Read from the class's module (or that of the first base class from a known library, so a
+    subclass of ``XGBClassifier`` counts as XGBoost), so optional libraries are never
+    imported to find out.
     """
-    module = type(model).__module__.split(".")[0]
-    return module
+    return library_class(model)[0]
+
+
+def library_class(model: Any) -> tuple[str, str]:
+    """``(library, class name)`` of the first class in the model's MRO from a known library."""
+    for cls in type(model).__mro__:
+        root = cls.__module__.split(".")[0]
+        if root in _LIBRARIES:
+            return root, cls.__name__
+    return type(model).__module__.split(".")[0], type(model).__name__
 
 
 def resolve_task(model: Any, model_task: str, is_function: bool,

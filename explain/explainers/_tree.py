@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationTypeError
 from explain._validation import Matrix
-from explain.explainers._adapters import model_family
+from explain.explainers._adapters import library_class, model_family
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
 
 __all__ = ["TreeExplainer", "is_tree_model"]
@@ -33,8 +33,7 @@ _SKLEARN_TREES = (
 
 def is_tree_model(model: Any) -> bool:
     """Whether TreeSHAP supports ``model`` (checked by class, without calling the model)."""
-    family = model_family(model)
-    name = type(model).__name__
+    family, name = library_class(model)
     if family == "lightgbm":
         return name in ("LGBMClassifier", "LGBMRegressor", "LGBMModel")
     if family == "xgboost":

@@ -1,0 +1,101 @@
+"""After the search: the ensemble run, the best model refitted on all data, its explanation."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import numpy as np
+import optuna
+from optuna.trial import TrialState
+
+from automl._ensemble import WeightedEnsemble, select_ensemble
+from automl._explanations import explain_model_rows
+from automl._folds import PreparedData
+from automl._refit import fit_tail
+from automl._runs import AutoMLRun, ChildRun, RunFiles
+from automl._trial import full_pipeline, secondary_metrics
+from explain import ExplanationClient
+
+if TYPE_CHECKING:
+    from automl._config import AutoMLConfig
+
+__all__ = ["finalize"]
+
+logger = logging.getLogger("automl")
+ENSEMBLE_CANDIDATES = 10
+EXPLAIN_ROWS = 5000
+BACKGROUND_ROWS = 2000
+
+
+def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
+    """Add the ensemble run (if it helps), refit the best run and explain it."""
+    if config.ensemble:
+        _add_ensemble(run, config, data)
+        run.refresh()
+    try:
+        best = run.best_child()
+    except LookupError:
+        logger.warning("no completed run: nothing to refit or explain")
+        return
+    if run.study.user_attrs.get("finalized_run") == best.number:
+        return  # another worker (or an earlier fit) already did it
+    model = _best_model(run, best, config, data)
+    run.store.upload_object(run.study, best.number, "model.joblib", model)
+    if config.model_explainability:
+        rows = config.data.X_valid if config.data.X_valid is not None else config.data.X
+        seed = config.random_state or 0
+        rows = rows.sample(min(EXPLAIN_ROWS, len(rows)), random_state=seed)
+        background = config.data.X.sample(min(BACKGROUND_ROWS, len(config.data.X)), random_state=seed)
+        explanation = explain_model_rows(model, background, rows, random_state=seed)
+        ExplanationClient.from_run(RunFiles(run.store, run.study, best.number)).upload_model_explanation(
+            explanation, comment="best model")
+        logger.info("explained the best run %s with %s", best.id, explanation.method)
+    run.study.set_user_attr("finalized_run", best.number)
+
+
+def _best_model(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, data: PreparedData):
+    task, seed = config.task, config.random_state
+    if best.estimator == "Ensemble":
+        members = [run.get_child(n) for n in best.trial.user_attrs["members"]]
+        tails = [fit_tail(m.estimator, m.params, task, seed, data.X_full, data.y_full) for m in members]
+        ensemble = WeightedEnsemble.from_fitted(tails, best.trial.user_attrs["weights"], task)
+        from sklearn.pipeline import Pipeline
+
+        return Pipeline([("featurize", data.featurizer), ("ensemble", ensemble)])
+    tail = fit_tail(best.estimator, best.params, task, seed, data.X_full, data.y_full)
+    return full_pipeline(data.featurizer, tail)
+
+
+def _add_ensemble(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
+    completed = [c for c in run.get_children()
+                 if c.status == "Completed" and c.estimator != "Ensemble" and c.score is not None]
+    sign = 1.0 if config.metric.greater_is_better else -1.0
+    completed.sort(key=lambda c: -sign * float(c.score or 0.0))
+    candidates, oofs = [], []
+    for child in completed[:ENSEMBLE_CANDIDATES]:
+        oof = run.store.latest_object(run.study, child.number, "oof.joblib")
+        if oof is not None:
+            candidates.append(child)
+            oofs.append(np.asarray(oof, dtype=np.float64))
+    if len(candidates) < 2:
+        return
+    weights, score = select_ensemble(oofs, data.y_oof, config.metric, data.classes)
+    chosen = [i for i, w in enumerate(weights) if w > 0]
+    if len(chosen) < 2:
+        return
+    members = [candidates[i].number for i in chosen]
+    for child in run.get_children():
+        if child.estimator == "Ensemble" and child.trial.user_attrs.get("members") == members:
+            return  # this ensemble is already a run
+    blend = sum(weights[i] * oofs[i] for i in chosen)
+    trial = optuna.trial.create_trial(
+        state=TrialState.COMPLETE, value=score, params={}, distributions={},
+        user_attrs={"estimator": "Ensemble", "members": members,
+                    "weights": [float(weights[i]) for i in chosen],
+                    "params": {"members": members, "weights": [round(float(weights[i]), 4) for i in chosen]},
+                    "metrics": secondary_metrics(blend, data.y_oof, data.classes, config.task)},
+    )
+    run.study.add_trial(trial)
+    logger.info("ensemble of runs %s: %s %.4f (best single run %.4f)", members,
+                config.primary_metric, score, completed[0].score)

@@ -1,0 +1,53 @@
+"""Refitting a stored run on the experiment's training data (for ``ChildRun.get_model``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
+
+from automl._ensemble import WeightedEnsemble
+from automl._estimators import get_estimator
+from automl._exceptions import AutoMLError
+from automl._trial import build_tail, full_pipeline
+
+if TYPE_CHECKING:
+    from automl._runs import AutoMLRun, ChildRun
+
+__all__ = ["fit_tail", "refit_run"]
+
+
+def _engineered(featurizer: Any, X: pd.DataFrame) -> Any:
+    out = featurizer.transform(X)
+    return out.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(out, pd.DataFrame) else out
+
+
+def fit_tail(name: str, params: dict[str, Any], task: str, seed: int | None, X: Any,
+             y: np.ndarray) -> Any:
+    """Fit the estimator of family ``name`` (with its scaler) on engineered data."""
+    with threadpool_limits(limits=1):
+        return build_tail(get_estimator(name), params, task, seed).fit(X, y)
+
+
+def refit_run(parent: AutoMLRun, child: ChildRun) -> Pipeline:
+    """Featurize the training data and fit the run's estimator (or ensemble) on all of it."""
+    if child.status != "Completed":
+        raise AutoMLError(f"run {child.id} is {child.status}; only completed runs have a model.")
+    X, y = parent.training_data()
+    featurizer = parent.store.latest_object(parent.study, "experiment", "featurizer.joblib")
+    if featurizer is None:
+        raise AutoMLError(f"experiment {parent.experiment_name!r} has no stored featurizer.")
+    featurizer = clone(featurizer).fit(X, y)
+    X_eng = _engineered(featurizer, X)
+    seed = parent.settings.get("random_state")
+    task = parent.task
+    if child.estimator == "Ensemble":
+        members = [parent.get_child(n) for n in child.trial.user_attrs["members"]]
+        tails = [fit_tail(m.estimator, m.params, task, seed, X_eng, y) for m in members]
+        ensemble = WeightedEnsemble.from_fitted(tails, child.trial.user_attrs["weights"], task)
+        return Pipeline([("featurize", featurizer), ("ensemble", ensemble)])
+    return full_pipeline(featurizer, fit_tail(child.estimator, child.params, task, seed, X_eng, y))

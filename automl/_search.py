@@ -1,0 +1,192 @@
+"""``AutoML``: the Optuna search over featurization + estimator pipelines, resumable."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.study import MaxTrialsCallback
+from optuna.trial import TrialState
+
+from automl._callbacks import EarlyStopping, Progress
+from automl._config import AutoMLConfig
+from automl._estimators import DEFAULT_ORDER, get_estimator
+from automl._exceptions import ConfigError
+from automl._explanations import explain_engineered_rows
+from automl._finalize import finalize
+from automl._folds import PreparedData, make_featurizer, prepare
+from automl._runs import AutoMLRun, RunFiles
+from automl._store import ExperimentStore
+from automl._trial import TrialTimeout, evaluate
+from explain import ExplanationClient, ExplanationError
+
+__all__ = ["AutoML"]
+
+logger = logging.getLogger("automl")
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+_SETTINGS_THAT_MUST_MATCH = ("task", "primary_metric", "features")
+
+
+class AutoML:
+    """Search featurization + estimator pipelines with Optuna, and explain the results.
+
+    Parameters
+    ----------
+    config : AutoMLConfig
+        What to search and on which data.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from automl import AutoML, AutoMLConfig
+    >>> data = load_breast_cancer(as_frame=True).frame
+    >>> storage = f"sqlite:///{tempfile.mkdtemp()}/runs.db"
+    >>> config = AutoMLConfig("classification", training_data=data, label_column_name="target",
+    ...                       iterations=4, n_cross_validations=3, storage=storage,
+    ...                       experiment_name="doctest", random_state=0, verbosity=logging.WARNING)
+    >>> run = AutoML(config).fit()
+    >>> best, model = run.get_output()
+    >>> best.status
+    'Completed'
+    """
+
+    def __init__(self, config: AutoMLConfig) -> None:
+        if not isinstance(config, AutoMLConfig):
+            raise ConfigError(f"AutoML: expected an AutoMLConfig, got {type(config).__name__}.")
+        self.config = config
+
+    def fit(self) -> AutoMLRun:
+        """Run (or resume) the search, then the ensemble and the best model's explanation.
+
+        Trials of an earlier run of the same experiment in the same storage are kept and
+        count towards ``iterations``.
+
+        Returns
+        -------
+        AutoMLRun
+            The parent run.
+        """
+        config = self.config
+        logging.getLogger("automl").setLevel(config.logger_level)
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        store = ExperimentStore(config.storage, config.artifact_path)
+        study = self._study(store)
+        run = AutoMLRun(store, study)
+        finished = len(study.get_trials(deepcopy=False, states=FINISHED))
+        started = time.perf_counter()
+        data = prepare(config)
+        if finished < config.iterations:
+            logger.info("experiment %r: %d of %d trials done, searching %s", config.experiment_name,
+                        finished, config.iterations, ", ".join(config.models))
+            self._optimize(study, store, data, finished)
+        else:
+            logger.info("experiment %r already has %d finished trials", config.experiment_name, finished)
+        finalize(run.refresh(), config, data)
+        logger.info("done in %.1f s", time.perf_counter() - started)
+        return run.refresh()
+
+    # ------------------------------------------------------------------ study
+    def _study(self, store: ExperimentStore) -> optuna.Study:
+        config = self.config
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            sampler = optuna.samplers.TPESampler(
+                seed=config.random_state, multivariate=True, group=True, constant_liar=True,
+                n_startup_trials=max(5, len(config.models)),
+            )
+        study = optuna.create_study(
+            study_name=config.experiment_name, storage=store.storage, sampler=sampler,
+            pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
+            direction="maximize" if config.metric.greater_is_better else "minimize",
+            load_if_exists=True,
+        )
+        settings = {**config.describe(), "random_state": config.random_state}
+        stored = study.user_attrs.get("settings")
+        if stored is None:
+            study.set_user_attr("settings", settings)
+            store.upload_object(study, "experiment", "training_data.joblib",
+                                {"X": config.data.X, "y": config.data.y})
+            store.upload_object(study, "experiment", "featurizer.joblib", make_featurizer(config))
+            self._enqueue_defaults(study)
+        else:
+            for key in _SETTINGS_THAT_MUST_MATCH:
+                if stored.get(key) != settings[key]:
+                    raise ConfigError(
+                        f"AutoML: experiment {config.experiment_name!r} in {config.storage} was "
+                        f"created with {key}={stored.get(key)!r}, not {settings[key]!r}; use another "
+                        "experiment_name to start a new search."
+                    )
+        return study
+
+    def _enqueue_defaults(self, study: optuna.Study) -> None:
+        for name in DEFAULT_ORDER:
+            if name in self.config.models:
+                spec = get_estimator(name)
+                study.enqueue_trial({"estimator": name, **spec.prefixed(spec.defaults)})
+
+    # ------------------------------------------------------------------ search
+    def _optimize(self, study: optuna.Study, store: ExperimentStore, data: PreparedData,
+                  finished: int) -> None:
+        config = self.config
+        timeout = None if config.experiment_timeout_minutes is None \
+            else config.experiment_timeout_minutes * 60
+        callbacks: list[Any] = [MaxTrialsCallback(config.iterations, states=FINISHED)]
+        if config.enable_early_stopping:
+            callbacks.append(EarlyStopping(patience=20))
+        progress = Progress(config, finished, timeout, enabled=config.logger_level <= logging.INFO)
+        callbacks.append(progress)
+        try:
+            study.optimize(lambda trial: self._objective(trial, study, store, data),
+                           timeout=timeout, callbacks=callbacks, catch=(Exception,),
+                           n_jobs=config.n_jobs, gc_after_trial=False)
+        finally:
+            progress.close()
+
+    def _objective(self, trial: optuna.Trial, study: optuna.Study, store: ExperimentStore,
+                   data: PreparedData) -> float:
+        config = self.config
+        name = trial.suggest_categorical("estimator", config.models)
+        params = get_estimator(name).suggest(trial, config.task)
+        trial.set_user_attr("estimator", name)
+        limit = None if config.iteration_timeout_minutes is None else config.iteration_timeout_minutes * 60
+        try:
+            result = evaluate(trial, name, params, data, config.metric, config.task,
+                              config.random_state, limit)
+        except optuna.TrialPruned as exc:
+            trial.set_user_attr("error", str(exc))
+            raise
+        except TrialTimeout as exc:
+            trial.set_user_attr("error", str(exc))
+            raise
+        except Exception as exc:  # record why the trial failed; the search goes on (catch=)
+            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}")
+            raise
+        trial.set_user_attr("metrics", result.secondary)
+        trial.set_user_attr("fit_seconds", result.fit_seconds)
+        store.upload_object(study, trial.number, "oof.joblib", result.oof.astype(np.float32))
+        if config.explain_runs:
+            self._explain_trial(trial, study, store, data, result.last_fold_model)
+        return result.score
+
+    def _explain_trial(self, trial: optuna.Trial, study: optuna.Study, store: ExperimentStore,
+                       data: PreparedData, model: Any) -> None:
+        """A cheap engineered + raw explanation of the trial's last fold model on its fold."""
+        start = time.perf_counter()
+        fold = data.folds[-1]
+        if fold.feature_map is None:
+            trial.set_user_attr("explain_error", "the featurization's lineage cannot be traced")
+            return
+        try:
+            explanation = explain_engineered_rows(model, fold.X_train[:300], fold.X_valid[:100],
+                                                  fold.feature_map)
+        except (ExplanationError, ValueError) as exc:  # an explanation is optional for a run
+            trial.set_user_attr("explain_error", f"{type(exc).__name__}: {exc}")
+            return
+        ExplanationClient.from_run(RunFiles(store, study, trial.number)).upload_model_explanation(
+            explanation, comment="run")
+        trial.set_user_attr("explain_seconds", time.perf_counter() - start)

@@ -1,0 +1,126 @@
+"""Experiments in Optuna's storage and artifact store: no home-made store holds the runs.
+
+The study lives in an Optuna RDB storage (SQLite by default, PostgreSQL for several
+workers). Files — fitted models, out-of-fold predictions, explanations, the training data
+needed to refit a run — are Optuna artifacts of the study, named ``run-<number>__<name>``
+(artifacts are attached to the study rather than to trials because Optuna refuses to update
+a finished trial, and models of finished runs are added later).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import joblib
+import optuna
+from optuna.artifacts import FileSystemArtifactStore, download_artifact, get_all_artifact_meta
+from optuna.artifacts import upload_artifact as optuna_upload
+
+from automl._exceptions import RunNotFoundError
+
+__all__ = ["ExperimentStore", "default_artifact_path"]
+
+_NAME = re.compile(r"^run-(?P<run>\d+|experiment)__(?P<name>.+)@(?P<time>\d+)$")
+
+
+def default_artifact_path(storage: str) -> str:
+    """``artifacts`` beside a SQLite database file, else ``./automl_runs/artifacts``."""
+    if storage.startswith("sqlite:///") and storage != "sqlite:///:memory:":
+        return str(Path(storage.removeprefix("sqlite:///")).parent / "artifacts")
+    return str(Path("automl_runs") / "artifacts")
+
+
+class ExperimentStore:
+    """Access to one storage URL and one artifact folder.
+
+    Parameters
+    ----------
+    storage : str
+        Optuna RDB storage URL.
+    artifact_path : str, default=None
+        Folder of the file-system artifact store; see :func:`default_artifact_path`.
+    """
+
+    def __init__(self, storage: str, artifact_path: str | None = None) -> None:
+        self.url = storage
+        if storage.startswith("sqlite:///") and storage != "sqlite:///:memory:":
+            Path(storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.artifact_path = artifact_path or default_artifact_path(storage)
+        Path(self.artifact_path).mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            self.storage = optuna.storages.RDBStorage(
+                storage, heartbeat_interval=30, grace_period=120,
+                engine_kwargs={"connect_args": {"timeout": 60}} if storage.startswith("sqlite") else None,
+            )
+        self.artifacts = FileSystemArtifactStore(self.artifact_path)
+
+    def load_study(self, name: str) -> optuna.Study:
+        """Load the study called ``name``."""
+        try:
+            return optuna.load_study(study_name=name, storage=self.storage)
+        except KeyError as exc:
+            known = optuna.get_all_study_names(self.storage)
+            raise RunNotFoundError(
+                f"no experiment {name!r} in {self.url}; experiments there: {known[:10]}."
+            ) from exc
+
+    def experiment_names(self) -> list[str]:
+        """Names of every experiment in the storage."""
+        return optuna.get_all_study_names(self.storage)
+
+    # ------------------------------------------------------------------ artifacts
+    def upload_file(self, study: optuna.Study, run: int | str, name: str, path: str) -> str:
+        """Upload ``path`` as artifact ``name`` of ``run`` (a trial number or ``"experiment"``)."""
+        with tempfile.TemporaryDirectory() as folder:
+            named = Path(folder) / f"run-{run}__{name}@{time.time_ns()}"
+            shutil.copyfile(path, named)
+            return optuna_upload(artifact_store=self.artifacts, file_path=str(named),
+                                 study_or_trial=study)
+
+    def upload_object(self, study: optuna.Study, run: int | str, name: str, obj: Any) -> str:
+        """Pickle ``obj`` with joblib and upload it (trusted content: models, arrays)."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "object.joblib"
+            joblib.dump(obj, path)
+            return self.upload_file(study, run, name, str(path))
+
+    def list(self, study: optuna.Study, run: int | str | None = None,
+             name: str | None = None) -> list[dict[str, Any]]:
+        """Artifacts of the study (optionally of one run / with one name), oldest first."""
+        out = []
+        for meta in get_all_artifact_meta(study, storage=self.storage):
+            match = _NAME.match(meta.filename)
+            if match is None:
+                continue
+            if run is not None and match["run"] != str(run):
+                continue
+            if name is not None and match["name"] != name:
+                continue
+            out.append({"id": meta.artifact_id, "run": match["run"], "name": match["name"],
+                        "time": int(match["time"])})
+        return sorted(out, key=lambda item: item["time"])
+
+    def download(self, artifact_id: str, path: str) -> None:
+        """Download an artifact to ``path``."""
+        if Path(path).exists():
+            Path(path).unlink()
+        download_artifact(artifact_store=self.artifacts, file_path=path, artifact_id=artifact_id)
+
+    def load_object(self, artifact_id: str) -> Any:
+        """Download and unpickle an artifact written by :meth:`upload_object`."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = str(Path(folder) / "object.joblib")
+            self.download(artifact_id, path)
+            return joblib.load(path)
+
+    def latest_object(self, study: optuna.Study, run: int | str, name: str) -> Any | None:
+        """The newest object called ``name`` of ``run``, or ``None``."""
+        found = self.list(study, run, name)
+        return self.load_object(found[-1]["id"]) if found else None

@@ -1,0 +1,116 @@
+"""One trial: build the estimator a trial samples, score it fold by fold, prune early."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import optuna
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from automl._estimators import EstimatorSpec, get_estimator
+from automl._folds import PreparedData
+from automl._metrics import Metric
+
+__all__ = ["TrialResult", "TrialTimeout", "build_tail", "evaluate", "full_pipeline", "predict_scores"]
+
+
+class TrialTimeout(Exception):
+    """A trial ran past ``iteration_timeout_minutes``."""
+
+
+@dataclass
+class TrialResult:
+    """What a finished trial produced."""
+
+    score: float
+    fold_scores: list[float]
+    oof: np.ndarray
+    fit_seconds: float
+    last_fold_model: Any
+    secondary: dict[str, float] = field(default_factory=dict)
+
+
+def build_tail(spec: EstimatorSpec, params: dict[str, Any], task: str, seed: int | None) -> Any:
+    """The estimator (with a scaler in front if the family wants one), unfitted."""
+    estimator = spec.build(params, task, seed)
+    if spec.scaled:
+        return Pipeline([("scale", StandardScaler(with_mean=True)), ("model", estimator)])
+    return estimator
+
+
+def full_pipeline(featurizer: Any, tail: Any) -> Pipeline:
+    """``featurizer`` (fitted) followed by ``tail`` (fitted) as one scikit-learn Pipeline."""
+    steps = [("featurize", featurizer)]
+    steps += tail.steps if isinstance(tail, Pipeline) else [("model", tail)]
+    return Pipeline(steps)
+
+
+def predict_scores(model: Any, X: Any, metric: Metric, task: str) -> np.ndarray:
+    """Probabilities (classification) or predictions (regression) used for scoring."""
+    if task == "classification":
+        return np.asarray(model.predict_proba(X), dtype=np.float64)
+    return np.asarray(model.predict(X), dtype=np.float64)
+
+
+def _score(metric: Metric, y: np.ndarray, scores: np.ndarray, classes: Any) -> float:
+    if metric.task == "classification" and not metric.needs_proba:
+        return metric.score(y, classes[np.argmax(scores, axis=1)], classes)
+    return metric.score(y, scores, classes)
+
+
+def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: PreparedData,
+             metric: Metric, task: str, seed: int | None, timeout_seconds: float | None) -> TrialResult:
+    """Fit and score the estimator on every fold, reporting the running mean for pruning.
+
+    Raises
+    ------
+    optuna.TrialPruned
+        When the pruner stops the trial after a fold.
+    TrialTimeout
+        When the trial runs past ``timeout_seconds`` (checked after each fold).
+    """
+    spec = get_estimator(name)
+    start = time.perf_counter()
+    fold_scores, oof_parts, model = [], [], None
+    for step, fold in enumerate(data.folds):
+        with threadpool_limits(limits=1):  # one thread per model: OpenMP stalls on busy cores
+            model = build_tail(spec, params, task, seed).fit(fold.X_train, fold.y_train)
+        scores = predict_scores(model, fold.X_valid, metric, task)
+        oof_parts.append(scores)
+        fold_scores.append(_score(metric, fold.y_valid, scores, data.classes))
+        trial.report(float(np.mean(fold_scores)), step)
+        elapsed = time.perf_counter() - start
+        if timeout_seconds is not None and elapsed > timeout_seconds and step < len(data.folds) - 1:
+            raise TrialTimeout(
+                f"trial exceeded iteration_timeout_minutes after {step + 1} of {len(data.folds)} "
+                f"folds ({elapsed:.0f} s)"
+            )
+        if trial.should_prune():
+            raise optuna.TrialPruned(f"pruned after fold {step + 1}: mean score {np.mean(fold_scores):.4f}")
+    oof = np.concatenate(oof_parts)
+    return TrialResult(float(np.mean(fold_scores)), fold_scores, oof, time.perf_counter() - start,
+                       model, secondary_metrics(oof, data.y_oof, data.classes, task))
+
+
+def secondary_metrics(oof: np.ndarray, y: np.ndarray, classes: np.ndarray | None,
+                      task: str) -> dict[str, float]:
+    """A few standard metrics of the out-of-fold predictions, logged with every run."""
+    from automl._metrics import get_metric, metric_names
+
+    names = (["accuracy", "AUC_weighted", "log_loss", "balanced_accuracy", "f1_score_weighted"]
+             if task == "classification"
+             else ["r2_score", "normalized_root_mean_squared_error", "spearman_correlation",
+                   "mean_absolute_error"])
+    out = {}
+    for name in names:
+        if name in metric_names(task):
+            try:
+                out[name] = _score(get_metric(name, task), y, oof, classes)
+            except ValueError:  # e.g. AUC with a class absent from a small validation set
+                continue
+    return out
