@@ -10,9 +10,33 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-__all__ = ["EarlyStopping", "Progress"]
+__all__ = ["EarlyStopping", "MaxSearchTrials", "Progress", "search_trials_done"]
 
 logger = logging.getLogger("automl")
+
+
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+
+def search_trials_done(study: optuna.Study) -> int:
+    """Finished trials of the search; the ensemble, a run ``finalize`` adds as a trial, is none."""
+    return sum(t.user_attrs.get("estimator") != "Ensemble"
+               for t in study.get_trials(deepcopy=False, states=FINISHED))
+
+
+class MaxSearchTrials:
+    """Stop the study once ``iterations`` search trials have finished.
+
+    Optuna's ``MaxTrialsCallback`` would count the ensemble run of an earlier ``fit`` too, so a
+    resumed search would run one trial fewer than asked.
+    """
+
+    def __init__(self, iterations: int) -> None:
+        self.iterations = iterations
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        if search_trials_done(study) >= self.iterations:
+            study.stop()
 
 
 class EarlyStopping:

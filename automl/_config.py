@@ -81,7 +81,7 @@ def _check_labels(y: np.ndarray, n_rows: int, task: str, field: str) -> np.ndarr
     if missing.any():
         raise DataError(
             f"AutoMLConfig: the label ({field}) has {int(missing.sum())} missing values, e.g. at "
-            f"rows {list(np.flatnonzero(missing.to_numpy())[:5])}; drop or fill those rows."
+            f"rows {np.flatnonzero(missing.to_numpy())[:5].tolist()}; drop or fill those rows."
         )
     if task == "regression":
         try:
@@ -225,22 +225,23 @@ class AutoMLConfig:
             if missing:
                 raise ConfigError(f"AutoMLConfig: validation_data lacks columns {missing[:5]}.")
             X_valid = X_valid[list(features.columns)]
-        classes = self._check_classes(labels) if self.task == "classification" else None
+        classes = (self._check_classes(labels, folds=validation_data is None)
+                   if self.task == "classification" else None)
         if classes is not None and y_valid is not None:
             unseen = sorted(set(np.unique(y_valid).tolist()) - set(classes.tolist()))
             if unseen:
                 raise DataError(f"AutoMLConfig: validation labels {unseen[:5]} do not occur in training.")
         return TrainingData(features, labels, X_valid, y_valid, classes)
 
-    def _check_classes(self, y: np.ndarray) -> np.ndarray:
+    def _check_classes(self, y: np.ndarray, folds: bool) -> np.ndarray:
         classes, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
         if classes.size < 2:
             raise DataError(
-                f"AutoMLConfig: the label has a single class ({classes[0]!r}); classification "
+                f"AutoMLConfig: the label has a single class ({classes.tolist()[0]!r}); classification "
                 "needs at least two."
             )
-        if counts.min() < self.n_cross_validations:
-            rare = [c for c, n in zip(classes, counts, strict=True) if n < self.n_cross_validations]
+        if folds and counts.min() < self.n_cross_validations:  # validation_data: no folds
+            rare = [c for c, n in zip(classes.tolist(), counts, strict=True) if n < self.n_cross_validations]
             raise DataError(
                 f"AutoMLConfig: classes {rare[:5]} have fewer rows than n_cross_validations="
                 f"{self.n_cross_validations}; lower n_cross_validations or drop those rows."

@@ -45,22 +45,25 @@ def select_ensemble(oofs: list[np.ndarray], y: np.ndarray, metric: Metric,
     Returns
     -------
     weights : ndarray of shape (n_candidates,)
-        Non-negative weights summing to 1.
+        Non-negative weights summing to 1: those of the best-scoring ensemble met along the
+        rounds (as in Caruana et al.), so it never scores below the best single candidate.
     score : float
         The ensemble's out-of-fold score.
     """
     sign = 1.0 if metric.greater_is_better else -1.0
     counts = np.zeros(len(oofs))
     total = np.zeros_like(oofs[0])
-    best_score = -np.inf
+    best_counts, best_score = counts, -np.inf
     for _ in range(rounds):
         n = counts.sum() + 1
         candidates = [sign * _score(metric, y, (total + o) / n, classes) for o in oofs]
         choice = int(np.argmax(candidates))
+        counts = counts.copy()
         counts[choice] += 1
         total = total + oofs[choice]
-        best_score = max(best_score, candidates[choice])
-    weights = counts / counts.sum()
+        if candidates[choice] > best_score:  # keep the best ensemble of the sequence (ties: smaller)
+            best_counts, best_score = counts, candidates[choice]
+    weights = best_counts / best_counts.sum()
     ensemble = sum(w * o for w, o in zip(weights, oofs, strict=True))
     return weights, _score(metric, y, ensemble, classes)
 

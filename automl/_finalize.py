@@ -76,8 +76,11 @@ def _add_ensemble(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> N
     for child in completed[:ENSEMBLE_CANDIDATES]:
         oof = run.store.latest_object(run.study, child.number, "oof.joblib")
         if oof is not None:
+            oof = np.asarray(oof, dtype=np.float64)
+            if config.task == "classification":  # stored as float32: make rows sum to 1 again
+                oof = oof / oof.sum(axis=1, keepdims=True)
             candidates.append(child)
-            oofs.append(np.asarray(oof, dtype=np.float64))
+            oofs.append(oof)
     if len(candidates) < 2:
         return
     weights, score = select_ensemble(oofs, data.y_oof, config.metric, data.classes)

@@ -79,6 +79,8 @@ def _nmae(y: np.ndarray, pred: np.ndarray, labels: Any) -> float:
 
 
 def _spearman(y: np.ndarray, pred: np.ndarray, labels: Any) -> float:
+    if np.ptp(y) == 0 or np.ptp(pred) == 0:  # no ranking (scipy would warn and return NaN)
+        return 0.0
     value = spearmanr(y, pred).statistic
     return 0.0 if np.isnan(value) else float(value)
 

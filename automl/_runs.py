@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,7 +88,10 @@ class ChildRun:
     @property
     def score(self) -> float | None:
         """The primary metric's score (``None`` unless completed)."""
-        return None if self.trial.value is None else float(self.trial.value)
+        # Optuna gives a pruned trial the last intermediate value: a partial, not a score
+        if self.trial.state != TrialState.COMPLETE or self.trial.value is None:
+            return None
+        return float(self.trial.value)
 
     @property
     def error(self) -> str | None:
@@ -143,7 +147,10 @@ class AutoMLRun:
         """Reattach to a stored experiment (from this or another process or machine)."""
         from automl._config import DEFAULT_STORAGE
 
-        store = ExperimentStore(storage or DEFAULT_STORAGE, artifact_path)
+        url = storage or DEFAULT_STORAGE
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            raise RunNotFoundError(f"no experiment {experiment_name!r}: {url} does not exist.")
+        store = ExperimentStore(url, artifact_path)
         return cls(store, store.load_study(experiment_name))
 
     @property
@@ -186,8 +193,8 @@ class AutoMLRun:
         completed = [c for c in self.get_children() if c.status == "Completed"]
         if not completed:
             raise RunNotFoundError(f"experiment {self.experiment_name!r} has no completed run yet.")
-        metric = metric or self.primary_metric
-        greater = get_metric(metric, self.task).greater_is_better
+        resolved = get_metric(metric or self.primary_metric, self.task)  # also scikit-learn's names
+        metric, greater = resolved.name, resolved.greater_is_better
         scored = [c for c in completed if not math.isnan(c.metrics.get(metric, math.nan))]
         if not scored:
             raise RunNotFoundError(f"no completed run has the metric {metric!r}.")

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 import warnings
 from typing import Any
 
 import numpy as np
 import optuna
-from optuna.study import MaxTrialsCallback
-from optuna.trial import TrialState
 
-from automl._callbacks import EarlyStopping, Progress
+from automl._callbacks import EarlyStopping, MaxSearchTrials, Progress, search_trials_done
 from automl._config import AutoMLConfig
 from automl._estimators import DEFAULT_ORDER, get_estimator
 from automl._exceptions import ConfigError
@@ -27,8 +26,8 @@ from explain import ExplanationClient, ExplanationError
 __all__ = ["AutoML"]
 
 logger = logging.getLogger("automl")
-FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
-_SETTINGS_THAT_MUST_MATCH = ("task", "primary_metric", "features")
+# Optuna cannot change a parameter's choices within a study: "models" are the estimator's
+_SETTINGS_THAT_MUST_MATCH = ("task", "primary_metric", "features", "models")
 
 
 class AutoML:
@@ -77,7 +76,7 @@ class AutoML:
         store = ExperimentStore(config.storage, config.artifact_path)
         study = self._study(store)
         run = AutoMLRun(store, study)
-        finished = len(study.get_trials(deepcopy=False, states=FINISHED))
+        finished = search_trials_done(study)
         started = time.perf_counter()
         data = prepare(config)
         if finished < config.iterations:
@@ -91,16 +90,33 @@ class AutoML:
         return run.refresh()
 
     # ------------------------------------------------------------------ study
-    def _study(self, store: ExperimentStore) -> optuna.Study:
-        config = self.config
+    def _sampler(self, seed: int | None) -> optuna.samplers.BaseSampler:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            sampler = optuna.samplers.TPESampler(
-                seed=config.random_state, multivariate=True, group=True, constant_liar=True,
-                n_startup_trials=max(5, len(config.models)),
+            return optuna.samplers.TPESampler(
+                seed=seed, multivariate=True, group=True, constant_liar=True,
+                n_startup_trials=max(5, len(self.config.models)),
             )
+
+    def _worker_seed(self, study: optuna.Study) -> int | None:
+        """``random_state`` for the first worker of a study, a distinct seed for each next one.
+
+        Workers sharing one config (and so one ``random_state``) would otherwise draw the same
+        random start-up trials. Each ``fit`` registers itself in the study; its rank among the
+        registered workers offsets the seed, so a single worker stays reproducible.
+        """
+        worker = uuid.uuid4().hex
+        study.set_user_attr(f"worker:{worker}", time.time())
+        workers = sorted((v, k) for k, v in study.user_attrs.items() if k.startswith("worker:"))
+        rank = [k for _, k in workers].index(f"worker:{worker}")
+        if self.config.random_state is None:
+            return None
+        return self.config.random_state + 7919 * rank
+
+    def _study(self, store: ExperimentStore) -> optuna.Study:
+        config = self.config
         study = optuna.create_study(
-            study_name=config.experiment_name, storage=store.storage, sampler=sampler,
+            study_name=config.experiment_name, storage=store.storage, sampler=self._sampler(None),
             pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
             direction="maximize" if config.metric.greater_is_better else "minimize",
             load_if_exists=True,
@@ -121,10 +137,13 @@ class AutoML:
                         f"created with {key}={stored.get(key)!r}, not {settings[key]!r}; use another "
                         "experiment_name to start a new search."
                     )
+        study.sampler = self._sampler(self._worker_seed(study))
         return study
 
     def _enqueue_defaults(self, study: optuna.Study) -> None:
-        for name in DEFAULT_ORDER:
+        """Try each family's plain defaults first (as many as ``iterations`` allows)."""
+        names = [name for name in DEFAULT_ORDER if name in self.config.models]
+        for name in names[:self.config.iterations]:
             if name in self.config.models:
                 spec = get_estimator(name)
                 study.enqueue_trial({"estimator": name, **spec.prefixed(spec.defaults)})
@@ -135,7 +154,7 @@ class AutoML:
         config = self.config
         timeout = None if config.experiment_timeout_minutes is None \
             else config.experiment_timeout_minutes * 60
-        callbacks: list[Any] = [MaxTrialsCallback(config.iterations, states=FINISHED)]
+        callbacks: list[Any] = [MaxSearchTrials(config.iterations)]
         if config.enable_early_stopping:
             callbacks.append(EarlyStopping(patience=20))
         progress = Progress(config, finished, timeout, enabled=config.logger_level <= logging.INFO)

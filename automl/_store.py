@@ -19,14 +19,17 @@ from typing import Any
 
 import joblib
 import optuna
+import sqlalchemy
 from optuna.artifacts import FileSystemArtifactStore, download_artifact, get_all_artifact_meta
 from optuna.artifacts import upload_artifact as optuna_upload
 
-from automl._exceptions import RunNotFoundError
+from automl._exceptions import ConfigError, RunNotFoundError
 
 __all__ = ["ExperimentStore", "default_artifact_path"]
 
 _NAME = re.compile(r"^run-(?P<run>\d+|experiment)__(?P<name>.+)@(?P<time>\d+)$")
+CONNECT_TIMEOUT_SECONDS = 10
+_SCHEMA_ATTEMPTS = 4
 
 
 def default_artifact_path(storage: str) -> str:
@@ -34,6 +37,48 @@ def default_artifact_path(storage: str) -> str:
     if storage.startswith("sqlite:///") and storage != "sqlite:///:memory:":
         return str(Path(storage.removeprefix("sqlite:///")).parent / "artifacts")
     return str(Path("automl_runs") / "artifacts")
+
+
+def _engine_kwargs(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 60}}
+    if url.split("://", 1)[0] in ("postgresql", "postgresql+psycopg2", "postgresql+psycopg") \
+            and "connect_timeout" not in url:
+        # libpq waits forever for a server that accepts the connection but never answers
+        return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}}
+    return {}
+
+
+def _open_storage(url: str) -> optuna.storages.RDBStorage:
+    """Optuna's RDB storage at ``url``; a database that cannot be reached is a :class:`ConfigError`."""
+    attempt = 0
+    while True:
+        try:
+            with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, heartbeat_interval=30, grace_period=120,
+                                                  engine_kwargs=_engine_kwargs(url))
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            # Workers started together on a new database race to create Optuna's tables; the
+            # loser's transaction is rolled back and a retry finds the winner's tables.
+            attempt += 1
+            if attempt == _SCHEMA_ATTEMPTS:
+                raise
+            time.sleep(0.1 * attempt)
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ArgumentError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise ConfigError(
+                f"AutoML: cannot open the storage {_without_password(url)}: {reason}. Check that the "
+                "database server is running and that the URL's driver, user, host, port and database "
+                "are right."
+            ) from exc
+
+
+def _without_password(url: str) -> str:
+    try:
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    except sqlalchemy.exc.ArgumentError:
+        return url
 
 
 class ExperimentStore:
@@ -53,12 +98,7 @@ class ExperimentStore:
             Path(storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.artifact_path = artifact_path or default_artifact_path(storage)
         Path(self.artifact_path).mkdir(parents=True, exist_ok=True)
-        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            self.storage = optuna.storages.RDBStorage(
-                storage, heartbeat_interval=30, grace_period=120,
-                engine_kwargs={"connect_args": {"timeout": 60}} if storage.startswith("sqlite") else None,
-            )
+        self.storage = _open_storage(storage)
         self.artifacts = FileSystemArtifactStore(self.artifact_path)
 
     def load_study(self, name: str) -> optuna.Study:

@@ -52,8 +52,9 @@ def full_pipeline(featurizer: Any, tail: Any) -> Pipeline:
 
 def predict_scores(model: Any, X: Any, metric: Metric, task: str) -> np.ndarray:
     """Probabilities (classification) or predictions (regression) used for scoring."""
-    if task == "classification":
-        return np.asarray(model.predict_proba(X), dtype=np.float64)
+    if task == "classification":  # float32 probabilities (XGBoost) are renormalized
+        proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
     return np.asarray(model.predict(X), dtype=np.float64)
 
 
@@ -90,7 +91,8 @@ def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: Prepa
                 f"trial exceeded iteration_timeout_minutes after {step + 1} of {len(data.folds)} "
                 f"folds ({elapsed:.0f} s)"
             )
-        if trial.should_prune():
+        # after the last fold there is nothing left to save: the trial completes with its score
+        if step < len(data.folds) - 1 and trial.should_prune():
             raise optuna.TrialPruned(f"pruned after fold {step + 1}: mean score {np.mean(fold_scores):.4f}")
     oof = np.concatenate(oof_parts)
     return TrialResult(float(np.mean(fold_scores)), fold_scores, oof, time.perf_counter() - start,

@@ -115,6 +115,8 @@ class BaseExplainer:
                 f"{caller}: the feature map has {fmap.n_engineered} engineered features but the "
                 f"data has {self.n_features_in_}."
             )
+        if not self.by_name_ and self.features_ == self.columns_:  # unnamed data: the map names it
+            self.features_ = fmap.engineered_feature_names
         return fmap
 
     @staticmethod

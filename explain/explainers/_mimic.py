@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -242,6 +243,10 @@ class MimicExplainer(BaseExplainer):
 
     def _with_surrogate_fidelity(self, explanation: Explanation) -> Explanation:
         base, mimic = explanation.fidelity, self.surrogate_fidelity_
+        engineered = explanation.engineered_explanation
+        if engineered is not None:
+            explanation = replace(explanation,
+                                  engineered_explanation=self._with_surrogate_fidelity(engineered))
         return explanation.with_fidelity(Fidelity(
             additivity_error=base.additivity_error, exact=base.exact,
             surrogate_metric=mimic.surrogate_metric, surrogate_score=mimic.surrogate_score,
