@@ -55,20 +55,16 @@ from automl._config import DEFAULT_STORAGE, AutoMLConfig
 from automl._exceptions import AutoMLError, ConfigError, DataError, RunNotFoundError
 from automl._report import (
     BEST_MODEL,
-    SHORT_NAMES,
     companion_paths,
     format_expected_values,
-    format_value,
-    importance_text,
-    leaderboard_text,
     load_run_explanation,
     output_unit,
-    text_table,
     write_report,
 )
 from automl._runs import AutoMLRun, ChildRun
 from automl._search import AutoML
 from automl._store import ExperimentStore
+from automl._text import SHORT_NAMES, format_value, importance_text, leaderboard_text, text_table
 from explain import ExplanationError
 from featurization import FeaturizationError
 

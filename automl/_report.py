@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 import os
-import re
-import shlex
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +21,16 @@ import pandas as pd
 from automl._exceptions import RunNotFoundError
 from automl._metrics import get_metric
 from automl._runs import AutoMLRun, ChildRun
+from automl._text import format_value, ranked_leaderboard
 from explain import Explanation, ExplanationClient
 
-__all__ = ["BEST_MODEL", "SHORT_NAMES", "companion_paths", "format_expected_values", "format_value",
-           "importance_text", "leaderboard_text", "load_run_explanation", "output_unit", "ranked_leaderboard",
-           "text_table", "write_report"]
+__all__ = ["BEST_MODEL", "companion_paths", "format_expected_values", "load_run_explanation", "output_unit",
+           "write_report"]
 
 TOP_FEATURES = 20
 BEST_MODEL = "best model"  # the comment automl._finalize stores the best model's explanation with
-SHORT_NAMES = {"normalized_root_mean_squared_error": "norm_RMSE",
-               "normalized_mean_absolute_error": "norm_MAE", "root_mean_squared_error": "RMSE",
-               "mean_absolute_error": "MAE",
-               "spearman_correlation": "spearman", "balanced_accuracy": "balanced_acc",
-               "f1_score_weighted": "f1_weighted", "fit_seconds": "fit s"}
 _UNITS = {"log_odds": "log-odds", "raw": "prediction", "margin": "decision function",
           "probability": "probability", "metric": "metric"}
-_WHY = {"Pruned": " (stopped early: a partial score)", "Queued": " (not run yet)"}
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?%?|nan|inf")
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
 h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}table{border-collapse:collapse;
 font-size:.88em;margin:.6em 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
@@ -118,22 +107,6 @@ def companion_paths(path: str) -> dict[str, Path]:
     return {"html": target, **{n: target.with_name(f"{target.stem}_{n}.csv") for n in names}}
 
 
-def ranked_leaderboard(run: AutoMLRun) -> pd.DataFrame:
-    """:meth:`AutoMLRun.leaderboard` with completed runs first, then the others; ``rank`` first.
-
-    A pruned run's score is that of the folds it finished, so by score alone it can sit among
-    complete runs; ``rank`` is 1, 2, ... for completed runs and empty for the others.
-    """
-    board = run.leaderboard()
-    if board.empty:
-        return board
-    completed = board["status"] == "Completed"
-    board = pd.concat([board[completed], board[~completed]], ignore_index=True)
-    ranks = [str(i + 1) for i in range(int(completed.sum()))]
-    board.insert(0, "rank", ranks + [""] * (len(board) - len(ranks)))
-    return board
-
-
 def load_run_explanation(child: ChildRun, raw: bool, comment: str | None = None) -> Explanation:
     """The stored explanation of a run: the best model's if there is one, else the newest.
 
@@ -172,65 +145,6 @@ def load_run_explanation(child: ChildRun, raw: bool, comment: str | None = None)
                                              engineered=None if raw else True)
 
 
-# ---------------------------------------------------------------------- text for the terminal
-def leaderboard_text(run: AutoMLRun, limit: int | None) -> str:
-    """The leaderboard as text: the best ``limit`` completed runs, or every run with its error (``None``)."""
-    board = ranked_leaderboard(run)
-    if board.empty:
-        return "No runs yet."
-    metric = run.primary_metric
-    skip = ("rank", "run", "estimator", "status", metric, "error", "fit_seconds", "explain_seconds")
-    columns = ["rank", "run", "estimator", "status", metric,
-               *[c for c in board.columns if c not in skip][:4], "fit_seconds"]
-    completed = board[board["status"] == "Completed"]
-    if limit is None:
-        shown, columns = board, [*columns, "error"]
-        title = f"Leaderboard: {len(board)} runs, {len(completed)} completed"
-    else:
-        shown = completed.head(limit)
-        title = f"Leaderboard: top {len(shown)} of {len(completed)} completed runs"
-    better = "higher" if get_metric(metric, run.task).greater_is_better else "lower"
-    rows = [[_clip(format_value(row.get(c)), 60) for c in columns] for row in shown.to_dict("records")]
-    lines = [f"{title}, ranked by {metric} ({better} is better)",
-             text_table([SHORT_NAMES.get(c, c) for c in columns], rows)]
-    others = board["status"].value_counts().drop("Completed", errors="ignore")
-    if limit is not None and not others.empty:
-        counts = ", ".join(f"{n} {str(s).lower()}{_WHY.get(str(s), '')}" for s, n in others.items())
-        name = shlex.quote(run.experiment_name)
-        lines.append(f"Not ranked: {counts}; `automl runs {name}` lists every run.")
-    return "\n".join(lines)
-
-
-def importance_text(names: list[str], values: list[float], title: str, top: int = 10,
-                    indent: str = "  ") -> str:
-    """``title (top k of n)`` and the ``top`` ``names`` by ``values`` (ranked): value, share, a bar."""
-    title = f"{title} (top {min(top, len(names))} of {len(names)})"
-    total, peak = float(np.sum(values)) or 1.0, (max(values) or 1.0) if values else 1.0
-    rows = [[str(i + 1), _clip(n), f"{v:.4f}", f"{100 * v / total:.1f}%", "#" * round(24 * v / peak)]
-            for i, (n, v) in enumerate(zip(names[:top], values[:top], strict=True))]
-    return f"\n{indent}{title}\n" + text_table(["rank", "feature", "importance", "share", ""], rows, indent)
-
-
-def text_table(header: list[str], rows: list[list[str]], indent: str = "") -> str:
-    """``rows`` under ``header`` as aligned text columns (numbers right-aligned), each line indented."""
-    columns = list(zip(header, *rows, strict=True))
-    numeric = [any(column[1:]) and all(_NUMBER.fullmatch(c) for c in column[1:] if c) for column in columns]
-    widths = [max(len(cell) for cell in column) for column in columns]
-
-    def line(cells: Sequence[str]) -> str:
-        """One aligned, indented line."""
-        parts = [c.rjust(w) if right else c.ljust(w)
-                 for c, w, right in zip(cells, widths, numeric, strict=True)]
-        return (indent + "  ".join(parts)).rstrip()
-
-    return "\n".join([line(header), *(line(row) for row in rows)])
-
-
-def _clip(text: str, width: int = 32) -> str:
-    """``text`` cut to ``width`` characters."""
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 # ---------------------------------------------------------------------- tables
 def _importance_table(explanation: Explanation) -> pd.DataFrame:
     """Ranked global importances: ``rank``, ``feature``, ``importance``."""
@@ -247,19 +161,6 @@ def _per_class_table(explanation: Explanation) -> pd.DataFrame:
                                             explanation.get_ranked_per_class_values(), strict=True)
             for rank, (name, value) in enumerate(zip(names, values, strict=True), start=1)]
     return pd.DataFrame(rows, columns=["class", "rank", "feature", "importance"])
-
-
-def format_value(value: Any) -> str:
-    """``value`` as a table cell: 4 decimals (4 digits when large); NaN and None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        return str(value)
-    if isinstance(value, int | np.integer):
-        return str(value)
-    if math.isnan(value):
-        return ""
-    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.4g}"
 
 
 def _html_table(frame: pd.DataFrame, index: bool = False, highlight_first: bool = False) -> str:

@@ -15,14 +15,8 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
 from automl import AutoML, AutoMLConfig, AutoMLRun
-from automl._report import (
-    companion_paths,
-    format_value,
-    load_run_explanation,
-    ranked_leaderboard,
-    text_table,
-    write_report,
-)
+from automl._report import companion_paths, load_run_explanation, write_report
+from automl._text import format_value, ranked_leaderboard, text_table
 
 HOSTILE = "diabetes <b>&</b>"
 
