@@ -223,8 +223,8 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
     ]
 }
 # the order defaults are tried in: cheap, strong baselines first
-DEFAULT_ORDER = ("LogisticRegression", "ElasticNet", "LightGBM", "HistGradientBoosting",
-                 "RandomForest", "ExtremeRandomTrees", "XGBoost", "KNN")
+DEFAULT_ORDER = ("LogisticRegression", "ElasticNet", "LightGBM", "HistGradientBoosting", "XGBoost",
+                 "ExtremeRandomTrees", "RandomForest", "KNN")
 
 
 def estimator_names(task: str, include_unavailable: bool = False) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import optuna
+from optuna.trial import TrialState
 
 from automl._callbacks import EarlyStopping, MaxSearchTrials, Progress, search_trials_done
 from automl._config import AutoMLConfig
@@ -20,13 +21,15 @@ from automl._finalize import finalize
 from automl._folds import PreparedData, make_featurizer, prepare
 from automl._runs import AutoMLRun, RunFiles
 from automl._store import ExperimentStore
-from automl._trial import TrialTimeout, evaluate
+from automl._trial import Limits, TrialTimeout, evaluate
 from explain import ExplanationClient, ExplanationError
 
 __all__ = ["AutoML"]
 
 logger = logging.getLogger("automl")
 # Optuna cannot change a parameter's choices within a study: "models" are the estimator's
+PROBE_ROWS = 5
+MAX_RUN_ROWS = 100
 _SETTINGS_THAT_MUST_MATCH = ("task", "primary_metric", "features", "models")
 
 
@@ -58,6 +61,7 @@ class AutoML:
         if not isinstance(config, AutoMLConfig):
             raise ConfigError(f"AutoML: expected an AutoMLConfig, got {type(config).__name__}.")
         self.config = config
+        self._deadline: float | None = None
 
     def fit(self) -> AutoMLRun:
         """Run (or resume) the search, then the ensemble and the best model's explanation.
@@ -146,7 +150,8 @@ class AutoML:
         for name in names[:self.config.iterations]:
             if name in self.config.models:
                 spec = get_estimator(name)
-                study.enqueue_trial({"estimator": name, **spec.prefixed(spec.defaults)})
+                study.enqueue_trial({"estimator": name, **spec.prefixed(spec.defaults)},
+                                    user_attrs={"default": True})
 
     # ------------------------------------------------------------------ search
     def _optimize(self, study: optuna.Study, store: ExperimentStore, data: PreparedData,
@@ -154,6 +159,7 @@ class AutoML:
         config = self.config
         timeout = None if config.experiment_timeout_minutes is None \
             else config.experiment_timeout_minutes * 60
+        self._deadline = None if timeout is None else time.perf_counter() + timeout
         callbacks: list[Any] = [MaxSearchTrials(config.iterations)]
         if config.enable_early_stopping:
             callbacks.append(EarlyStopping(patience=20))
@@ -172,10 +178,16 @@ class AutoML:
         name = trial.suggest_categorical("estimator", config.models)
         params = get_estimator(name).suggest(trial, config.task)
         trial.set_user_attr("estimator", name)
-        limit = None if config.iteration_timeout_minutes is None else config.iteration_timeout_minutes * 60
+        default = bool(trial.user_attrs.get("default", False))
+        completed = bool(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+        limits = Limits(
+            trial_seconds=None if config.iteration_timeout_minutes is None
+            else config.iteration_timeout_minutes * 60,
+            deadline=self._deadline, may_prune=not default, must_finish=not completed,
+        )
         try:
             result = evaluate(trial, name, params, data, config.metric, config.task,
-                              config.random_state, limit)
+                              config.random_state, limits)
         except optuna.TrialPruned as exc:
             trial.set_user_attr("error", str(exc))
             raise
@@ -189,20 +201,30 @@ class AutoML:
         trial.set_user_attr("fit_seconds", result.fit_seconds)
         store.upload_object(study, trial.number, "oof.joblib", result.oof.astype(np.float32))
         if config.explain_runs:
-            self._explain_trial(trial, study, store, data, result.last_fold_model)
+            self._explain_trial(trial, study, store, data, result.last_fold_model, result.fit_seconds)
         return result.score
 
     def _explain_trial(self, trial: optuna.Trial, study: optuna.Study, store: ExperimentStore,
-                       data: PreparedData, model: Any) -> None:
-        """A cheap engineered + raw explanation of the trial's last fold model on its fold."""
+                       data: PreparedData, model: Any, fit_seconds: float) -> None:
+        """A cheap engineered + raw explanation of the trial's last fold model on its fold.
+
+        The number of explained rows (5 to 100) is set so the explanation costs about a tenth
+        of the trial's fitting time: 5 rows are explained first to measure the cost per row
+        (exact TreeSHAP on a deep forest can cost seconds per row).
+        """
         start = time.perf_counter()
         fold = data.folds[-1]
         if fold.feature_map is None:
             trial.set_user_attr("explain_error", "the featurization's lineage cannot be traced")
             return
         try:
-            explanation = explain_engineered_rows(model, fold.X_train[:300], fold.X_valid[:100],
+            explanation = explain_engineered_rows(model, fold.X_train[:300], fold.X_valid[:PROBE_ROWS],
                                                   fold.feature_map)
+            per_row = (time.perf_counter() - start) / PROBE_ROWS
+            rows = int(min(MAX_RUN_ROWS, max(0.1 * fit_seconds / max(per_row, 1e-9), PROBE_ROWS)))
+            if rows > PROBE_ROWS:
+                explanation = explain_engineered_rows(model, fold.X_train[:300], fold.X_valid[:rows],
+                                                      fold.feature_map)
         except (ExplanationError, ValueError) as exc:  # an explanation is optional for a run
             trial.set_user_attr("explain_error", f"{type(exc).__name__}: {exc}")
             return

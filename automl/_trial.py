@@ -16,7 +16,8 @@ from automl._estimators import EstimatorSpec, get_estimator
 from automl._folds import PreparedData
 from automl._metrics import Metric
 
-__all__ = ["TrialResult", "TrialTimeout", "build_tail", "evaluate", "full_pipeline", "predict_scores"]
+__all__ = ["Limits", "TrialResult", "TrialTimeout", "build_tail", "evaluate", "full_pipeline",
+           "predict_scores"]
 
 
 class TrialTimeout(Exception):
@@ -64,16 +65,42 @@ def _score(metric: Metric, y: np.ndarray, scores: np.ndarray, classes: Any) -> f
     return metric.score(y, scores, classes)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """When a trial must stop.
+
+    Parameters
+    ----------
+    trial_seconds : float or None
+        ``iteration_timeout_minutes`` in seconds.
+    deadline : float or None
+        ``time.perf_counter()`` value at which the experiment's time runs out.
+    may_prune : bool
+        Whether the pruner may stop this trial (not for the families' default trials).
+    must_finish : bool
+        Let the trial finish even past the deadline (no run has completed yet).
+    """
+
+    trial_seconds: float | None = None
+    deadline: float | None = None
+    may_prune: bool = True
+    must_finish: bool = False
+
+
 def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: PreparedData,
-             metric: Metric, task: str, seed: int | None, timeout_seconds: float | None) -> TrialResult:
+             metric: Metric, task: str, seed: int | None, limits: Limits) -> TrialResult:
     """Fit and score the estimator on every fold, reporting the running mean for pruning.
+
+    After each fold the trial's remaining time is extrapolated from the folds done; a trial
+    that would run past ``iteration_timeout_minutes`` or the experiment's time limit stops
+    there instead of overrunning the budget.
 
     Raises
     ------
     optuna.TrialPruned
         When the pruner stops the trial after a fold.
     TrialTimeout
-        When the trial runs past ``timeout_seconds`` (checked after each fold).
+        When the trial would exceed its own or the experiment's time limit.
     """
     spec = get_estimator(name)
     start = time.perf_counter()
@@ -85,18 +112,30 @@ def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: Prepa
         oof_parts.append(scores)
         fold_scores.append(_score(metric, fold.y_valid, scores, data.classes))
         trial.report(float(np.mean(fold_scores)), step)
-        elapsed = time.perf_counter() - start
-        if timeout_seconds is not None and elapsed > timeout_seconds and step < len(data.folds) - 1:
-            raise TrialTimeout(
-                f"trial exceeded iteration_timeout_minutes after {step + 1} of {len(data.folds)} "
-                f"folds ({elapsed:.0f} s)"
-            )
+        if step < len(data.folds) - 1:
+            _check_time(limits, start, step + 1, len(data.folds))
         # after the last fold there is nothing left to save: the trial completes with its score
-        if step < len(data.folds) - 1 and trial.should_prune():
+        if step < len(data.folds) - 1 and limits.may_prune and trial.should_prune():
             raise optuna.TrialPruned(f"pruned after fold {step + 1}: mean score {np.mean(fold_scores):.4f}")
     oof = np.concatenate(oof_parts)
     return TrialResult(float(np.mean(fold_scores)), fold_scores, oof, time.perf_counter() - start,
                        model, secondary_metrics(oof, data.y_oof, data.classes, task))
+
+
+def _check_time(limits: Limits, start: float, done: int, total: int) -> None:
+    now = time.perf_counter()
+    elapsed = now - start
+    expected_end = now + elapsed / done * (total - done)
+    if limits.trial_seconds is not None and elapsed / done * total > limits.trial_seconds:
+        raise TrialTimeout(
+            f"trial would exceed iteration_timeout_minutes: {elapsed:.0f} s for {done} of {total} "
+            "folds"
+        )
+    if limits.deadline is not None and not limits.must_finish and expected_end > limits.deadline:
+        raise TrialTimeout(
+            f"trial would run past experiment_timeout_minutes: {elapsed:.0f} s for {done} of "
+            f"{total} folds, {max(0.0, limits.deadline - now):.0f} s left"
+        )
 
 
 def secondary_metrics(oof: np.ndarray, y: np.ndarray, classes: np.ndarray | None,

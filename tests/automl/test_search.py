@@ -235,13 +235,20 @@ class _PruneAfterFirstTrial(optuna.pruners.BasePruner):
 
 def test_pruned_trials_record_why(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(optuna.pruners, "MedianPruner", lambda **kwargs: _PruneAfterFirstTrial())
-    run = AutoML(small_config(tmp_path, experiment_name="pruned")).fit()
-    first, *pruned = run.get_children()
+    run = AutoML(small_config(tmp_path, experiment_name="pruned",
+                              allowed_models=["LogisticRegression"])).fit()
+    first, *pruned = run.get_children()  # one default trial (never pruned), then sampled ones
     assert first.status == "Completed" and len(pruned) == 2
     for child in pruned:
         assert child.status == "Pruned" and child.score is None
         assert child.error.startswith("pruned after fold 1: mean score ")
     assert run.leaderboard()["status"].tolist() == ["Completed", "Pruned", "Pruned"]
+
+
+def test_default_trials_are_never_pruned(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(optuna.pruners, "MedianPruner", lambda **kwargs: _PruneAfterFirstTrial())
+    run = AutoML(small_config(tmp_path, experiment_name="defaults", iterations=2)).fit()
+    assert [c.status for c in run.get_children()] == ["Completed", "Completed"]
 
 
 class _PruneAtTheLastFold(optuna.pruners.BasePruner):
@@ -372,3 +379,18 @@ def test_early_stopping_stops_a_real_study() -> None:
     study.optimize(lambda trial: 1.0 if trial.number == 2 else 0.0, n_trials=50,
                    callbacks=[EarlyStopping(patience=4)])
     assert len(study.trials) == 7  # best at trial 2, then 4 trials without improvement
+
+
+# ---------------------------------------------------------------------- time limits inside a trial
+def test_a_trial_that_would_overrun_the_experiment_stops_after_a_fold() -> None:
+    import time as _time
+
+    from automl._trial import Limits, TrialTimeout, _check_time
+
+    start = _time.perf_counter() - 10.0  # one fold took 10 s; four more would take 40 s
+    with pytest.raises(TrialTimeout, match="would run past experiment_timeout_minutes"):
+        _check_time(Limits(deadline=_time.perf_counter() + 5.0), start, 1, 5)
+    _check_time(Limits(deadline=_time.perf_counter() + 5.0, must_finish=True), start, 1, 5)
+    _check_time(Limits(deadline=_time.perf_counter() + 100.0), start, 1, 5)
+    with pytest.raises(TrialTimeout, match="would exceed iteration_timeout_minutes"):
+        _check_time(Limits(trial_seconds=30.0), start, 1, 5)
