@@ -1,0 +1,133 @@
+"""TreeSHAP: ``explain.TreeExplainer(m).explain_local(X)`` vs ``shap.TreeExplainer(m).shap_values(X)``.
+
+Cases (full size):
+
+* LightGBM binary classifier, 200 trees x 31 leaves, 50 features, 10,000 rows explained; once
+  with 1 thread and once with 2;
+* XGBoost binary classifier of the same size (``grow_policy="lossguide"``, ``max_leaves=31``);
+* scikit-learn ``RandomForestClassifier``, 100 trees of depth 12, 30 features, 2,000 rows.
+
+Each timed call includes building the explainer. Models are trained with ``n_jobs=1`` on a
+separate sample from the same generator. shap has no thread option: its LightGBM call uses
+OpenMP's default thread count, so its OpenMP pool is limited with ``threadpoolctl`` to the
+thread count of the line (the ``cores`` columns show what each call really used). The values
+are checked against shap's (max |difference|) and our additivity error is printed.
+
+Run: ``python benchmarks/bench_tree.py [--quick] [--repeat K]``
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+os.environ["OMP_WAIT_POLICY"] = "PASSIVE"  # before NumPy/LightGBM load OpenMP
+
+from collections.abc import Callable
+from typing import Any
+
+import lightgbm
+import numpy as np
+import shap
+import xgboost
+from _common import (
+    Comparison,
+    best_of_pair,
+    max_abs_difference,
+    parse_args,
+    print_comparisons,
+    print_environment,
+)
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+from threadpoolctl import threadpool_limits
+
+import explain
+
+
+def _data(n_train: int, n_explain: int, n_features: int) -> tuple[np.ndarray, ...]:
+    X, y = make_classification(
+        n_samples=n_train + n_explain, n_features=n_features, n_informative=n_features // 2, random_state=0
+    )
+    return X[:n_train], y[:n_train], X[n_train:]
+
+
+def _compare(case: str, model: Any, X: np.ndarray, *, threads: int, repeat: int) -> Comparison:
+    """Time ours and shap's on ``X`` and check that the values agree."""
+
+    def ours() -> explain.Explanation:
+        return explain.TreeExplainer(model, n_jobs=threads).explain_local(X)
+
+    def peer() -> Any:
+        with threadpool_limits(threads, user_api="openmp"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # shap's note on its binary LightGBM output
+            return shap.TreeExplainer(model).shap_values(X)
+
+    ours_timing, explanation, peer_timing, shap_values = best_of_pair(
+        ours, peer, repeat=repeat, max_total=40.0
+    )
+    rows = X.shape[0]
+    return Comparison(
+        case,
+        ours_timing,
+        peer_timing,
+        {
+            "rows/s ours": f"{rows / ours_timing.seconds:,.0f}",
+            "rows/s shap": f"{rows / peer_timing.seconds:,.0f}",
+            "max abs diff": f"{max_abs_difference(explanation.local_importance_values, shap_values):.1e}",
+            "ours additivity": f"{explanation.fidelity.additivity_error:.1e}",
+        },
+    )
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0])
+    quick = args.quick
+    n_rows, n_trees, rf_rows, rf_trees = (1_000, 20, 200, 10) if quick else (10_000, 200, 2_000, 100)
+    print_environment()
+    print(
+        f"sizes: boosted {n_trees} trees x 31 leaves, 50 features, {n_rows:,} rows; "
+        f"forest {rf_trees} trees depth 12, 30 features, {rf_rows:,} rows"
+    )
+
+    X_train, y_train, X = _data(n_rows, n_rows, 50)
+    builders: list[tuple[str, Callable[[], Any], int]] = [
+        (
+            "LightGBM, 1 thread",
+            lambda: lightgbm.LGBMClassifier(
+                n_estimators=n_trees, num_leaves=31, n_jobs=1, verbose=-1, random_state=0
+            ),
+            1,
+        ),
+        (
+            "XGBoost, 1 thread",
+            lambda: xgboost.XGBClassifier(
+                n_estimators=n_trees,
+                max_leaves=31,
+                max_depth=0,
+                grow_policy="lossguide",
+                tree_method="hist",
+                n_jobs=1,
+                random_state=0,
+            ),
+            1,
+        ),
+    ]
+    comparisons = []
+    lgbm_model = None
+    for case, build, threads in builders:
+        model = build().fit(X_train, y_train)
+        lgbm_model = lgbm_model or model
+        comparisons.append(_compare(case, model, X, threads=threads, repeat=args.repeat))
+    comparisons.insert(1, _compare("LightGBM, 2 threads", lgbm_model, X, threads=2, repeat=args.repeat))
+
+    rf_train, rf_y, rf_X = _data(rf_rows, rf_rows, 30)
+    forest = RandomForestClassifier(n_estimators=rf_trees, max_depth=12, n_jobs=1, random_state=0).fit(
+        rf_train, rf_y
+    )
+    comparisons.append(_compare("RandomForest, 1 thread", forest, rf_X, threads=1, repeat=args.repeat))
+    print_comparisons("TreeSHAP: explain.TreeExplainer vs shap.TreeExplainer", comparisons, peer="shap")
+
+
+if __name__ == "__main__":
+    main()
