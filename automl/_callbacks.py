@@ -81,8 +81,9 @@ class Progress:
             self.bar.n = min(done, self.total)
             self.bar.set_postfix_str(line, refresh=True)
         status = trial.state.name.lower()
-        logger.debug("trial %d %s (%s) %s: %s", trial.number, trial.user_attrs.get("estimator"),
-                     status, trial.value, trial.user_attrs.get("error", ""))
+        level = logging.INFO if trial.state == TrialState.FAIL else logging.DEBUG
+        logger.log(level, "trial %d %s (%s) %s: %s", trial.number, trial.user_attrs.get("estimator"),
+                   status, trial.value, trial.user_attrs.get("error", ""))
 
     def _line(self, study: optuna.Study, done: int) -> str:
         parts = [f"{done}/{self.total} trials"]

@@ -76,7 +76,8 @@ class AutoML:
         """
         config = self.config
         logging.getLogger("automl").setLevel(config.logger_level)
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        # failed trials are reported by our progress callback, in one line (Optuna prints tracebacks)
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
         store = ExperimentStore(config.storage, config.artifact_path)
         study = self._study(store)
         run = AutoMLRun(store, study)
