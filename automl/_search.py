@@ -28,7 +28,7 @@ __all__ = ["AutoML"]
 
 logger = logging.getLogger("automl")
 # Optuna cannot change a parameter's choices within a study: "models" are the estimator's
-PROBE_ROWS = 5
+PROBE_ROWS = 1
 MAX_RUN_ROWS = 100
 _SETTINGS_THAT_MUST_MATCH = ("task", "primary_metric", "features", "models")
 
@@ -209,8 +209,8 @@ class AutoML:
                        data: PreparedData, model: Any, fit_seconds: float) -> None:
         """A cheap engineered + raw explanation of the trial's last fold model on its fold.
 
-        The number of explained rows (5 to 100) is set so the explanation costs about a tenth
-        of the trial's fitting time: 5 rows are explained first to measure the cost per row
+        The number of explained rows (1 to 100) is set so the explanation costs about a tenth
+        of the trial's fitting time: one row is explained first to measure the cost per row
         (exact TreeSHAP on a deep forest can cost seconds per row).
         """
         start = time.perf_counter()

@@ -179,8 +179,8 @@ def test_a_child_run_has_its_own_cheap_explanation(run: AutoMLRun) -> None:
     shap_values, _, _, overall_imp, _, _ = retrieve_model_explanation(child, raw=True)
     X, _ = run.training_data()
     assert sorted(overall_imp) == sorted(X.columns)
-    # rows of the last fold: 5 to 100, as many as cost about a tenth of the run's fitting time
-    assert 5 <= shap_values.shape[-2] <= min(100, len(X) // 3)
+    # rows of the last fold: 1 to 100, as many as cost about a tenth of the run's fitting time
+    assert 1 <= shap_values.shape[-2] <= min(100, len(X) // 3)
 
 
 # ---------------------------------------------------------------------- explain_model
