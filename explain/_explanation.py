@@ -221,6 +221,15 @@ class Explanation:
             else self.engineered_explanation.top_k(k),
         )
 
+    def to_html(self, path: Any, *, top_k: int = 20, feature_values: Any = None) -> Any:
+        """Write this explanation as a self-contained HTML page (Plotly embedded, offline).
+
+        See :func:`explain.dashboard.write_html`; returns the path written.
+        """
+        from explain.dashboard import write_html
+
+        return write_html(self, path, top_k=top_k, feature_values=feature_values)
+
     def with_fidelity(self, fidelity: Fidelity) -> Explanation:
         """Return a copy with another :class:`Fidelity` record."""
         return replace(self, fidelity=fidelity)
