@@ -208,12 +208,29 @@ def print_environment() -> None:
     sys.stdout.flush()
 
 
-def parse_args(description: str) -> argparse.Namespace:
-    """Parse the options every script shares: ``--quick`` (smoke-test sizes) and ``--repeat``."""
+def parse_args(description: str, *, cases: Sequence[str] = ()) -> argparse.Namespace:
+    """Parse the options every script shares: ``--quick`` (smoke-test sizes) and ``--repeat``.
+
+    With ``cases`` (the script's case names), ``--only TEXT`` is offered too: run only the cases
+    whose name contains ``TEXT`` (case-insensitive; may be repeated).
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="shrink the sizes for a smoke run")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per call (best is kept)")
-    return parser.parse_args()
+    if cases:
+        parser.add_argument(
+            "--only",
+            action="append",
+            metavar="TEXT",
+            help=f"run only the cases whose name contains TEXT; cases: {'; '.join(cases)}",
+        )
+    args = parser.parse_args()
+    if cases:
+        wanted = [t.lower() for t in args.only or ()]
+        args.cases = [c for c in cases if not wanted or any(t in c.lower() for t in wanted)]
+        if not args.cases:
+            parser.error(f"--only matches no case; cases: {'; '.join(cases)}")
+    return args
 
 
 def max_abs_difference(ours: Any, theirs: Any) -> float:

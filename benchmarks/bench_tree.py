@@ -13,11 +13,13 @@ OpenMP's default thread count, so its OpenMP pool is limited with ``threadpoolct
 thread count of the line (the ``cores`` columns show what each call really used). The values
 are checked against shap's (max |difference|) and our additivity error is printed.
 
-Run: ``python benchmarks/bench_tree.py [--quick] [--repeat K]``
+Run: ``python benchmarks/bench_tree.py [--quick] [--repeat K] [--only TEXT]``
+(``--only "2 threads"`` runs that line alone, e.g. to re-measure it on an idle machine).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 
@@ -80,28 +82,26 @@ def _compare(case: str, model: Any, X: np.ndarray, *, threads: int, repeat: int)
     )
 
 
-def main() -> None:
-    args = parse_args(__doc__.splitlines()[0])
-    quick = args.quick
+CASES = ("LightGBM, 1 thread", "LightGBM, 2 threads", "XGBoost, 1 thread", "RandomForest, 1 thread")
+
+
+def _models(quick: bool) -> dict[str, Callable[[], tuple[Any, np.ndarray]]]:
+    """Builders of (fitted model, rows to explain) per model family, each run at most once."""
     n_rows, n_trees, rf_rows, rf_trees = (1_000, 20, 200, 10) if quick else (10_000, 200, 2_000, 100)
-    print_environment()
     print(
         f"sizes: boosted {n_trees} trees x 31 leaves, 50 features, {n_rows:,} rows; "
         f"forest {rf_trees} trees depth 12, 30 features, {rf_rows:,} rows"
     )
 
-    X_train, y_train, X = _data(n_rows, n_rows, 50)
-    builders: list[tuple[str, Callable[[], Any], int]] = [
-        (
-            "LightGBM, 1 thread",
-            lambda: lightgbm.LGBMClassifier(
+    @functools.cache
+    def boosted(family: str) -> tuple[Any, np.ndarray]:
+        X_train, y_train, X = _data(n_rows, n_rows, 50)
+        if family == "LightGBM":
+            model = lightgbm.LGBMClassifier(
                 n_estimators=n_trees, num_leaves=31, n_jobs=1, verbose=-1, random_state=0
-            ),
-            1,
-        ),
-        (
-            "XGBoost, 1 thread",
-            lambda: xgboost.XGBClassifier(
+            )
+        else:
+            model = xgboost.XGBClassifier(
                 n_estimators=n_trees,
                 max_leaves=31,
                 max_depth=0,
@@ -109,23 +109,30 @@ def main() -> None:
                 tree_method="hist",
                 n_jobs=1,
                 random_state=0,
-            ),
-            1,
-        ),
-    ]
-    comparisons = []
-    lgbm_model = None
-    for case, build, threads in builders:
-        model = build().fit(X_train, y_train)
-        lgbm_model = lgbm_model or model
-        comparisons.append(_compare(case, model, X, threads=threads, repeat=args.repeat))
-    comparisons.insert(1, _compare("LightGBM, 2 threads", lgbm_model, X, threads=2, repeat=args.repeat))
+            )
+        return model.fit(X_train, y_train), X
 
-    rf_train, rf_y, rf_X = _data(rf_rows, rf_rows, 30)
-    forest = RandomForestClassifier(n_estimators=rf_trees, max_depth=12, n_jobs=1, random_state=0).fit(
-        rf_train, rf_y
-    )
-    comparisons.append(_compare("RandomForest, 1 thread", forest, rf_X, threads=1, repeat=args.repeat))
+    def forest() -> tuple[Any, np.ndarray]:
+        X_train, y_train, X = _data(rf_rows, rf_rows, 30)
+        model = RandomForestClassifier(n_estimators=rf_trees, max_depth=12, n_jobs=1, random_state=0)
+        return model.fit(X_train, y_train), X
+
+    return {
+        "LightGBM": lambda: boosted("LightGBM"),
+        "XGBoost": lambda: boosted("XGBoost"),
+        "RandomForest": forest,
+    }
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0], cases=CASES)
+    print_environment()
+    models = _models(args.quick)
+    comparisons = []
+    for case in args.cases:
+        family, threads = case.split(", ")
+        model, X = models[family]()
+        comparisons.append(_compare(case, model, X, threads=int(threads[0]), repeat=args.repeat))
     print_comparisons("TreeSHAP: explain.TreeExplainer vs shap.TreeExplainer", comparisons, peer="shap")
 
 

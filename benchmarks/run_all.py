@@ -1,4 +1,4 @@
-"""Run every benchmark (tree, kernel, PFI) one after the other and print their tables.
+"""Run every benchmark (tree, kernel, PFI, pipeline) one after the other and print their tables.
 
 Each script runs in its own process (so ``OMP_WAIT_POLICY`` and the OpenMP runtime start fresh,
 and one script's memory does not weigh on the next); options are passed through.

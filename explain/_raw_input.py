@@ -17,7 +17,13 @@ from sklearn.pipeline import Pipeline
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._validation import check_features_argument
-from featurization import FeatureMap, FeaturizationError, as_transformer, feature_map_from
+from featurization import (
+    ColumnMapper,
+    FeatureMap,
+    FeaturizationError,
+    as_transformer,
+    feature_map_from,
+)
 
 __all__ = ["RawInput", "split_pipeline"]
 
@@ -138,6 +144,11 @@ class RawInput:
         """Validate raw rows and featurize them."""
         frame = self.check(data, argument)
         out: Any = frame
+        first = self.steps[0]
+        if (first is not None and not isinstance(first, ColumnMapper)
+                and getattr(first, "feature_names_in_", None) is None
+                and getattr(first, "n_features_in_", None) is not None):
+            out = frame.to_numpy()  # fitted on an array: names would only draw scikit-learn's warning
         for step in self.steps:
             if step is None:
                 raise ExplanationValueError(

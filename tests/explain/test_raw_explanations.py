@@ -298,3 +298,14 @@ def test_model_with_other_feature_count_is_refused(fitted):
     model = lgbm().fit(Xe[:, :5], y)
     with pytest.raises(ValueError, match="model was fitted on 5 features but the data has 9 columns"):
         TreeExplainer(model, X, transformations=ct)
+
+
+def test_pipeline_fitted_on_an_array_gets_an_array_without_warnings():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 4))
+    y = (X[:, 0] > 0).astype(int)
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explanation = TabularExplainer(pipeline, X).explain_local(X[:5])
+    assert explanation.is_raw and explanation.method == "shap.linear"
