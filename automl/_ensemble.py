@@ -19,11 +19,6 @@ from automl._metrics import Metric
 __all__ = ["WeightedEnsemble", "select_ensemble"]
 
 
-def _score(metric: Metric, y: np.ndarray, scores: np.ndarray, classes: Any) -> float:
-    if metric.task == "classification" and not metric.needs_proba:
-        return metric.score(y, classes[np.argmax(scores, axis=1)], classes)
-    return metric.score(y, scores, classes)
-
 
 def select_ensemble(oofs: list[np.ndarray], y: np.ndarray, metric: Metric,
                     classes: np.ndarray | None, rounds: int = 25) -> tuple[np.ndarray, float]:
@@ -56,7 +51,7 @@ def select_ensemble(oofs: list[np.ndarray], y: np.ndarray, metric: Metric,
     best_counts, best_score = counts, -np.inf
     for _ in range(rounds):
         n = counts.sum() + 1
-        candidates = [sign * _score(metric, y, (total + o) / n, classes) for o in oofs]
+        candidates = [sign * metric.score_scores(y, (total + o) / n, classes) for o in oofs]
         choice = int(np.argmax(candidates))
         counts = counts.copy()
         counts[choice] += 1
@@ -65,7 +60,7 @@ def select_ensemble(oofs: list[np.ndarray], y: np.ndarray, metric: Metric,
             best_counts, best_score = counts, candidates[choice]
     weights = best_counts / best_counts.sum()
     ensemble = sum(w * o for w, o in zip(weights, oofs, strict=True))
-    return weights, _score(metric, y, ensemble, classes)
+    return weights, metric.score_scores(y, ensemble, classes)
 
 
 class WeightedEnsemble(BaseEstimator):

@@ -37,13 +37,7 @@ def explain_model_rows(model: Pipeline, background: pd.DataFrame, rows: pd.DataF
     random_state : int, default=0
         Seed of the surrogate.
     """
-    if choose_explainer(model) is not KernelExplainer:
-        return TabularExplainer(model, background).explain_global(rows)
-    explainer = MimicExplainer(
-        model, background, LGBMExplainableModel,
-        explainable_model_args={"n_estimators": surrogate_trees}, random_state=random_state,
-    )
-    return explainer.explain_global(rows)
+    return _explainer(model, background, None, surrogate_trees, random_state).explain_global(rows)
 
 
 def explain_engineered_rows(tail: Any, background: Any, rows: Any, feature_map: FeatureMap, *,
@@ -58,10 +52,15 @@ def explain_engineered_rows(tail: Any, background: Any, rows: Any, feature_map: 
         for _, step in tail.steps[:-1]:
             background, rows = step.transform(background), step.transform(rows)
         tail = tail.steps[-1][1]
-    if choose_explainer(tail) is not KernelExplainer:
-        return TabularExplainer(tail, background, transformations=feature_map).explain_global(rows)
-    explainer = MimicExplainer(
-        tail, background, LGBMExplainableModel, transformations=feature_map,
+    return _explainer(tail, background, feature_map, surrogate_trees, random_state).explain_global(rows)
+
+
+def _explainer(model: Any, background: Any, transformations: Any, surrogate_trees: int,
+               random_state: int) -> Any:
+    """The model's own tree/linear explainer, else a LightGBM mimic (never Kernel SHAP here)."""
+    if choose_explainer(model) is not KernelExplainer:
+        return TabularExplainer(model, background, transformations=transformations)
+    return MimicExplainer(
+        model, background, LGBMExplainableModel, transformations=transformations,
         explainable_model_args={"n_estimators": surrogate_trees}, random_state=random_state,
     )
-    return explainer.explain_global(rows)

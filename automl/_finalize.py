@@ -9,12 +9,12 @@ import numpy as np
 import optuna
 from optuna.trial import TrialState
 
-from automl._ensemble import WeightedEnsemble, select_ensemble
+from automl._ensemble import select_ensemble
 from automl._explanations import explain_model_rows
 from automl._folds import PreparedData
-from automl._refit import fit_tail
-from automl._runs import AutoMLRun, ChildRun, RunFiles
-from automl._trial import full_pipeline, secondary_metrics
+from automl._refit import fit_run_model
+from automl._runs import AutoMLRun, RunFiles
+from automl._trial import secondary_metrics
 from explain import ExplanationClient
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
         return
     if run.study.user_attrs.get("finalized_run") == best.number:
         return  # another worker (or an earlier fit) already did it
-    model = _best_model(run, best, config, data)
+    model = fit_run_model(run, best, data.featurizer, data.X_full, data.y_full, config.task,
+                          config.random_state)
     run.store.upload_object(run.study, best.number, "model.joblib", model)
     if config.model_explainability:
         rows = config.data.X_valid if config.data.X_valid is not None else config.data.X
@@ -52,19 +53,6 @@ def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
             explanation, comment="best model")
         logger.info("explained the best run %s with %s", best.id, explanation.method)
     run.study.set_user_attr("finalized_run", best.number)
-
-
-def _best_model(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, data: PreparedData):
-    task, seed = config.task, config.random_state
-    if best.estimator == "Ensemble":
-        members = [run.get_child(n) for n in best.trial.user_attrs["members"]]
-        tails = [fit_tail(m.estimator, m.params, task, seed, data.X_full, data.y_full) for m in members]
-        ensemble = WeightedEnsemble.from_fitted(tails, best.trial.user_attrs["weights"], task)
-        from sklearn.pipeline import Pipeline
-
-        return Pipeline([("featurize", data.featurizer), ("ensemble", ensemble)])
-    tail = fit_tail(best.estimator, best.params, task, seed, data.X_full, data.y_full)
-    return full_pipeline(data.featurizer, tail)
 
 
 def _add_ensemble(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:

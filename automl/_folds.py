@@ -19,7 +19,7 @@ from automl._config import AutoMLConfig
 from automl._exceptions import DataError
 from featurization import AutoFeaturizer, FeatureMap, FeaturizationError, feature_map_from
 
-__all__ = ["Fold", "PreparedData", "make_featurizer", "prepare"]
+__all__ = ["Fold", "PreparedData", "make_featurizer", "prepare", "transform"]
 
 
 @dataclass
@@ -77,7 +77,8 @@ def _fit_featurizer(config: AutoMLConfig, X: pd.DataFrame, y: np.ndarray) -> tup
     return featurizer, out
 
 
-def _transform(featurizer: Any, X: pd.DataFrame) -> Any:
+def transform(featurizer: Any, X: pd.DataFrame) -> Any:
+    """``featurizer.transform(X)`` as a float matrix (DataFrame outputs converted)."""
     out = featurizer.transform(X)
     return out.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(out, pd.DataFrame) else out
 
@@ -90,7 +91,7 @@ def prepare(config: AutoMLConfig) -> PreparedData:
     folds = []
     if data.X_valid is not None and data.y_valid is not None:
         folds.append(Fold(np.arange(len(y)), np.arange(len(data.y_valid)), featurizer, X_full,
-                          _transform(featurizer, data.X_valid), y, data.y_valid, data.X_valid))
+                          transform(featurizer, data.X_valid), y, data.y_valid, data.X_valid))
         oof_index = np.arange(len(data.y_valid))
         y_oof = data.y_valid
     else:
@@ -100,7 +101,7 @@ def prepare(config: AutoMLConfig) -> PreparedData:
         for train, valid in splitter.split(X, y):
             fold_featurizer, X_train = _fit_featurizer(config, X.iloc[train], y[train])
             folds.append(Fold(train, valid, fold_featurizer, X_train,
-                              _transform(fold_featurizer, X.iloc[valid]), y[train], y[valid],
+                              transform(fold_featurizer, X.iloc[valid]), y[train], y[valid],
                               X.iloc[valid]))
         oof_index = np.concatenate([f.valid_index for f in folds])
         y_oof = y[oof_index]

@@ -49,6 +49,15 @@ class Metric:
         """Score a prediction."""
         return float(self.function(y_true, prediction, labels))
 
+    def score_scores(self, y_true: np.ndarray, scores: np.ndarray, classes: Any) -> float:
+        """Score model scores: class probabilities (classification) or predictions.
+
+        Label metrics get the most probable class of each row.
+        """
+        if self.task == "classification" and not self.needs_proba:
+            return self.score(y_true, classes[np.argmax(scores, axis=1)], classes)
+        return self.score(y_true, scores, classes)
+
 
 def _auc_weighted(y: np.ndarray, proba: np.ndarray, labels: Any) -> float:
     if proba.shape[1] == 2:

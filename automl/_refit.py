@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
@@ -13,17 +12,13 @@ from threadpoolctl import threadpool_limits
 from automl._ensemble import WeightedEnsemble
 from automl._estimators import get_estimator
 from automl._exceptions import AutoMLError
+from automl._folds import transform
 from automl._trial import build_tail, full_pipeline
 
 if TYPE_CHECKING:
     from automl._runs import AutoMLRun, ChildRun
 
-__all__ = ["fit_tail", "refit_run"]
-
-
-def _engineered(featurizer: Any, X: pd.DataFrame) -> Any:
-    out = featurizer.transform(X)
-    return out.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(out, pd.DataFrame) else out
+__all__ = ["fit_run_model", "fit_tail", "refit_run"]
 
 
 def fit_tail(name: str, params: dict[str, Any], task: str, seed: int | None, X: Any,
@@ -42,9 +37,14 @@ def refit_run(parent: AutoMLRun, child: ChildRun) -> Pipeline:
     if featurizer is None:
         raise AutoMLError(f"experiment {parent.experiment_name!r} has no stored featurizer.")
     featurizer = clone(featurizer).fit(X, y)
-    X_eng = _engineered(featurizer, X)
-    seed = parent.settings.get("random_state")
-    task = parent.task
+    return fit_run_model(parent, child, featurizer, transform(featurizer, X), y, parent.task,
+                         parent.settings.get("random_state"))
+
+
+def fit_run_model(parent: AutoMLRun, child: ChildRun, featurizer: Any, X_eng: Any, y: np.ndarray,
+                  task: str, seed: int | None) -> Pipeline:
+    """The run's model: its estimator (or weighted ensemble of member runs) fitted on the
+    engineered rows ``X_eng``, behind the fitted ``featurizer``."""
     if child.estimator == "Ensemble":
         members = [parent.get_child(n) for n in child.trial.user_attrs["members"]]
         tails = [fit_tail(m.estimator, m.params, task, seed, X_eng, y) for m in members]

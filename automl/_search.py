@@ -149,10 +149,9 @@ class AutoML:
         """Try each family's plain defaults first (as many as ``iterations`` allows)."""
         names = [name for name in DEFAULT_ORDER if name in self.config.models]
         for name in names[:self.config.iterations]:
-            if name in self.config.models:
-                spec = get_estimator(name)
-                study.enqueue_trial({"estimator": name, **spec.prefixed(spec.defaults)},
-                                    user_attrs={"default": True})
+            spec = get_estimator(name)
+            study.enqueue_trial({"estimator": name, **spec.prefixed(spec.defaults)},
+                                user_attrs={"default": True})
 
     # ------------------------------------------------------------------ search
     def _optimize(self, study: optuna.Study, store: ExperimentStore, data: PreparedData,

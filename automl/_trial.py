@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from automl._estimators import EstimatorSpec, get_estimator
 from automl._folds import PreparedData
-from automl._metrics import Metric
+from automl._metrics import Metric, get_metric, metric_names
 
 __all__ = ["Limits", "TrialResult", "TrialTimeout", "build_tail", "evaluate", "full_pipeline",
            "predict_scores"]
@@ -58,11 +58,6 @@ def predict_scores(model: Any, X: Any, metric: Metric, task: str) -> np.ndarray:
         return proba / proba.sum(axis=1, keepdims=True)
     return np.asarray(model.predict(X), dtype=np.float64)
 
-
-def _score(metric: Metric, y: np.ndarray, scores: np.ndarray, classes: Any) -> float:
-    if metric.task == "classification" and not metric.needs_proba:
-        return metric.score(y, classes[np.argmax(scores, axis=1)], classes)
-    return metric.score(y, scores, classes)
 
 
 @dataclass(frozen=True)
@@ -110,7 +105,7 @@ def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: Prepa
             model = build_tail(spec, params, task, seed).fit(fold.X_train, fold.y_train)
         scores = predict_scores(model, fold.X_valid, metric, task)
         oof_parts.append(scores)
-        fold_scores.append(_score(metric, fold.y_valid, scores, data.classes))
+        fold_scores.append(metric.score_scores(fold.y_valid, scores, data.classes))
         trial.report(float(np.mean(fold_scores)), step)
         if step < len(data.folds) - 1:
             _check_time(limits, start, step + 1, len(data.folds))
@@ -141,8 +136,6 @@ def _check_time(limits: Limits, start: float, done: int, total: int) -> None:
 def secondary_metrics(oof: np.ndarray, y: np.ndarray, classes: np.ndarray | None,
                       task: str) -> dict[str, float]:
     """A few standard metrics of the out-of-fold predictions, logged with every run."""
-    from automl._metrics import get_metric, metric_names
-
     names = (["accuracy", "AUC_weighted", "log_loss", "balanced_accuracy", "f1_score_weighted"]
              if task == "classification"
              else ["r2_score", "normalized_root_mean_squared_error", "spearman_correlation",
@@ -151,7 +144,7 @@ def secondary_metrics(oof: np.ndarray, y: np.ndarray, classes: np.ndarray | None
     for name in names:
         if name in metric_names(task):
             try:
-                out[name] = _score(get_metric(name, task), y, oof, classes)
+                out[name] = get_metric(name, task).score_scores(y, oof, classes)
             except ValueError:  # e.g. AUC with a class absent from a small validation set
                 continue
     return out

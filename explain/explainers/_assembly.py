@@ -17,6 +17,7 @@ import numpy as np
 from explain._aggregation import ImportanceAccumulator
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
+from explain._mapping import raw_fidelity
 from featurization import FeatureMap
 
 __all__ = ["LocalResult", "assemble"]
@@ -116,13 +117,8 @@ def assemble(batches: Iterable[tuple[LocalResult, np.ndarray | None]], *, includ
                               **engineered.fields(classification), **meta)
     if output_map is None:
         return explanation
-    raw_notes = notes
-    if stderrs:
-        raw_notes = (*notes, "standard errors are per engineered feature (see engineered_explanation)")
-    raw_fidelity = Fidelity(additivity_error=additivity, exact=exact,
-                            max_standard_error=max_stderr, notes=raw_notes)
     return Explanation(
-        expected_values_=expected, fidelity=raw_fidelity, is_raw=True,
+        expected_values_=expected, fidelity=raw_fidelity(fidelity), is_raw=True,
         engineered_explanation=explanation, feature_map=output_map,
         **raw.fields(classification), **{**meta, "features": output_map.raw_feature_names},
     )

@@ -8,7 +8,7 @@ per-call overhead fast; the importances themselves are the same quantity.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -156,12 +156,13 @@ class PFIExplainer(BaseExplainer):
         y = self._check_labels(true_labels, X.shape[0])
         metric = resolve_metric(self.metric, self.metric_args, self.is_error_metric,
                                 self.model_task, self._labels())
-        engineered = self._build(self._importances(X, y, metric), X.shape[0], metric,
+        baseline = metric(y, self._predict(X, metric))
+        engineered = self._build(self._importances(X, y, metric, baseline), X.shape[0], metric,
                                  features=self._explained_features())
         if self.raw_input_ is None:
             return engineered
         frame = self.raw_input_.check(evaluation_examples, "evaluation_examples")
-        return self._build(self._raw_importances(frame, X, y, metric), X.shape[0], metric,
+        return self._build(self._raw_importances(frame, X, y, metric, baseline), X.shape[0], metric,
                            features=self.raw_input_.names, is_raw=True,
                            engineered_explanation=engineered,
                            feature_map=self.raw_input_.feature_map)
@@ -192,42 +193,43 @@ class PFIExplainer(BaseExplainer):
             labels = np.asarray(self.classes_)[labels]
         return labels
 
-    def _importances(self, X: Matrix, y: np.ndarray, metric: Metric) -> np.ndarray:
+    def _importances(self, X: Matrix, y: np.ndarray, metric: Metric, baseline: float) -> np.ndarray:
         """Importance per (explained feature, repeat), shape (n_explained, n_repeats)."""
-        n_rows = X.shape[0]
         columns = (np.arange(X.shape[1]) if self.explain_subset_ is None
                    else self.explain_subset_)
-        baseline = metric(y, self._predict(X, metric))
-        rng = np.random.default_rng(self.seed)
-        tasks = [(f, r, rng.permutation(n_rows)) for f in range(columns.size)
-                 for r in range(self.n_repeats)]
-        scores = np.empty((columns.size, self.n_repeats))
-        for chunk in _chunks(tasks, max(1, _CELLS_PER_CALL // max(1, n_rows * X.shape[1]))):
-            stacked = _stack([_permuted(X, int(columns[f]), perm) for f, _, perm in chunk])
-            prediction = self._predict(stacked, metric)
-            for i, (f, r, _) in enumerate(chunk):
-                scores[f, r] = metric(y, prediction[i * n_rows:(i + 1) * n_rows])
-        return scores - baseline if metric.is_error else baseline - scores
+        return self._drops(columns.size, X, y, metric, baseline, lambda chunk: _stack(
+            [_permuted(X, int(columns[f]), perm) for f, _, perm in chunk]))
 
-    def _raw_importances(self, frame: pd.DataFrame, X: Matrix, y: np.ndarray,
-                         metric: Metric) -> np.ndarray:
+    def _raw_importances(self, frame: pd.DataFrame, X: Matrix, y: np.ndarray, metric: Metric,
+                         baseline: float) -> np.ndarray:
         """Importance per (raw column, repeat): permute raw columns, then featurize."""
         assert self.raw_input_ is not None
-        n_rows, n_columns = frame.shape
-        baseline = metric(y, self._predict(X, metric))
-        rng = np.random.default_rng(self.seed)
-        tasks = [(c, r, rng.permutation(n_rows)) for c in range(n_columns)
-                 for r in range(self.n_repeats)]
-        scores = np.empty((n_columns, self.n_repeats))
-        for chunk in _chunks(tasks, max(1, _CELLS_PER_CALL // max(1, n_rows * X.shape[1]))):
+        raw_input = self.raw_input_
+
+        def stack(chunk: list[Any]) -> Matrix:
             blocks = []
             for c, _, perm in chunk:
                 block = frame.copy()
                 block.iloc[:, c] = frame.iloc[perm, c].to_numpy()
                 blocks.append(block)
-            stacked = self.raw_input_.transform(pd.concat(blocks, ignore_index=True),
-                                                "evaluation_examples")
-            prediction = self._predict(stacked, metric)
+            return raw_input.transform(pd.concat(blocks, ignore_index=True), "evaluation_examples")
+
+        return self._drops(frame.shape[1], X, y, metric, baseline, stack)
+
+    def _drops(self, n_columns: int, X: Matrix, y: np.ndarray, metric: Metric, baseline: float,
+               stack: Callable[[list[Any]], Matrix]) -> np.ndarray:
+        """Metric drop per (column, repeat); ``stack(chunk)`` builds one model call's permuted copies.
+
+        Tasks ``(column, repeat, permutation)`` are drawn in a fixed order from ``seed`` and
+        grouped so that one call holds at most ``_CELLS_PER_CALL`` engineered cells.
+        """
+        n_rows = X.shape[0]
+        rng = np.random.default_rng(self.seed)
+        tasks = [(c, r, rng.permutation(n_rows)) for c in range(n_columns)
+                 for r in range(self.n_repeats)]
+        scores = np.empty((n_columns, self.n_repeats))
+        for chunk in _chunks(tasks, max(1, _CELLS_PER_CALL // max(1, n_rows * X.shape[1]))):
+            prediction = self._predict(stack(chunk), metric)
             for i, (c, r, _) in enumerate(chunk):
                 scores[c, r] = metric(y, prediction[i * n_rows:(i + 1) * n_rows])
         return scores - baseline if metric.is_error else baseline - scores

@@ -115,15 +115,9 @@ class LGBMExplainableModel(ExplainableModel):
         self.model_.fit(X, y, categorical_feature=categorical if categorical else "auto")
 
     def _shap_values(self, X: Matrix) -> Values:
-        from explain.explainers._tree import _split_contrib
+        from explain.explainers._tree import lightgbm_contributions
 
-        booster = self.model_.booster_
-        contrib = booster.predict(X, pred_contrib=True, num_threads=self.n_jobs)
-        if sp.issparse(contrib) or isinstance(contrib, list):
-            blocks = contrib if isinstance(contrib, list) else [contrib]
-            contrib = np.hstack([sp.csr_matrix(b).toarray() for b in blocks])
-        raw = booster.predict(X, raw_score=True, num_threads=self.n_jobs)
-        return _split_contrib(np.asarray(contrib), self.n_features_in_, raw)
+        return lightgbm_contributions(self.model_.booster_, X, self.n_features_in_, self.n_jobs)
 
 
 class DecisionTreeExplainableModel(ExplainableModel):

@@ -128,13 +128,7 @@ class TreeExplainer(BaseExplainer):
         )
 
     def _lightgbm(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        booster = self.model.booster_
-        contrib = booster.predict(X, pred_contrib=True, num_threads=self.n_jobs)
-        if sp.issparse(contrib) or isinstance(contrib, list):
-            blocks = contrib if isinstance(contrib, list) else [contrib]
-            contrib = np.hstack([sp.csr_matrix(b).toarray() for b in blocks])
-        raw = booster.predict(X, raw_score=True, num_threads=self.n_jobs)
-        return _split_contrib(np.asarray(contrib), self.n_features_in_, raw)
+        return lightgbm_contributions(self.model.booster_, X, self.n_features_in_, self.n_jobs)
 
     def _xgboost(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         import xgboost
@@ -170,6 +164,20 @@ class TreeExplainer(BaseExplainer):
             return np.asarray(self.model.predict_proba(frame), dtype=float).T
         margin = np.asarray(self.model.decision_function(frame), dtype=float)
         return margin.reshape(1, -1) if n_outputs == 1 else margin.T
+
+
+def lightgbm_contributions(booster: Any, X: Matrix, n_features: int,
+                           n_jobs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LightGBM's TreeSHAP (``pred_contrib``) as values (k, n, f), bias (k,), raw score (k, n).
+
+    Sparse input makes LightGBM return sparse blocks (one per class); they are densified.
+    """
+    contrib = booster.predict(X, pred_contrib=True, num_threads=n_jobs)
+    if sp.issparse(contrib) or isinstance(contrib, list):
+        blocks = contrib if isinstance(contrib, list) else [contrib]
+        contrib = np.hstack([sp.csr_matrix(b).toarray() for b in blocks])
+    raw = booster.predict(X, raw_score=True, num_threads=n_jobs)
+    return _split_contrib(np.asarray(contrib), n_features, raw)
 
 
 def _best_iteration(model: Any) -> int | None:
