@@ -13,14 +13,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explain._explanation import Explanation
+from explain.dashboard._charts import beeswarm_figure
 
-__all__ = ["global_importance_figure", "per_class_figure", "summary_figure"]
+__all__ = ["global_importance_figure", "per_class_figure", "summary_figure", "unit"]
 
 _OUTPUT_UNITS = {"log_odds": "log-odds", "probability": "probability", "margin": "decision function",
                  "raw": "prediction", "metric": "metric drop"}
 
 
-def _unit(explanation: Explanation) -> str:
+def unit(explanation: Explanation) -> str:
     return _OUTPUT_UNITS.get(explanation.output_space, explanation.output_space)
 
 
@@ -29,7 +30,7 @@ def global_importance_figure(explanation: Explanation, top_k: int = 20) -> go.Fi
     names = explanation.get_ranked_global_names(top_k)[::-1]
     values = explanation.get_ranked_global_values(top_k)[::-1]
     title = "permutation importance" if explanation.output_space == "metric" else (
-        f"mean |contribution| to the {_unit(explanation)}")
+        f"mean |contribution| to the {unit(explanation)}")
     figure = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color="#1f77b4"))
     figure.update_layout(title=f"Global importance ({title})", height=max(300, 22 * len(names) + 120),
                          margin={"l": 10, "r": 10, "t": 50, "b": 40}, xaxis_title=title)
@@ -81,40 +82,13 @@ def summary_figure(explanation: Explanation, top_k: int = 15, class_index: int |
     k = explanation.local_values.shape[0] - 1 if class_index is None else class_index
     local = explanation.local_values[k]
     order = np.argsort(-explanation.global_values, kind="stable")[:top_k]
-    rng = np.random.default_rng(random_state)
     n_rows = local.shape[0]
     per_feature = max(1, max_points // max(1, len(order)))
-    rows = np.sort(rng.choice(n_rows, size=per_feature, replace=False)) if n_rows > per_feature \
-        else np.arange(n_rows)
-    values = None if feature_values is None else np.asarray(feature_values, dtype=object)
-    figure = go.Figure()
-    for position, j in enumerate(order[::-1]):
-        marker: dict[str, Any] = {"size": 4, "opacity": 0.6}
-        if values is not None:
-            column = _numeric(values[rows, j])
-            if column is not None:
-                marker.update(color=column, colorscale="RdBu_r", showscale=position == 0,
-                              colorbar={"title": "feature value<br>(low → high)"})
-        figure.add_trace(go.Scattergl(
-            x=local[rows, j], y=position + rng.uniform(-0.3, 0.3, rows.size), mode="markers",
-            marker=marker, name=explanation.features[j], showlegend=False,
-            hovertemplate=f"{explanation.features[j]}: %{{x:.4g}}<extra></extra>",
-        ))
+    rows = np.arange(n_rows)
+    if n_rows > per_feature:
+        rows = np.sort(np.random.default_rng(random_state).choice(n_rows, size=per_feature, replace=False))
+    values = None if feature_values is None else np.asarray(feature_values, dtype=object)[np.ix_(rows, order)]
     label = "" if explanation.classes is None else f" toward {explanation.classes[k]!s}"
-    figure.update_layout(
-        title=f"Local contributions{label} ({rows.size} of {n_rows} rows)",
-        xaxis_title=f"contribution to the {_unit(explanation)}", height=max(320, 26 * len(order) + 120),
-        yaxis={"tickvals": list(range(len(order))),
-               "ticktext": [explanation.features[j] for j in order[::-1]]},
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-    )
-    figure.update_yaxes(automargin=True)
-    return figure
-
-
-def _numeric(column: np.ndarray) -> np.ndarray | None:
-    try:
-        out = column.astype(np.float64)
-    except (TypeError, ValueError):
-        return None
-    return out if np.isfinite(out).any() else None
+    return beeswarm_figure([explanation.features[j] for j in order], local[np.ix_(rows, order)], values,
+                           f"Local contributions{label} ({rows.size} of {n_rows} rows)",
+                           unit(explanation), random_state)

@@ -1,0 +1,164 @@
+"""``ExplanationDashboard``: the interactive dashboard, served locally by Dash.
+
+Construction validates every input (so bad input is refused before a server starts), builds
+the Dash app and, unless ``start=False``, serves it on a background thread; in Jupyter the
+object renders inline as an iframe of that server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from explain._explanation import Explanation
+from explain.dashboard._data import DashboardData
+from explain.dashboard._runs import ExperimentRun, leaderboard_from_runs
+
+__all__ = ["ExplanationDashboard"]
+
+logger = logging.getLogger("explain.dashboard")
+
+
+def _require_dash() -> Any:
+    try:
+        import dash
+    except ImportError as exc:
+        raise ImportError("the dashboard needs Dash: pip install 'automl-explain[dashboard]'") from exc
+    return dash
+
+
+class ExplanationDashboard:
+    """Interactive explanation dashboard (cohorts, performance, importance, what-if, ICE).
+
+    Parameters
+    ----------
+    explanation : Explanation
+        The explanation to show; a raw explanation holding its engineered one gets a switch.
+    model : object, default=None
+        The fitted model taking ``dataset``'s rows. Without it, what-if and ICE are shown as
+        unavailable and everything else works.
+    dataset : DataFrame or array-like of shape (n_rows, n_columns), default=None
+        The explained rows, in the model's input (raw) space; must have as many rows as the
+        explanation has local importances.
+    true_y : array-like of shape (n_rows,), default=None
+        True labels or targets, for model performance and cohort filters.
+    classes : sequence, default=None
+        Class labels (classifiers).
+    features : sequence of str, default=None
+        Column names of an array ``dataset``.
+    port : int, default=None
+        Port to serve on; a free one when ``None``.
+    host : str, default="127.0.0.1"
+        Interface to serve on. Anything but loopback exposes the data to the network.
+    runs : sequence of ExperimentRun, default=None
+        AutoML runs for the leaderboard tab (scores and stored explanations side by side).
+    metric : str, default="score"
+        Name of the runs' score; ``greater_is_better`` orders them.
+    greater_is_better : bool, default=True
+        Whether a larger score is better.
+    explainer : object, default=None
+        Explainer used by what-if (``explain_local`` on edited rows); default: a
+        :class:`~explain.TabularExplainer` over ``model``.
+    start : bool, default=True
+        Serve at once on a background thread.
+
+    Attributes
+    ----------
+    app : dash.Dash
+        The Dash application (``app.server`` is its Flask server).
+    url : str or None
+        Where it is served, once started.
+
+    Examples
+    --------
+    >>> dashboard = ExplanationDashboard(explanation, model, dataset=X_test, true_y=y_test)  # doctest: +SKIP
+    >>> dashboard.url  # doctest: +SKIP
+    'http://127.0.0.1:41823/'
+    """
+
+    def __init__(self, explanation: Explanation, model: Any = None, dataset: Any = None, true_y: Any = None,
+                 classes: Sequence[Any] | None = None, features: Sequence[str] | None = None,
+                 port: int | None = None, host: str = "127.0.0.1", *,
+                 runs: Sequence[ExperimentRun] | None = None, metric: str = "score",
+                 greater_is_better: bool = True, explainer: Any = None, start: bool = True) -> None:
+        dash = _require_dash()
+        if port is not None and (not isinstance(port, int) or not 0 <= port <= 65535):
+            raise ExplanationValueError(
+                f"ExplanationDashboard: port must be an int in [0, 65535], got {port!r}.")
+        if not isinstance(host, str) or not host:
+            raise ExplanationTypeError(
+                f"ExplanationDashboard: host must be a non-empty string, got {host!r}.")
+        self.data = DashboardData(explanation, model, dataset, true_y, classes, features)
+        self.leaderboard = None if runs is None else leaderboard_from_runs(runs, metric, greater_is_better)
+        self.host, self.port = host, port
+        self.url: str | None = None
+        self.app = self._build(dash, explainer)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        if start:
+            self.start()
+
+    def _build(self, dash: Any, explainer: Any) -> Any:
+        from explain.dashboard._callbacks import register_callbacks
+        from explain.dashboard._layout import build_layout
+
+        app = dash.Dash("explain.dashboard", title="Explanation dashboard", serve_locally=True,
+                        update_title=None)
+        app.layout = build_layout(self.data, self.leaderboard)
+        register_callbacks(app, self.data, self.leaderboard, explainer)
+        return app
+
+    def start(self) -> str:
+        """Serve on a background (daemon) thread; return the URL."""
+        from werkzeug.serving import make_server
+
+        if self._server is not None:
+            return self.url or ""
+        self._server = make_server(self.host, self.port or 0, self.app.server, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://{self.host}:{self.port}/"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="explain-dashboard",
+                                        daemon=True)
+        self._thread.start()
+        logger.info("explanation dashboard at %s", self.url)
+        return self.url
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (the command line uses this)."""
+        from werkzeug.serving import make_server
+
+        if self._server is None:
+            self._server = make_server(self.host, self.port or 0, self.app.server, threaded=True)
+            self.port = self._server.server_port
+            self.url = f"http://{self.host}:{self.port}/"
+        print(f"Explanation dashboard at {self.url} (Ctrl+C to stop)", flush=True)
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _repr_html_(self) -> str:
+        """Inline view in Jupyter: an iframe of the running server."""
+        url = self.url or self.start()
+        return (f'<iframe src="{url}" width="100%" height="900" style="border:1px solid #ddd" '
+                f'title="Explanation dashboard"></iframe>')
+
+    def __repr__(self) -> str:
+        state = f"serving at {self.url}" if self._server is not None else "not serving"
+        return (f"ExplanationDashboard({self.data.explanation.method}, {self.data.n_rows} rows, "
+                f"{self.data.explanation.num_features} features, {state})")
