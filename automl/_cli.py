@@ -2,8 +2,9 @@
 
 ``automl run`` searches and prints the leaderboard, the best run and its explanation,
 ``automl runs`` lists the experiments (or the runs of one), ``automl explain`` prints a stored
-explanation, ``automl report`` writes the HTML report and CSV tables. Exit status: 0 on
-success, 2 on bad usage or input (one line on stderr names the problem), 130 when interrupted
+explanation, ``automl report`` writes the HTML report and CSV tables, ``automl dashboard``
+serves the interactive explanation dashboard of a run with every run on a leaderboard. Exit
+status: 0 on success, 2 on bad usage or input (one line on stderr names the problem), 130 when interrupted
 (finished runs are stored; the same command resumes). ``automl run`` reads one of:
 
 * ``--data train.csv --label COLUMN``; experiment named after the file. Without ``--task``, a
@@ -148,7 +149,13 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write the HTML report and CSV tables")
     report.add_argument("experiment", metavar="EXPERIMENT")
     report.add_argument("--output", help="HTML path (default automl_report_<experiment>.html)")
-    for sub, handler in ((run, _cmd_run), (runs, _cmd_runs), (explain, _cmd_explain), (report, _cmd_report)):
+    dashboard = commands.add_parser("dashboard", help="serve the interactive explanation dashboard")
+    dashboard.add_argument("experiment", metavar="EXPERIMENT")
+    dashboard.add_argument("--run", help="run id or number (default: the best run)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
+    dashboard.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 = any free port)")
+    for sub, handler in ((run, _cmd_run), (runs, _cmd_runs), (explain, _cmd_explain), (report, _cmd_report),
+                         (dashboard, _cmd_dashboard)):
         sub.add_argument("--storage", help=f"Optuna storage URL (default {DEFAULT_STORAGE})")
         sub.add_argument("--artifact-path", help="artifact folder (default: beside a SQLite database)")
         sub.set_defaults(handler=handler)
@@ -311,6 +318,8 @@ def _print_results(run: AutoMLRun, args: argparse.Namespace) -> None:
     ranked = "per-class importances" if run.task == "classification" else "all importances"
     for command, what in ((f"explain {name} --raw", f"{ranked}, expected values, fidelity"),
                           (f"report {name}", "HTML report with charts, plus CSV tables"),
+                          (f"dashboard {name}", "interactive dashboard: cohorts, what-if, ICE, all runs "
+                                                "(pip install 'automl-explain[dashboard]')"),
                           (f"runs {name}", "every run, with the errors of failed ones")):
         print(f"  automl {command}{flags}\n      {what}")
 
@@ -427,6 +436,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for key, file in companion_paths(path).items():
         if key != "html" and file.exists():
             print(f"  {key.replace('_', ' ')} table: {file.resolve()}")
+    return 0
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    """``automl dashboard``: serve the chosen run's explanation, model and rows, and every run."""
+    from automl._dashboard import experiment_dashboard
+
+    run = _load(args, args.experiment)
+    try:
+        with _logging_to_stderr(logging.INFO):
+            dashboard = experiment_dashboard(run, args.run, host=args.host, port=args.port)
+    except ImportError as exc:  # Dash is an extra: say which one to install
+        raise ConfigError(str(exc)) from exc
+    dashboard.serve_forever()
     return 0
 
 

@@ -26,6 +26,7 @@ logger = logging.getLogger("automl")
 ENSEMBLE_CANDIDATES = 10
 EXPLAIN_ROWS = 5000
 BACKGROUND_ROWS = 2000
+EXPLAINED_ROWS = "explained_rows.joblib"
 
 
 def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
@@ -44,13 +45,21 @@ def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
                           config.random_state)
     run.store.upload_object(run.study, best.number, "model.joblib", model)
     if config.model_explainability:
-        rows = config.data.X_valid if config.data.X_valid is not None else config.data.X
+        validation = config.data.X_valid is not None
+        X = config.data.X_valid if config.data.X_valid is not None else config.data.X
+        y = config.data.y_valid if config.data.X_valid is not None else config.data.y
         seed = config.random_state or 0
-        rows = rows.sample(min(EXPLAIN_ROWS, len(rows)), random_state=seed)
+        positions = np.sort(np.random.default_rng(seed).choice(len(X), min(EXPLAIN_ROWS, len(X)),
+                                                               replace=False))
+        rows = X.iloc[positions]
         background = config.data.X.sample(min(BACKGROUND_ROWS, len(config.data.X)), random_state=seed)
         explanation = explain_model_rows(model, background, rows, random_state=seed)
         ExplanationClient.from_run(RunFiles(run.store, run.study, best.number)).upload_model_explanation(
             explanation, comment="best model")
+        # the explained rows and their labels, so a dashboard can show them beside the explanation
+        run.store.upload_object(run.study, best.number, EXPLAINED_ROWS, {
+            "X": rows, "y": None if y is None else np.asarray(y)[positions],
+            "source": "validation data" if validation else "training data"})
         logger.info("explained the best run %s with %s", best.id, explanation.method)
     run.study.set_user_attr("finalized_run", best.number)
 

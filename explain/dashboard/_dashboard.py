@@ -62,6 +62,8 @@ class ExplanationDashboard:
     explainer : object, default=None
         Explainer used by what-if (``explain_local`` on edited rows); default: a
         :class:`~explain.TabularExplainer` over ``model``.
+    title : str, default=None
+        Heading of the page; default "Explanation dashboard".
     start : bool, default=True
         Serve at once on a background thread.
 
@@ -83,7 +85,8 @@ class ExplanationDashboard:
                  classes: Sequence[Any] | None = None, features: Sequence[str] | None = None,
                  port: int | None = None, host: str = "127.0.0.1", *,
                  runs: Sequence[ExperimentRun] | None = None, metric: str = "score",
-                 greater_is_better: bool = True, explainer: Any = None, start: bool = True) -> None:
+                 greater_is_better: bool = True, explainer: Any = None, title: str | None = None,
+                 start: bool = True) -> None:
         dash = _require_dash()
         if port is not None and (not isinstance(port, int) or not 0 <= port <= 65535):
             raise ExplanationValueError(
@@ -95,6 +98,7 @@ class ExplanationDashboard:
         self.leaderboard = None if runs is None else leaderboard_from_runs(runs, metric, greater_is_better)
         self.host, self.port = host, port
         self.url: str | None = None
+        self.title = title or "Explanation dashboard"
         self.app = self._build(dash, explainer)
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -105,9 +109,8 @@ class ExplanationDashboard:
         from explain.dashboard._callbacks import register_callbacks
         from explain.dashboard._layout import build_layout
 
-        app = dash.Dash("explain.dashboard", title="Explanation dashboard", serve_locally=True,
-                        update_title=None)
-        app.layout = build_layout(self.data, self.leaderboard)
+        app = dash.Dash("explain.dashboard", title=self.title, serve_locally=True, update_title=None)
+        app.layout = build_layout(self.data, self.leaderboard, self.title)
         register_callbacks(app, self.data, self.leaderboard, explainer)
         return app
 

@@ -51,7 +51,7 @@ def _space_word(data: DashboardData) -> str:
     return "engineered " if data.explanation.feature_map is not None else ""
 
 
-def _header(data: DashboardData) -> Any:
+def _header(data: DashboardData, title: str) -> Any:
     from dash import dcc, html
 
     explanation = data.explanation
@@ -64,7 +64,7 @@ def _header(data: DashboardData) -> Any:
         value=data.space_names[0], inline=True, inputStyle={"marginLeft": "10px"},
         style={"display": "block" if len(data.space_names) > 1 else "none"})
     return html.Div([
-        html.H2("Explanation dashboard", style={"marginBottom": "2px"}),
+        html.H2(title, style={"marginBottom": "2px"}),
         html.P(" · ".join(facts), style=NOTE),
         space,
     ])
@@ -211,7 +211,8 @@ def _runs_tab(leaderboard: Leaderboard) -> Any:
     ])
 
 
-def build_layout(data: DashboardData, leaderboard: Leaderboard | None) -> Any:
+def build_layout(data: DashboardData, leaderboard: Leaderboard | None,
+                 title: str = "Explanation dashboard") -> Any:
     """The whole page."""
     from dash import dcc, html
 
@@ -225,7 +226,7 @@ def build_layout(data: DashboardData, leaderboard: Leaderboard | None) -> Any:
         tabs.append(dcc.Tab(label="AutoML runs", value="runs", children=_runs_tab(leaderboard)))
     return html.Div([
         dcc.Store(id="cohorts", data=[{"name": ALL_DATA, "filter": ""}]),
-        _header(data),
+        _header(data, title),
         _cohort_editor(data),
         dcc.Tabs(id="tabs", value="aggregate", children=tabs),
     ], style=STYLE)

@@ -50,7 +50,7 @@ class Leaderboard:
     records : list of dict
         One row per run: ``run``, ``estimator``, ``status``, the score, ``explanation``.
     runs : list of str
-        Ids of the runs that have an explanation, in leaderboard order.
+        Labels (``"<id> (<estimator>)"``) of the runs that have an explanation, in leaderboard order.
     features : list of str
         The features shown: the most important on average over those runs.
     shares : ndarray of shape (n_runs, n_features)
@@ -80,7 +80,7 @@ def leaderboard_from_runs(runs: Sequence[ExperimentRun], metric: str, greater_is
                         metric: None if run.score is None else round(float(run.score), 5),
                         "explanation": explanation.method if explanation is not None else ""})
         if explanation is not None:
-            explained[run.id] = explanation
+            explained[f"{run.id} ({run.estimator})"] = explanation
     union: dict[str, list[float]] = {}
     for explanation in explained.values():
         total = float(np.sum(explanation.global_values)) or 1.0

@@ -1,0 +1,105 @@
+"""The ``explain`` command line: ``explain dashboard PATH`` serves a saved explanation.
+
+``PATH`` is a file written by :func:`explain.save_explanation`. Without ``--data`` the
+dashboard shows the explanation alone (global and local importances, cohorts over row
+index); ``--data rows.csv`` adds the explained rows (same order as the local importances),
+``--label COLUMN`` their true labels, and ``--model model.joblib`` the fitted model for
+model performance, what-if and ICE. Exit status: 0 on success, 2 on bad usage or input (one
+line on stderr names the problem), 130 when interrupted.
+
+A ``--model`` file is unpickled: that runs code from the file, so only load files you trust.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from explain._exceptions import ExplanationError, ExplanationValueError
+from explain._serialization import load_explanation
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``explain`` command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, default=None
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 on bad usage or input, 130 when interrupted.
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse printed the usage and the problem (or the help)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return int(args.handler(args))
+    except (ExplanationError, OSError, ImportError) as exc:
+        print(f"explain {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="explain", description="Explanations of machine-learning models.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    dashboard = commands.add_parser("dashboard",
+                                    help="serve a saved explanation in the interactive dashboard")
+    dashboard.add_argument("path", metavar="PATH",
+                           help="explanation file written by explain.save_explanation")
+    dashboard.add_argument("--data", help="CSV of the explained rows, in the explanation's row order")
+    dashboard.add_argument("--label", help="label column of --data (true labels or targets)")
+    dashboard.add_argument("--model", help="fitted model saved with joblib (trusted files only: unpickled)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
+    dashboard.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 = any free port)")
+    dashboard.set_defaults(handler=_cmd_dashboard)
+    return parser
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    """``explain dashboard``: validate everything, then serve until interrupted."""
+    from explain.dashboard import ExplanationDashboard
+
+    explanation = load_explanation(args.path)
+    dataset, labels = _read_rows(args.data, args.label)
+    model = _read_model(args.model)
+    dashboard = ExplanationDashboard(explanation, model, dataset=dataset, true_y=labels, port=args.port,
+                                     host=args.host, start=False)
+    dashboard.serve_forever()
+    return 0
+
+
+def _read_rows(path: str | None, label: str | None) -> tuple[Any, Any]:
+    if path is None:
+        if label is not None:
+            raise ExplanationValueError("--label needs --data, the CSV holding that column.")
+        return None, None
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    if label is None:
+        return frame, None
+    if label not in frame.columns:
+        shown = ", ".join(repr(c) for c in list(frame.columns)[:8])
+        raise ExplanationValueError(f"--label {label!r} is not a column of {path}; its columns: {shown}.")
+    return frame.drop(columns=[label]), frame[label].to_numpy()
+
+
+def _read_model(path: str | None) -> Any:
+    if path is None:
+        return None
+    import joblib
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(2, "No such file or directory", path)
+    return joblib.load(path)
