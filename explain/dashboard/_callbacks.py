@@ -115,8 +115,9 @@ def _performance_callbacks(app: Any, data: DashboardData) -> None:
             if data.true_y is None:
                 rows.append({"cohort": cohort.name, "rows": int(mask.sum())})
                 continue
-            found = cohort_metrics(data.true_y[mask], data.predicted_y[mask],
-                                   None if data.proba is None else data.proba[mask], data.task, data.classes)
+            found = data.cached(("metrics", cohort.filter.strip()), lambda mask=mask: cohort_metrics(
+                data.true_y[mask], data.predicted_y[mask], None if data.proba is None else data.proba[mask],
+                data.task, data.classes))
             rows.append({"cohort": cohort.name, **{k: _round(v) for k, v in found.items()}})
         columns = list(dict.fromkeys(k for row in rows for k in row))
         table = dash_table.DataTable(id="perf-metrics", data=rows,
@@ -257,7 +258,7 @@ def _aggregate_callbacks(app: Any, data: DashboardData) -> None:
         rows = data.sample(mask, max(1, SUMMARY_POINTS // len(order)))
         values = None
         if data.frame is not None and all(explanation.features[j] in data.frame.columns for j in order):
-            values = data.frame[[explanation.features[j] for j in order]].to_numpy(dtype=object)[rows]
+            values = data.frame.iloc[rows][[explanation.features[j] for j in order]].to_numpy(dtype=object)
         label = "" if data.classes is None or explanation.local_values.shape[0] == 1 else (
             f" toward class {data.classes[k]}")
         return charts.beeswarm_figure(

@@ -143,6 +143,12 @@ class DashboardData:
             self._cache[key] = np.mean(per, axis=0)
         return self._cache[key]  # type: ignore[no-any-return]
 
+    def cached(self, key: tuple[Any, ...], compute: Any) -> Any:
+        """``compute()``, once per ``key`` (results of cohort aggregates, keyed by filter text)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
     def sample(self, mask: np.ndarray, max_rows: int, random_state: int = 0) -> np.ndarray:
         """Sorted indices of at most ``max_rows`` rows of ``mask``, drawn without replacement."""
         rows = np.flatnonzero(mask)
