@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 
-__all__ = ["Tabular", "align_features", "check_features_argument", "to_tabular"]
+__all__ = ["Tabular", "align_features", "check_features_argument", "column_kinds", "to_tabular"]
 
 Matrix: TypeAlias = Any
 """A 2-D float64 ``numpy.ndarray`` or ``scipy.sparse.csr_matrix``."""
@@ -209,3 +209,21 @@ def align_features(data: Tabular, expected: tuple[str, ...], *, by_name: bool, a
             f"with {len(expected)} features."
         )
     return data.values
+
+
+def column_kinds(data: Any) -> dict[str, str] | None:
+    """Kind of each column of a DataFrame: ``"number"``, ``"integer"``, ``"boolean"`` or
+    ``"string"`` (``None`` for other inputs); what a scoring service accepts per column."""
+    if not isinstance(data, pd.DataFrame):
+        return None
+    kinds = {}
+    for name, dtype in data.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype):
+            kinds[str(name)] = "boolean"
+        elif pd.api.types.is_integer_dtype(dtype):
+            kinds[str(name)] = "integer"
+        elif pd.api.types.is_numeric_dtype(dtype):
+            kinds[str(name)] = "number"
+        else:
+            kinds[str(name)] = "string"
+    return kinds

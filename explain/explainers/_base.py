@@ -18,7 +18,14 @@ from explain._explanation import Explanation
 from explain._mapping import as_feature_map
 from explain._raw_input import RawInput, split_pipeline
 from explain._sampling import SamplingPolicy, sample_rows
-from explain._validation import Matrix, Tabular, align_features, check_features_argument, to_tabular
+from explain._validation import (
+    Matrix,
+    Tabular,
+    align_features,
+    check_features_argument,
+    column_kinds,
+    to_tabular,
+)
 from explain.explainers._adapters import ModelAdapter, model_family, resolve_task
 from explain.explainers._assembly import LocalResult, assemble
 from featurization import FeatureMap
@@ -64,12 +71,14 @@ class BaseExplainer:
         if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
             raise ExplanationValueError(f"{caller}: n_jobs must be a non-zero integer, got {n_jobs!r}.")
         featurizer = None
+        self.input_model_ = model  # as given (a pipeline stays whole), for saving and scoring
         if not is_function:
             model, featurizer = split_pipeline(model, allow_all_transformations)
         self.model = model
         self.is_function = is_function
         self.n_jobs = n_jobs
         self.raw_input_: RawInput | None = None
+        self.input_kinds_ = column_kinds(initialization_examples)
         steps = [t for t in (transformations, featurizer) if t is not None]
         if steps and not _maps_only(transformations):
             self.raw_input_ = RawInput(steps, initialization_examples, features,

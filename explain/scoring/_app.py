@@ -1,0 +1,65 @@
+"""The scoring service's routes (FastAPI).
+
+No ``from __future__ import annotations`` here: FastAPI reads the route signatures' types at
+run time to build the request models and the OpenAPI schema.
+"""
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from explain._exceptions import ExplanationError
+from explain.scoring._explainers import ScoringExplainer
+from explain.scoring._rows import records_to_frame
+from explain.scoring._schema import Health, Metadata, ScoreRequest, ScoreResponse
+from explain.scoring._service import _BodyLimit, _metadata, _response
+
+__all__ = ["build_app"]
+
+
+def build_app(scoring: ScoringExplainer, max_rows: int, max_body_bytes: int) -> FastAPI:
+    """The app of :func:`explain.scoring.create_app` (arguments already checked)."""
+    allow_missing = bool(scoring.explainer_.adapter_.allow_nan)
+    metadata = _metadata(scoring, allow_missing, max_rows, max_body_bytes)
+    app = FastAPI(title="automl-explain scoring service",
+                  version=metadata.versions.get("automl-explain") or "0",
+                  description="Predictions of one model with their explanations.")
+    app.add_middleware(_BodyLimit, limit=max_body_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Any, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                        for p in first.get("loc", ()) if p != "body").lstrip(".") or "body"
+        if first.get("type") == "json_invalid":
+            where = "body"
+        return JSONResponse(status_code=422, content={
+            "detail": f"{where}: {first.get('msg', 'invalid request')}",
+            "errors": json.loads(json.dumps(errors, default=str))})
+
+    @app.get("/health", response_model=Health)
+    def health() -> Health:
+        return Health()
+
+    @app.get("/metadata", response_model=Metadata)
+    def get_metadata() -> Metadata:
+        return metadata
+
+    @app.post("/score", response_model=ScoreResponse, responses={
+        413: {"description": "Too many rows or too large a body"},
+        422: {"description": "Rows or fields that do not fit the model (the message names them)"}})
+    def score(request: ScoreRequest) -> ScoreResponse:
+        if len(request.data) > max_rows:
+            raise HTTPException(413, f"data: {len(request.data)} rows is over the limit of {max_rows}.")
+        try:
+            frame = records_to_frame(request.data, scoring.input_schema_, allow_missing)
+            scored = scoring.score(frame, explain=request.explain, get_raw=request.raw)
+        except ExplanationError as exc:  # the rows do not fit the model: the client's error
+            raise HTTPException(422, str(exc)) from exc
+        return _response(scoring, scored, request.explain, request.top_k)
+
+    return app

@@ -1,0 +1,208 @@
+"""Saving and loading scoring explainers: pickles plus a manifest of checksums and versions.
+
+A saved directory holds ``model.joblib`` (the model as given to the explainer),
+``explainer.joblib`` (the scoring explainer's state) and ``manifest.json`` (kind, task,
+classes, input columns and their kinds, feature names, the versions of the libraries the
+pickles depend on, and the SHA-256 of every file). ``load`` reads the manifest first and
+refuses, before unpickling anything, a directory whose files do not match their checksums or
+that was written with other versions of those libraries.
+
+.. warning::
+   Loading unpickles ``explainer.joblib`` and ``model.joblib``: that runs code from the files.
+   Only load directories you trust. The checksums catch corrupted or partly copied
+   directories and accidental edits; they do not stop someone who can also rewrite the
+   manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from explain._exceptions import ExplanationError, ExplanationTypeError
+from explain.scoring._explainers import ScoringExplainer
+
+__all__ = ["FORMAT_VERSION", "ScoringLoadError", "load", "read_manifest", "save"]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+FILES = ("model.joblib", "explainer.joblib")
+# Libraries whose objects live in the pickles: their major.minor must match to load safely.
+PINNED = ("automl-explain", "scikit-learn", "numpy", "scipy", "pandas", "lightgbm", "xgboost", "shap",
+          "skrub", "joblib")
+
+
+class ScoringLoadError(ExplanationError, ValueError):
+    """A saved scoring explainer that ``load`` refuses (tampered, incomplete or mismatched)."""
+
+
+def _versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PINNED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _json_labels(classes: Any) -> list[Any] | None:
+    if classes is None:
+        return None
+    return [c if isinstance(c, bool | int | float | str) else str(c) for c in classes]
+
+
+def save(scoring_explainer: ScoringExplainer, directory: str | os.PathLike[str],
+         exist_ok: bool = False) -> Path:
+    """Save a scoring explainer, its model and a manifest to ``directory``; return its path.
+
+    Files are written to a temporary folder beside ``directory`` and moved in, the manifest
+    last, so a reader never sees a half-written directory as complete.
+
+    Parameters
+    ----------
+    scoring_explainer : ScoringExplainer
+        What to save.
+    directory : path-like
+        Target folder; created.
+    exist_ok : bool, default=False
+        Overwrite the files of an existing folder instead of refusing.
+
+    Raises
+    ------
+    FileExistsError
+        If ``directory`` exists and ``exist_ok`` is False.
+    """
+    if not isinstance(scoring_explainer, ScoringExplainer):
+        raise ExplanationTypeError(
+            f"save: expected a ScoringExplainer, got {type(scoring_explainer).__name__}.")
+    target = Path(directory)
+    if target.exists() and not exist_ok:
+        raise FileExistsError(17, "File exists (pass exist_ok=True to overwrite)", str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        joblib.dump(scoring_explainer.model_, staging / "model.joblib")
+        joblib.dump(scoring_explainer, staging / "explainer.joblib")
+        manifest = _manifest(scoring_explainer, {name: _sha256(staging / name) for name in FILES})
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        if not target.exists():
+            staging.rename(target)  # atomic on one file system
+            return target
+        (target / MANIFEST).unlink(missing_ok=True)  # stale until the new one lands
+        for name in (*FILES, MANIFEST):
+            os.replace(staging / name, target / name)
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _manifest(scoring: ScoringExplainer, files: dict[str, str]) -> dict[str, Any]:
+    return {
+        "format": "automl-explain scoring explainer", "format_version": FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "kind": type(scoring).__name__, "method": scoring.method, "model_task": scoring.model_task_,
+        "model": type(scoring.model_).__name__, "classes": _json_labels(scoring.classes_),
+        "input_columns": list(scoring.input_columns_), "input_schema": scoring.input_schema_,
+        "features": list(scoring.features_),
+        "raw_features": None if scoring.raw_features_ is None else list(scoring.raw_features_),
+        "versions": _versions(), "files": files,
+    }
+
+
+def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """The manifest of a saved scoring explainer (JSON only: nothing is unpickled)."""
+    path = Path(directory) / MANIFEST
+    if not Path(directory).is_dir():
+        raise FileNotFoundError(2, "No such directory", str(directory))
+    if not path.is_file():
+        raise ScoringLoadError(f"load: {directory} has no {MANIFEST}; it is not a saved scoring explainer "
+                               "(or its save did not finish).")
+    try:
+        manifest = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ScoringLoadError(f"load: {path} is not valid JSON: {exc}") from exc
+    version = manifest.get("format_version") if isinstance(manifest, dict) else None
+    if version != FORMAT_VERSION:
+        raise ScoringLoadError(f"load: {path} has format_version {version!r}; this library reads "
+                               f"{FORMAT_VERSION}.")
+    return manifest
+
+
+def load(directory: str | os.PathLike[str], check_versions: bool = True) -> ScoringExplainer:
+    """Load a scoring explainer saved by :func:`save`, after checking checksums and versions.
+
+    Loading unpickles code from the directory: only load directories you trust.
+
+    Parameters
+    ----------
+    directory : path-like
+        A folder written by :func:`save`.
+    check_versions : bool, default=True
+        Refuse a directory written with another major.minor version of Python or of a library
+        in the pickles (scikit-learn, LightGBM, NumPy, ...). ``False`` loads anyway.
+
+    Raises
+    ------
+    ScoringLoadError
+        If a file is missing, its checksum differs from the manifest's, or versions differ.
+    """
+    folder = Path(directory)
+    manifest = read_manifest(folder)
+    expected = manifest.get("files")
+    if not isinstance(expected, dict) or set(expected) != set(FILES):
+        raise ScoringLoadError(f"load: the manifest of {folder} must list exactly {', '.join(FILES)}.")
+    for name, digest in expected.items():
+        path = folder / name
+        if not path.is_file():
+            raise ScoringLoadError(f"load: {path} is missing.")
+        if _sha256(path) != digest:
+            raise ScoringLoadError(
+                f"load: {path} does not match the SHA-256 in the manifest: the file was changed or "
+                "damaged after saving; refusing to unpickle it.")
+    if check_versions:
+        _check_versions(manifest.get("versions") or {}, folder)
+    scoring = joblib.load(folder / "explainer.joblib")
+    if not isinstance(scoring, ScoringExplainer):
+        raise ScoringLoadError(f"load: {folder / 'explainer.joblib'} holds a {type(scoring).__name__}, "
+                               "not a scoring explainer.")
+    scoring.model_ = joblib.load(folder / "model.joblib")
+    return scoring
+
+
+def _check_versions(saved: dict[str, Any], folder: Path) -> None:
+    current = _versions()
+    mismatched = []
+    for name, version in saved.items():
+        now = current.get(name)
+        if version is None or name not in current:
+            continue
+        if now is None or _minor(now) != _minor(str(version)):
+            mismatched.append(f"{name} {version} (now {now or 'not installed'})")
+    if mismatched:
+        raise ScoringLoadError(
+            f"load: {folder} was saved with other library versions: {', '.join(mismatched[:5])}; "
+            "install those versions, or pass check_versions=False to load anyway (pickles of other "
+            "versions may fail or predict differently).")
+
+
+def _minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])

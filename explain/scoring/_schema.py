@@ -1,0 +1,97 @@
+"""The scoring service's request and response bodies (pydantic models; they generate OpenAPI)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ColumnInfo",
+    "Health",
+    "Importance",
+    "Limits",
+    "Metadata",
+    "RowExplanation",
+    "ScoreRequest",
+    "ScoreResponse",
+]
+
+Value = float | int | str | bool | None
+
+
+class ScoreRequest(BaseModel):
+    """Rows to score, as JSON records, and what to return with the predictions."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"data": [{"income": 4.2, "region": "south"}], "explain": True, "raw": True, "top_k": 5}]})
+
+    data: list[dict[str, Value]] = Field(
+        ..., min_length=1, description="Rows as records: one object per row, one key per input column.")
+    explain: bool = Field(False, description="Return each row's ranked local importances.")
+    raw: bool | None = Field(
+        None, description="Importances over raw columns (true) or engineered features (false); "
+                          "default raw when the model has a featurization.")
+    top_k: int | None = Field(None, ge=1, description="Keep the top_k importances of each row.")
+
+
+class Importance(BaseModel):
+    """One feature's local importance."""
+
+    feature: str
+    value: float
+
+
+class RowExplanation(BaseModel):
+    """A row's local importances toward one output, largest |value| first."""
+
+    output: str = Field(..., description="The class explained (the predicted one), or 'prediction'.")
+    expected_value: float = Field(..., description="The importances add up to the model output minus this.")
+    importances: list[Importance]
+
+
+class ScoreResponse(BaseModel):
+    """Predictions, class probabilities and local importances of the scored rows."""
+
+    predictions: list[Any]
+    probabilities: list[dict[str, float]] | None = None
+    explanations: list[RowExplanation] | None = None
+    feature_space: Literal["raw", "engineered"] | None = None
+    output_space: str | None = Field(None, description="What the importances add up to "
+                                                       "(log_odds, probability, raw, ...).")
+
+
+class ColumnInfo(BaseModel):
+    """An input column and the JSON type it takes."""
+
+    name: str
+    kind: Literal["number", "integer", "boolean", "string"]
+
+
+class Limits(BaseModel):
+    """Request limits of this service."""
+
+    max_rows: int
+    max_body_bytes: int
+
+
+class Metadata(BaseModel):
+    """What the service serves."""
+
+    model: str
+    model_task: str
+    explainer: str
+    method: str
+    classes: list[Any] | None
+    input_columns: list[ColumnInfo]
+    features: list[str]
+    raw_features: list[str] | None
+    allows_missing_values: bool
+    versions: dict[str, str | None]
+    limits: Limits
+
+
+class Health(BaseModel):
+    """Liveness."""
+
+    status: Literal["ok"] = "ok"
