@@ -3,7 +3,8 @@
 ``automl run`` searches and prints the leaderboard, the best run and its explanation,
 ``automl runs`` lists the experiments (or the runs of one), ``automl explain`` prints a stored
 explanation, ``automl report`` writes the HTML report and CSV tables, ``automl dashboard``
-serves the interactive explanation dashboard of a run with every run on a leaderboard. Exit
+serves the interactive explanation dashboard of a run with every run on a leaderboard, and
+``automl serve`` its model with explanations over HTTP (``POST /score``). Exit
 status: 0 on success, 2 on bad usage or input (one line on stderr names the problem), 130 when interrupted
 (finished runs are stored; the same command resumes). ``automl run`` reads one of:
 
@@ -67,6 +68,7 @@ from automl._search import AutoML
 from automl._store import ExperimentStore
 from automl._text import SHORT_NAMES, format_value, importance_text, leaderboard_text, text_table
 from explain import ExplanationError
+from explain._cli import add_serve_arguments, serve_scoring
 from featurization import FeaturizationError
 
 __all__ = ["main"]
@@ -154,8 +156,12 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--run", help="run id or number (default: the best run)")
     dashboard.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
     dashboard.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 = any free port)")
+    serve = commands.add_parser("serve", help="serve a run's model with explanations over HTTP")
+    serve.add_argument("experiment", metavar="EXPERIMENT")
+    serve.add_argument("--run", help="run id or number (default: the best run)")
+    add_serve_arguments(serve)
     for sub, handler in ((run, _cmd_run), (runs, _cmd_runs), (explain, _cmd_explain), (report, _cmd_report),
-                         (dashboard, _cmd_dashboard)):
+                         (dashboard, _cmd_dashboard), (serve, _cmd_serve)):
         sub.add_argument("--storage", help=f"Optuna storage URL (default {DEFAULT_STORAGE})")
         sub.add_argument("--artifact-path", help="artifact folder (default: beside a SQLite database)")
         sub.set_defaults(handler=handler)
@@ -450,6 +456,23 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     except ImportError as exc:  # Dash is an extra: say which one to install
         raise ConfigError(str(exc)) from exc
     dashboard.serve_forever()
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """``automl serve``: a scoring explainer of the run's model, served until interrupted."""
+    from explain.scoring import ScoringExplainer
+
+    run = _load(args, args.experiment)
+    child = run.best_child() if args.run is None else run.get_child(args.run)
+    if child.status != "Completed":
+        raise RunNotFoundError(f"run {child.id} is {child.status.lower()}: only completed runs have a model.")
+    try:
+        with _logging_to_stderr(logging.INFO):
+            scoring = ScoringExplainer.from_run(child)
+        serve_scoring(scoring, args)
+    except ImportError as exc:  # FastAPI / uvicorn are an extra: say which one to install
+        raise ConfigError(str(exc)) from exc
     return 0
 
 

@@ -102,6 +102,11 @@ class ChildRun:
         """The run's model fitted on all training data (refitted and stored on first use)."""
         return self.parent._model_of(self)
 
+    def training_sample(self, n_rows: int, random_state: int = 0) -> pd.DataFrame:
+        """Up to ``n_rows`` rows of the experiment's training data (raw columns), sampled."""
+        X, _ = self.parent.training_data()
+        return X.sample(min(int(n_rows), len(X)), random_state=random_state)
+
     def get_explanation_client(self) -> Any:
         """An :class:`explain.ExplanationClient` for this run."""
         from explain import ExplanationClient

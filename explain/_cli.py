@@ -1,4 +1,5 @@
-"""The ``explain`` command line: ``explain dashboard PATH`` serves a saved explanation.
+"""The ``explain`` command line: ``explain dashboard PATH`` serves a saved explanation in the
+interactive dashboard, ``explain serve DIRECTORY`` a saved scoring explainer over HTTP.
 
 ``PATH`` is a file written by :func:`explain.save_explanation`. Without ``--data`` the
 dashboard shows the explanation alone (global and local importances, cohorts over row
@@ -7,7 +8,9 @@ index); ``--data rows.csv`` adds the explained rows (same order as the local imp
 model performance, what-if and ICE. Exit status: 0 on success, 2 on bad usage or input (one
 line on stderr names the problem), 130 when interrupted.
 
-A ``--model`` file is unpickled: that runs code from the file, so only load files you trust.
+A ``--model`` file and a scoring explainer's directory are unpickled: that runs code from the
+files, so only load files you trust (``serve`` checks the directory's checksums and library
+versions first).
 """
 
 from __future__ import annotations
@@ -63,7 +66,45 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
     dashboard.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 = any free port)")
     dashboard.set_defaults(handler=_cmd_dashboard)
+    serve = commands.add_parser("serve", help="serve a saved scoring explainer over HTTP (POST /score)")
+    serve.add_argument("directory", metavar="DIRECTORY", help="folder written by explain.scoring.save")
+    add_serve_arguments(serve)
+    serve.set_defaults(handler=_cmd_serve)
     return parser
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a scoring service command (shared with ``automl serve``)."""
+    from explain.scoring._service import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS
+
+    parser.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS,
+                        help=f"most rows per request (default {DEFAULT_MAX_ROWS})")
+    parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
+                        help=f"largest request body (default {DEFAULT_MAX_BODY_BYTES})")
+
+
+def serve_scoring(scoring: Any, args: argparse.Namespace) -> None:
+    """Serve a scoring explainer with uvicorn until interrupted."""
+    from explain.scoring import create_app
+
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise ImportError("the scoring service needs uvicorn: pip install 'automl-explain[serve]'") from exc
+    app = create_app(scoring, max_rows=args.max_rows, max_body_bytes=args.max_body_bytes)
+    print(f"Scoring service at http://{args.host}:{args.port}/ (POST /score, GET /metadata, "
+          f"GET /docs; Ctrl+C to stop)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """``explain serve``: load (checksums and versions first), then serve until interrupted."""
+    from explain.scoring import load
+
+    serve_scoring(load(args.directory), args)
+    return 0
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
