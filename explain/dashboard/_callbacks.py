@@ -257,8 +257,9 @@ def _aggregate_callbacks(app: Any, data: DashboardData) -> None:
         mask = data.mask(cohort)
         rows = data.sample(mask, max(1, SUMMARY_POINTS // len(order)))
         values = None
-        if data.frame is not None and all(explanation.features[j] in data.frame.columns for j in order):
-            values = data.frame.iloc[rows][[explanation.features[j] for j in order]].to_numpy(dtype=object)
+        columns = [data.column_for(space, int(j)) for j in order]
+        if data.frame is not None and all(c is not None for c in columns):
+            values = data.frame.iloc[rows][columns].to_numpy(dtype=object)
         label = "" if data.classes is None or explanation.local_values.shape[0] == 1 else (
             f" toward class {data.classes[k]}")
         return charts.beeswarm_figure(
@@ -314,12 +315,13 @@ def _whatif_callbacks(app: Any, data: DashboardData, whatif: WhatIf) -> None:
                   Input("space", "value"), State("ind-class", "value"))
     def table(row: Any, space: str, class_value: Any) -> Any:
         row = _row(data, row)
-        explanation = data.spaces["raw" if "raw" in data.spaces else space]
+        primary = data.space_names[0]  # the dataset's own space
+        explanation = data.spaces[primary]
         order = list(range(frame.shape[1]))
-        if explanation.local_values is not None and explanation.num_features == frame.shape[1]:
+        if explanation.local_values is not None:
             local = explanation.local_values[_output_index(explanation, _class(class_value)), row]
-            ranked = [explanation.features[j] for j in np.argsort(-np.abs(local), kind="stable")]
-            order = [frame.columns.get_loc(name) for name in ranked if name in frame.columns]
+            ranked = [data.column_for(primary, int(j)) for j in np.argsort(-np.abs(local), kind="stable")]
+            order = [frame.columns.get_loc(c) for c in ranked if c is not None] or order
         records = [{"feature": str(frame.columns[j]), "original": _text(frame.iat[row, j]),
                     "value": _text(frame.iat[row, j])} for j in order]
         return records, str(frame.columns[order[0]])

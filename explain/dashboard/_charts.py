@@ -28,6 +28,8 @@ __all__ = [
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
           "#bcbd22", "#17becf")
 _MARGIN = {"l": 10, "r": 10, "t": 50, "b": 40}
+_HOVER = "row %{customdata}<br>%{x}, %{y}<extra></extra>"
+MAX_COLOURS = 9
 
 
 def message_figure(text: str) -> go.Figure:
@@ -50,7 +52,7 @@ def cohort_importance_figure(features: Sequence[str], values: dict[str, np.ndarr
     names = [features[j] for j in order]
     figure = go.Figure([
         go.Bar(x=np.asarray(v)[order], y=names, orientation="h", name=name,
-               marker_color=COLORS[i % len(COLORS)], customdata=order,
+               marker_color=COLORS[i % len(COLORS)], customdata=order.tolist(),
                hovertemplate="%{y}: %{x:.4g}<extra>" + name + "</extra>")
         for i, (name, v) in enumerate(values.items())
     ])
@@ -122,20 +124,24 @@ def scatter_figure(x: Any, y: Any, labels: tuple[str, str], color: Any, color_la
     figure = go.Figure()
     if color is not None and np.asarray(color).dtype.kind in "biuf" and np.unique(color).size > 10:
         marker.update(color=color, colorscale="Viridis", showscale=True, colorbar={"title": color_label})
-        figure.add_trace(go.Scattergl(x=x, y=y, mode="markers", marker=marker, customdata=rows,
-                                      hovertemplate="row %{customdata}<br>%{x}, %{y}<extra></extra>"))
+        figure.add_trace(go.Scattergl(x=x, y=y, mode="markers", marker=marker, customdata=rows.tolist(),
+                                      hovertemplate=_HOVER))
     elif color is not None:
         values = np.asarray(color).astype(str)
         kinds, counts = np.unique(values, return_counts=True)
-        for i, kind in enumerate(kinds[np.argsort(-counts)][:10]):
-            hit = values == kind
+        ranked = list(kinds[np.argsort(-counts, kind="stable")])
+        groups = [(f"{color_label}={kind}", values == kind) for kind in ranked[:MAX_COLOURS]]
+        if len(ranked) > MAX_COLOURS:  # the rarer categories share one trace, so no point is lost
+            groups.append((f"{color_label}: {len(ranked) - MAX_COLOURS} other values",
+                           ~np.isin(values, ranked[:MAX_COLOURS])))
+        for i, (name, hit) in enumerate(groups):
             figure.add_trace(go.Scattergl(
-                x=np.asarray(x)[hit], y=np.asarray(y)[hit], mode="markers", name=f"{color_label}={kind}",
-                marker={**marker, "color": COLORS[i % len(COLORS)]}, customdata=rows[hit],
-                hovertemplate="row %{customdata}<br>%{x}, %{y}<extra></extra>"))
+                x=np.asarray(x)[hit], y=np.asarray(y)[hit], mode="markers", name=name,
+                marker={**marker, "color": COLORS[i % len(COLORS)]}, customdata=rows[hit].tolist(),
+                hovertemplate=_HOVER))
     else:
-        figure.add_trace(go.Scattergl(x=x, y=y, mode="markers", marker=marker, customdata=rows,
-                                      hovertemplate="row %{customdata}<br>%{x}, %{y}<extra></extra>"))
+        figure.add_trace(go.Scattergl(x=x, y=y, mode="markers", marker=marker, customdata=rows.tolist(),
+                                      hovertemplate=_HOVER))
     figure.update_layout(title=f"{labels[1]} against {labels[0]} ({len(rows)} of {total} rows; "
                                "click a point to explain its row)",
                          xaxis_title=labels[0], yaxis_title=labels[1], height=480, margin=_MARGIN,
@@ -184,14 +190,16 @@ def beeswarm_figure(names: Sequence[str], local: np.ndarray, values: np.ndarray 
     """
     rng = np.random.default_rng(random_state)
     figure = go.Figure()
+    scale_shown = False
     for position in range(len(names) - 1, -1, -1):
         y_position = len(names) - 1 - position
         marker: dict[str, Any] = {"size": 4, "opacity": 0.6}
         column = None if values is None else _scaled(values[:, position])
         if column is not None:
-            marker.update(color=column, colorscale="RdBu_r", cmin=0.0, cmax=1.0, showscale=y_position == 0,
+            marker.update(color=column, colorscale="RdBu_r", cmin=0.0, cmax=1.0, showscale=not scale_shown,
                           colorbar={"title": "feature value", "tickvals": [0, 1],
                                     "ticktext": ["low", "high"]})
+            scale_shown = True
         figure.add_trace(go.Scattergl(
             x=local[:, position], y=y_position + rng.uniform(-0.3, 0.3, local.shape[0]), mode="markers",
             marker=marker, name=names[position], showlegend=False,

@@ -131,8 +131,9 @@ class _Parser:
         if self.peek() == ("punct", "("):
             self.take()
             mask = self.disjunction()
-            if self.take() != ("punct", ")"):
+            if self.peek() != ("punct", ")"):
                 raise CohortError("cohort filter: a '(' is not closed.")
+            self.take()
             return mask
         return self.comparison()
 
@@ -168,8 +169,9 @@ class _Parser:
         while self.peek() == ("punct", ","):
             self.take()
             values.append(self.value(name))
-        if self.take() != ("punct", "]"):
+        if self.peek() != ("punct", "]"):
             raise CohortError(f"cohort filter: the list for column {name!r} is not closed with ']'.")
+        self.take()
         return values
 
     def value(self, name: str) -> Any:

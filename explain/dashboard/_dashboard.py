@@ -157,7 +157,7 @@ class ExplanationDashboard:
 
     def _repr_html_(self) -> str:
         """Inline view in Jupyter: an iframe of the running server."""
-        url = self.url or self.start()
+        url = self.url if self._server is not None else self.start()
         return (f'<iframe src="{url}" width="100%" height="900" style="border:1px solid #ddd" '
                 f'title="Explanation dashboard"></iframe>')
 

@@ -18,6 +18,7 @@ import pandas as pd
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain.dashboard._cohorts import Cohort
+from explain.dashboard._performance import label_text
 
 __all__ = ["DashboardData", "DERIVED_COLUMNS"]
 
@@ -59,6 +60,7 @@ class DashboardData:
         self.task = explanation.model_task
         self.model = _check_model(model)
         self.frame = _frame(dataset, features, explanation)
+        self._positional = self.frame is not None and not set(explanation.features) & set(self.frame.columns)
         self.n_rows = self._n_rows()
         self.classes = _classes(classes, explanation, model)
         self.true_y = _labels(true_y, self.n_rows)
@@ -156,15 +158,30 @@ class DashboardData:
             return rows
         return np.sort(np.random.default_rng(random_state).choice(rows, max_rows, replace=False))
 
+    def column_for(self, space: str, feature: int) -> str | None:
+        """The dataset column holding the ``feature``-th feature of ``space``, if any.
+
+        The dataset is in the explanation's own space; when none of its column names are the
+        explanation's feature names, columns are matched by position.
+        """
+        if self.frame is None:
+            return None
+        name = self.spaces[space].features[feature]
+        if name in self.frame.columns:
+            return name
+        if space == self.space_names[0] and self._positional:
+            return str(self.frame.columns[feature])
+        return None
+
     def feature_values(self, space: str, feature: int, rows: np.ndarray) -> np.ndarray | None:
         """Values of the ``feature``-th feature of ``space`` on ``rows``; ``None`` if unknown.
 
         Engineered values come from the model's featurizing steps when the model is a
         pipeline; the raw dataset's own columns serve the raw space.
         """
-        name = self.spaces[space].features[feature]
-        if self.frame is not None and name in self.frame.columns:
-            return self.frame[name].to_numpy()[rows]
+        column = self.column_for(space, feature)
+        if column is not None:
+            return self.frame[column].to_numpy()[rows]  # type: ignore[index]
         engineered = self._engineered(tuple(rows.tolist())) if space == "engineered" else None
         if engineered is None:
             return None
@@ -238,7 +255,7 @@ def _frame(dataset: Any, features: Sequence[str] | None, explanation: Explanatio
             f"{explanation.num_features} features; pass the rows in the explanation's "
             f"{'raw' if explanation.is_raw else 'engineered'} feature space.")
     missing = [f for f in explanation.features if f not in frame.columns]
-    if missing and len(missing) < explanation.num_features:
+    if missing and len(missing) < explanation.num_features:  # none matching: matched by position
         shown = ", ".join(repr(m) for m in missing[:5])
         raise ExplanationValueError(
             f"ExplanationDashboard: dataset lacks {len(missing)} of the explanation's features: {shown}.")
@@ -324,14 +341,12 @@ def _reconstruct(explanation: Explanation, classes: tuple[Any, ...] | None
 
 
 def _native(labels: np.ndarray) -> np.ndarray:
-    """Object labels back to a numeric dtype where they are all numbers."""
-    try:
-        return labels.astype(np.int64) if all(float(v).is_integer() for v in labels[:1000]) else labels
-    except (TypeError, ValueError):
-        return labels.astype(str)
+    """Object labels in the dtype NumPy gives the class labels themselves (ints stay ints,
+    floats floats, strings strings)."""
+    return np.asarray(labels.tolist())
 
 
 def _error(predicted: np.ndarray, true_y: np.ndarray, task: str) -> np.ndarray:
     if task == "classification":
-        return (predicted.astype(str) != true_y.astype(str)).astype(np.int64)
+        return (label_text(predicted) != label_text(true_y)).astype(np.int64)
     return predicted.astype(np.float64) - true_y.astype(np.float64)

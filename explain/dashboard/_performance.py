@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn import metrics
 
-__all__ = ["bin_values", "cohort_metrics"]
+__all__ = ["bin_values", "cohort_metrics", "label_text", "numeric_edges"]
 
 HISTOGRAM_BINS = 40
 MAX_CATEGORIES = 30
@@ -43,9 +43,9 @@ def cohort_metrics(true_y: np.ndarray, predicted_y: np.ndarray, proba: np.ndarra
         result["RMSE"] = float(np.sqrt(metrics.mean_squared_error(truth, guess)))
         result["R²"] = float(metrics.r2_score(truth, guess)) if len(truth) > 1 else None
         return result
-    labels = [str(c) for c in classes] if classes is not None else sorted(
-        set(true_y.astype(str)) | set(predicted_y.astype(str)))
-    truth, guess = true_y.astype(str), predicted_y.astype(str)
+    truth, guess = label_text(true_y), label_text(predicted_y)
+    labels = label_text(np.asarray(list(classes))).tolist() if classes is not None else sorted(
+        set(truth) | set(guess))
     result["accuracy"] = float(metrics.accuracy_score(truth, guess))
     binary = len(labels) == 2
     average = "binary" if binary else "macro"
@@ -72,6 +72,17 @@ def _auc(truth: np.ndarray, proba: np.ndarray | None, labels: list[str]) -> floa
     if present.sum() < len(labels):
         return None  # one-vs-rest AUC needs every class among the cohort's rows
     return float(metrics.roc_auc_score(truth, proba, multi_class="ovr", labels=labels))
+
+
+def label_text(values: Any) -> np.ndarray:
+    """Labels as text for comparing, integer-valued numbers without a decimal point, so that
+    the label ``1`` equals ``1.0`` and ``True`` equals ``1``."""
+    array = np.asarray(values)
+    if array.dtype.kind in "biuf" and array.size:
+        as_float = array.astype(np.float64)
+        if np.isfinite(as_float).all() and (as_float == np.round(as_float)).all():
+            return as_float.astype(np.int64).astype(str)
+    return array.astype(str)
 
 
 def bin_values(values: np.ndarray, edges: np.ndarray | None = None) -> tuple[list[Any], np.ndarray]:

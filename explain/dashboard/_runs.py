@@ -6,6 +6,7 @@ The dashboard reads runs through the small :class:`ExperimentRun` protocol (an A
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -72,7 +73,8 @@ def leaderboard_from_runs(runs: Sequence[ExperimentRun], metric: str, greater_is
     outputs (log-odds, probabilities, surrogate predictions) whose scales do not compare.
     """
     sign = -1.0 if greater_is_better else 1.0
-    ordered = sorted(runs, key=lambda r: (r.score is None, sign * (r.score or 0.0)))[:max_runs]
+    ordered = sorted(runs, key=lambda r: (r.score is None or math.isnan(r.score),
+                                          sign * (r.score or 0.0)))[:max_runs]
     records, explained = [], {}
     for run in ordered:
         explanation = _raw_explanation(run) if run.status == "Completed" else None

@@ -111,8 +111,9 @@ class WhatIf:
         copies = frame.iloc[np.repeat(rows, len(grid))].reset_index(drop=True)
         copies[feature] = np.tile(np.asarray(grid, dtype=frame[feature].dtype if not categorical
                                              else object), len(rows))
-        if categorical and isinstance(frame[feature].dtype, pd.CategoricalDtype):
-            copies[feature] = copies[feature].astype(frame[feature].dtype)
+        if categorical and (isinstance(frame[feature].dtype, pd.CategoricalDtype)
+                            or pd.api.types.is_bool_dtype(frame[feature])):
+            copies[feature] = copies[feature].astype(frame[feature].dtype)  # models check dtypes
         predicted = self.predict(copies)[:, output].reshape(len(rows), len(grid))
         return np.asarray(grid), predicted[0], (predicted[1:] if len(rows) > 1 else None), categorical
 

@@ -158,9 +158,6 @@ def test_errors_name_the_problem(text, message):
         parse_filter(text, columns(), 6)
 
 
-@pytest.mark.xfail(reason="a '(' or '[' left open at the end of the filter reports 'ends too early: a "
-                          "comparison is incomplete' instead of saying the bracket is not closed",
-                   strict=True)
 @pytest.mark.parametrize(("text", "message"), [
     ("(age < 30", r"a '\(' is not closed"),
     ("region in [south, west", r"not closed with '\]'"),
