@@ -14,7 +14,7 @@ from explain._exceptions import ExplanationValueError
 from explain.dashboard import _charts as charts
 from explain.dashboard._cohorts import Cohort
 from explain.dashboard._data import DashboardData
-from explain.dashboard._layout import ALL_DATA
+from explain.dashboard._layout import ALL_DATA, NOTE
 from explain.dashboard._performance import bin_values, cohort_metrics, numeric_edges
 from explain.dashboard._runs import Leaderboard
 from explain.dashboard._views import unit
@@ -63,25 +63,28 @@ def _cohort_callbacks(app: Any, data: DashboardData) -> None:
     from dash import Input, Output, State, ctx, html, no_update
 
     @app.callback(Output("cohorts", "data"), Output("cohort-message", "children"),
+                  Output("cohort-message", "style"),
                   Input("cohort-add", "n_clicks"), Input("cohort-delete", "n_clicks"),
                   State("cohort-name", "value"), State("cohort-filter", "value"),
                   State("cohort-delete-pick", "value"), State("cohorts", "data"),
                   prevent_initial_call=True)
     def edit(_add: int, _delete: int, name: str | None, text: str | None, doomed: str | None,
              store: list[dict[str, str]]) -> Any:
+        error = {**NOTE, "color": "#b00"}
         if ctx.triggered_id == "cohort-delete":
             if doomed in (None, ALL_DATA):
-                return no_update, "Pick a cohort to delete (All data stays)."
-            return [c for c in store if c["name"] != doomed], f"Deleted cohort {doomed!r}."
+                return no_update, "Pick a cohort to delete (All data stays).", error
+            return [c for c in store if c["name"] != doomed], f"Deleted cohort {doomed!r}.", NOTE
         name, text = (name or "").strip(), (text or "").strip()
         if not name or name == ALL_DATA:
-            return no_update, "Give the cohort a name (not 'All data')."
+            return no_update, "Give the cohort a name (not 'All data').", error
         try:
             rows = int(data.mask(Cohort(name, text)).sum())
         except ExplanationValueError as exc:
-            return no_update, str(exc)
+            return no_update, str(exc), error
         kept = [c for c in store if c["name"] != name]
-        return [*kept, {"name": name, "filter": text}], f"Saved cohort {name!r}: {rows} rows."
+        return [*kept, {"name": name, "filter": text}], f"Saved cohort {name!r}: {rows} rows.", \
+            {**NOTE, "color": "#176d17"}
 
     @app.callback(Output("perf-cohorts", "options"), Output("explorer-cohort", "options"),
                   Output("agg-cohorts", "options"), Output("cohort-delete-pick", "options"),
@@ -260,6 +263,11 @@ def _aggregate_callbacks(app: Any, data: DashboardData) -> None:
         columns = [data.column_for(space, int(j)) for j in order]
         if data.frame is not None and all(c is not None for c in columns):
             values = data.frame.iloc[rows][columns].to_numpy(dtype=object)
+        elif data.frame is not None:  # engineered values from the model's featurizing steps
+            found = [data.feature_values(space, int(j), rows) for j in order]
+            known = [f for f in found if f is not None]
+            if len(known) == len(found):
+                values = np.column_stack(known).astype(object)
         label = "" if data.classes is None or explanation.local_values.shape[0] == 1 else (
             f" toward class {data.classes[k]}")
         return charts.beeswarm_figure(

@@ -80,13 +80,16 @@ def dependence_figure(feature: str, traces: dict[str, tuple[np.ndarray, np.ndarr
 
 def local_importance_figure(names: Sequence[str], values: np.ndarray, title: str, unit: str,
                             compare: np.ndarray | None = None) -> go.Figure:
-    """Signed local importances of one row, largest |value| on top; ``compare`` overlays a what-if."""
+    """Signed local importances of one row, largest |value| on top (red raises the output, blue
+    lowers it); ``compare`` overlays a what-if, ordered by the larger of the two."""
     values = np.asarray(values, dtype=np.float64)
-    order = np.argsort(np.abs(values), kind="stable")
+    size = np.abs(values) if compare is None else np.maximum(np.abs(values), np.abs(np.asarray(compare)))
+    order = np.argsort(size, kind="stable")
     shown = [names[j] for j in order]
-    figure = go.Figure(go.Bar(
-        x=values[order], y=shown, orientation="h", name="original",
-        marker_color=["#d62728" if v > 0 else "#1f77b4" for v in values[order]]))
+    colours: Any = ("#1f77b4" if compare is not None  # one colour per trace when comparing
+                    else ["#d62728" if v > 0 else "#1f77b4" for v in values[order]])
+    figure = go.Figure(go.Bar(x=values[order], y=shown, orientation="h", name="original",
+                              marker_color=colours))
     if compare is not None:
         figure.add_trace(go.Bar(x=np.asarray(compare)[order], y=shown, orientation="h", name="what-if",
                                 marker_color="#ff7f0e", opacity=0.8))
@@ -195,6 +198,7 @@ def beeswarm_figure(names: Sequence[str], local: np.ndarray, values: np.ndarray 
         y_position = len(names) - 1 - position
         marker: dict[str, Any] = {"size": 4, "opacity": 0.6}
         column = None if values is None else _scaled(values[:, position])
+        marker["color"] = "#999"  # not numeric: grey, so it is not read on the low -> high scale
         if column is not None:
             marker.update(color=column, colorscale="RdBu_r", cmin=0.0, cmax=1.0, showscale=not scale_shown,
                           colorbar={"title": "feature value", "tickvals": [0, 1],

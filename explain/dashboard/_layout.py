@@ -89,7 +89,7 @@ def _cohort_editor(data: DashboardData) -> Any:
         ], style=ROW),
         html.P(f"Columns: {columns}. Operators: < <= > >= == != in [..] not in [..], and, or, not, "
                "( ). Saving under an existing name edits that cohort.", style=NOTE),
-        html.Div(id="cohort-message", style={**NOTE, "color": "#b00"}),
+        html.Div(id="cohort-message", style=NOTE),
         html.Div(id="cohort-list", style=NOTE),
     ], open=True, style={"margin": "6px 0 10px", "padding": "6px 10px", "background": "#f7f7f9",
                          "borderRadius": "6px"})
@@ -131,7 +131,7 @@ def _explorer_tab(data: DashboardData) -> Any:
 def _aggregate_tab(data: DashboardData) -> Any:
     from dash import dcc, html
 
-    top = min(data.explanation.num_features, 50)
+    top = min(max(e.num_features for e in data.spaces.values()), 50)
     return html.Div([
         html.Div([
             _cohort_picker("agg-cohorts", True),
@@ -151,7 +151,7 @@ def _individual_tab(data: DashboardData) -> Any:
     from dash import dash_table, dcc, html
 
     reason = unavailable_reason(data)
-    top = min(data.explanation.num_features, 50)
+    top = min(max(e.num_features for e in data.spaces.values()), 50)
     parts: list[Any] = [
         html.Div([
             _labelled("Row (index, or click a point in the dataset explorer)",

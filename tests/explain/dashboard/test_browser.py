@@ -58,7 +58,7 @@ _REASON = _missing()
 if _REASON is not None:
     if _ci():
         pytest.fail(f"browser tests: {_REASON}; under CI they are required (.ci/run installs Debian's "
-                    "chromium)", pytrace=False)
+                    "chromium and the dev extras)", pytrace=False)
     pytest.skip(f"browser tests: {_REASON}", allow_module_level=True)
 
 
@@ -104,11 +104,14 @@ def dashboard(model_setup: dict[str, Any]) -> Iterator[Any]:
     """The full dashboard: model, dataset and labels (what-if and ICE available)."""
     from explain.dashboard import ExplanationDashboard
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the test log
+    werkzeug = logging.getLogger("werkzeug")
+    level = werkzeug.level
+    werkzeug.setLevel(logging.WARNING)  # no line per request in the test log
     served = ExplanationDashboard(model_setup["explanation"], model_setup["pipeline"],
                                   dataset=model_setup["X"], true_y=model_setup["y"])
     yield served
     served.stop()
+    werkzeug.setLevel(level)
 
 
 @pytest.fixture(scope="module")
@@ -144,15 +147,27 @@ class Problems:
                 if r.status >= 400 else None)
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Page]:
-    """A fresh page (own context: no state shared between tests) with its ``problems`` recorded."""
+@pytest.fixture(scope="module")
+def browser_context(browser: Any) -> Iterator[Any]:
+    """One context for the module, so pages share the HTTP cache (Plotly's 4 MB script). The
+    dashboard keeps its state (cohorts, selected row) in the page's memory, not in storage, so
+    a new page starts afresh."""
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
-    opened = context.new_page()
-    opened.problems = Problems(opened)  # type: ignore[attr-defined]
-    yield opened
+    yield context
     context.close()
+
+
+@pytest.fixture
+def page(browser_context: Any, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh page with its ``problems`` recorded; a test that fails leaves a screenshot."""
+    opened = browser_context.new_page()
+    opened.problems = Problems(opened)  # type: ignore[attr-defined]
+    failed_before = request.session.testsfailed
+    yield opened
+    if request.session.testsfailed > failed_before:  # the call's report is logged before teardown
+        screenshot(opened, f"FAILED_{request.node.name}")
+    opened.close()
 
 
 def screenshot(page: Page, name: str) -> Path:
@@ -193,6 +208,11 @@ def wait_graph(page: Page, graph_id: str, condition: str = "gd.data.length > 0",
     page.wait_for_selector(f"#{graph_id} .main-svg")
     page.wait_for_function(f"([arg]) => {{ const gd = ({_GD})('{graph_id}'); "
                            f"return !!(gd && gd.data && gd._fullLayout && ({condition})); }}", arg=[arg])
+
+
+def wait_title(page: Page, graph_id: str, prefix: str) -> None:
+    """Until the title of the graph inside ``#graph_id`` starts with ``prefix``."""
+    wait_graph(page, graph_id, "gd.layout.title && String(gd.layout.title.text).startsWith(arg)", prefix)
 
 
 def graph(page: Page, graph_id: str) -> dict[str, Any]:
@@ -305,7 +325,7 @@ def test_cohort_is_saved_and_compared_in_aggregate_importance(page: Page, dashbo
     bars = graph(page, "agg-bars")["traces"]
     assert [t["name"] for t in bars] == ["All data", COHORT]
     assert bars[0]["x"] != bars[1]["x"]  # the cohort's own mean |importance|, not the global one
-    legend = page.locator("#agg-bars .legendtext").all_inner_texts()
+    legend = page.locator("#agg-bars .legendtext").all_text_contents()
     assert legend == ["All data", COHORT]
     dependence = [t["name"] for t in graph(page, "agg-dependence")["traces"]]
     assert dependence == ["All data (400 of 400 rows)", f"{COHORT} ({expected_rows} of {expected_rows} rows)"]
@@ -317,7 +337,8 @@ def test_clicking_a_scatter_point_selects_its_row(page: Page, dashboard: Any) ->
     open_dashboard(page, dashboard.url)
     open_tab(page, "Dataset explorer")
     wait_graph(page, "explorer-graph", "gd.data.length > 0 && gd.data[0].type === 'scattergl'")
-    wait_graph(page, "explorer-local", "gd.layout.title && /^Row 0:/.test(gd.layout.title.text)")
+    wait_title(page, "explorer-local", "Row 0:")
+    wait_idle(page)
     page.locator("#explorer-graph").scroll_into_view_if_needed()
     # WebGL points are no DOM elements: find the point farthest (in pixels) from any other, so a
     # click on it is unambiguous, and its position on the page from the axes' data-to-pixel maps.
@@ -341,18 +362,30 @@ def test_clicking_a_scatter_point_selects_its_row(page: Page, dashboard: Any) ->
     row = target["row"]
     page.mouse.move(target["px"], target["py"])
     page.wait_for_selector("#explorer-graph .hoverlayer .hovertext")
-    assert f"row {row}" in page.inner_text("#explorer-graph .hoverlayer")
-    page.mouse.click(target["px"], target["py"])
+    assert f"row {row}" in (page.text_content("#explorer-graph .hoverlayer") or "")  # the hover is on it
 
-    wait_graph(page, "explorer-local", "gd.layout.title && gd.layout.title.text.startsWith(arg)",
-               f"Row {row}:")
-    assert page.input_value("#row-index") == str(row)
+    def picks_the_row(response: Any) -> bool:
+        return "_dash-update-component" in response.url and \
+            '"output":"row-index.value"' in (response.request.post_data or "")
+
+    with page.expect_response(picks_the_row) as picked:
+        page.mouse.click(target["px"], target["py"])
+    chosen = picked.value.json()["response"].get("row-index", {}).get("value")
+    if chosen != row:  # fail at once, with what dcc.Graph sent, rather than time out below
+        screenshot(page, "04_scatter_click")
+        click_data = picked.value.request.post_data_json["inputs"][0]["value"]
+        pytest.fail(f"clicking the point of row {row} selected {chosen!r}; clickData sent: {click_data} "
+                    "(a numpy customdata reaches dcc.Graph base64-encoded and is dropped from clickData: "
+                    "plotly/plotly.py#5119; send it as a list)")
+
+    wait_title(page, "explorer-local", f"Row {row}:")
     page.wait_for_selector(f"#explorer-local-note:has-text('Selected: row {row} ')")
-    open_tab(page, "Individual importance & what-if")
-    wait_graph(page, "ind-bars", "gd.layout.title && gd.layout.title.text.startsWith(arg)", f"Row {row}:")
-    assert page.inner_text("#row-info").startswith(f"row {row} · ")
-    open_tab(page, "Dataset explorer")
+    wait_idle(page)
     screenshot(page, "04_scatter_click")
+    open_tab(page, "Individual importance & what-if")  # #row-index lives in this tab
+    wait_title(page, "ind-bars", f"Row {row}:")
+    assert page.input_value("#row-index") == str(row)
+    assert page.inner_text("#row-info").startswith(f"row {row} · ")
     assert_clean(page)
 
 
@@ -397,44 +430,69 @@ def test_what_if_edit_changes_the_prediction(page: Page, dashboard: Any, model_s
     assert_clean(page)
 
 
-def test_ice_draws_the_selected_row_as_a_feature_varies(page: Page, dashboard: Any) -> None:
+def test_ice_draws_the_selected_row_as_a_feature_varies(page: Page, dashboard: Any,
+                                                         model_setup: dict[str, Any]) -> None:
     open_dashboard(page, dashboard.url)
     _whatif_ready(page)
-    wait_graph(page, "ice-graph", "gd.data.some(t => t.name === 'selected row')")  # the row's top feature
+    # At first ICE varies the row's most important feature, the what-if table's first row.
+    top = page.locator("#whatif-table td[data-dash-column='feature']").first.inner_text()
+    wait_graph(page, "ice-graph", "gd.data.some(t => t.name === 'selected row')")
+    assert graph(page, "ice-graph")["title"] == f"ICE: prediction as {top} varies"
 
-    pick_option(page, "ice-feature", "region")
-    wait_graph(page, "ice-graph", "gd.layout.title && gd.layout.title.text.includes('region')")
+    feature = "age" if top != "age" else "tenure"
+    pick_option(page, "ice-feature", feature)
+    wait_title(page, "ice-graph", f"ICE: prediction as {feature} varies")
     wait_idle(page)
-    figure = graph(page, "ice-graph")
-    assert figure["title"] == "ICE: prediction as region varies"
-    selected = [t for t in figure["traces"] if t["name"] == "selected row"]
+    traces = graph(page, "ice-graph")["traces"]
+    selected = [t for t in traces if t["name"] == "selected row"]
     assert len(selected) == 1
-    assert sorted(selected[0]["x"]) == ["east", "north", "south", "west"]
+    grid, column = selected[0]["x"], model_setup["X"][feature]
+    assert grid == sorted(grid) and len(grid) <= 30
+    assert grid[0] == pytest.approx(column.min()) and grid[-1] == pytest.approx(column.max())
     assert all(0.0 <= p <= 1.0 for p in selected[0]["y"])
-    assert any(t["name"] == "mean of cohort rows" for t in figure["traces"])
+    assert any(t["name"] == "mean of cohort rows" for t in traces)
+    assert len(traces) == 20 + 2  # faint lines of 20 other rows, their mean, the selected row
     page.locator("#ice-graph").scroll_into_view_if_needed()
     screenshot(page, "06_ice")
     assert_clean(page)
 
 
+ENGINEERED = {"cat__region_east", "cat__region_north", "cat__region_south", "cat__region_west",
+              "num__age", "num__income", "num__tenure"}
+
+
+def _switch_to_engineered(page: Page) -> None:
+    assert page.locator("#space input[value='raw']").is_checked()
+    page.locator("#space label", has_text="engineered features").click()
+    wait_graph(page, "agg-bars", "gd.data[0].y.some(name => /^(num|cat)__/.test(name))")
+    wait_idle(page)
+    assert page.locator("#space input[value='engineered']").is_checked()
+
+
 def test_engineered_switch_shows_engineered_feature_names(page: Page, dashboard: Any) -> None:
     open_dashboard(page, dashboard.url)
-    raw = set(graph(page, "agg-bars")["traces"][0]["y"])
-    assert raw == {"age", "income", "region", "tenure"}
-    assert page.locator("#space input[value='raw']").is_checked()
+    raw = graph(page, "agg-bars")["traces"][0]["y"]
+    assert set(raw) == {"age", "income", "region", "tenure"}
 
-    page.locator("#space label", has_text="engineered features").click()
-    wait_graph(page, "agg-bars", "gd.data[0].y.some(name => name.startsWith('cat__region_'))")
-    wait_idle(page)
-    engineered = set(graph(page, "agg-bars")["traces"][0]["y"])
-    assert engineered == {"cat__region_east", "cat__region_north", "cat__region_south", "cat__region_west",
-                          "num__age", "num__income", "num__tenure"}
-    ticks = set(page.locator("#agg-bars .ytick text").all_inner_texts())
-    assert "num__age" in ticks and ticks.isdisjoint(raw)
+    _switch_to_engineered(page)
+    engineered = graph(page, "agg-bars")["traces"][0]["y"]
+    assert set(engineered) <= ENGINEERED and len(engineered) >= len(raw)
+    assert engineered[-1] == "num__age"  # still the top feature
+    ticks = set(page.locator("#agg-bars .ytick text").all_text_contents())
+    assert ticks == set(engineered) and ticks.isdisjoint(raw)
     assert "in engineered features" in page.inner_text("#agg-fidelity")
+    wait_title(page, "agg-dependence", "Dependence plot of num__age")
     wait_graph(page, "agg-summary", "gd.data.some(t => t.name === 'num__age')")
     screenshot(page, "07_engineered_space")
     assert_clean(page)
+
+
+def test_engineered_space_can_show_all_its_features(page: Page, dashboard: Any) -> None:
+    open_dashboard(page, dashboard.url)
+    _switch_to_engineered(page)
+    slider_max = page.locator("#agg-topk [role='slider']").first.get_attribute("aria-valuemax")
+    shown = set(graph(page, "agg-bars")["traces"][0]["y"])
+    assert (slider_max, shown) == ("7", ENGINEERED)
 
 
 def test_dashboard_without_model_explains_why_what_if_is_unavailable(page: Page,

@@ -1,6 +1,5 @@
 import numpy as np
 import plotly.graph_objects as go
-import pytest
 
 from explain.dashboard import _charts as charts
 
