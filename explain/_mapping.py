@@ -26,6 +26,16 @@ def as_feature_map(feature_maps: Any, raw_feature_names: Sequence[str] | None,
     Bare arrays (interpret-community's raw x engineered matrices) are wrapped with
     ``raw_feature_names`` and the explanation's engineered names; lists are composed.
     """
+    try:
+        return feature_map_from(_wrapped(feature_maps, raw_feature_names, engineered_feature_names),
+                                raw_feature_names, allow_all_transformations=allow_all_transformations)
+    except FeaturizationError as exc:
+        raise ExplanationValueError(f"get_raw_explanation: {exc}") from exc
+
+
+def _wrapped(feature_maps: Any, raw_feature_names: Sequence[str] | None,
+             engineered_feature_names: Sequence[str]) -> Any:
+    """Bare matrices as named feature maps (the FeatureMap constructor checks their shapes)."""
     items = feature_maps if isinstance(feature_maps, list) else [feature_maps]
     if items and all(isinstance(m, np.ndarray) or sp.issparse(m) for m in items):
         names_in: Sequence[str] | None = raw_feature_names
@@ -38,12 +48,8 @@ def as_feature_map(feature_maps: Any, raw_feature_names: Sequence[str] | None,
                    else [f"step{k}_{j}" for j in range(n_out)])
             maps.append(FeatureMap(raw, out, matrix))
             names_in = None
-        feature_maps = maps
-    try:
-        return feature_map_from(feature_maps, raw_feature_names,
-                                allow_all_transformations=allow_all_transformations)
-    except FeaturizationError as exc:
-        raise ExplanationValueError(f"get_raw_explanation: {exc}") from exc
+        return maps
+    return feature_maps
 
 
 def to_raw(explanation: Explanation, feature_maps: Any,

@@ -19,6 +19,7 @@ from explain._mapping import as_feature_map
 from explain._validation import column_kinds
 from explain.explainers import KernelExplainer, LinearExplainer, MimicExplainer, TreeExplainer
 from explain.explainers._adapters import model_family
+from explain.explainers._base import _subset_map
 from explain.explainers._tree import _normalize_shap_output, _split_contrib
 from featurization import FeatureMap
 
@@ -173,16 +174,16 @@ class ScoringExplainer:
             values, expected = np.concatenate([-values, values]), np.concatenate([-expected, expected])
         if raw:
             assert self.feature_map_ is not None
-            values = self.feature_map_.map_values(values)
+            values = _subset_map(self.feature_map_, self.explainer_.explain_subset_).map_values(values)
         return values, expected
 
     def score(self, evaluation_examples: Any, explain: bool = True, get_raw: bool | None = None
               ) -> Scored:
         """Predictions, probabilities and (optionally) local importances in one pass.
 
-        The rows are validated and featurized once and the model is called once (a
-        classifier's labels are read off its probabilities), which is what a scoring service
-        wants per request.
+        The rows are validated and featurized once, which is what a scoring service wants per
+        request; labels come from the model's ``predict`` (a thresholded classifier need not
+        predict its most probable class).
         """
         raw = self._want_raw(get_raw) if explain else False
         X = self.explainer_._evaluation_matrix(evaluation_examples, "score")
@@ -190,11 +191,8 @@ class ScoringExplainer:
         probabilities = None
         if self.model_task_ == "classification" and callable(getattr(adapter.model, "predict_proba", None)):
             probabilities = adapter.predict_output(X)
-            labels = np.asarray(self.classes_ if self.classes_ is not None
-                                else range(probabilities.shape[1]), dtype=object)
-            predictions = labels[probabilities.argmax(axis=1)]
-        else:
-            predictions = np.asarray(adapter.predict(X))
+        # the model's own predict: not every classifier predicts the most probable class
+        predictions = np.asarray(adapter.predict(X))
         values, expected = self._explained(X, raw) if explain else (None, None)
         return Scored(predictions, probabilities, values, expected, raw)
 

@@ -179,7 +179,11 @@ def load(directory: str | os.PathLike[str], check_versions: bool = True) -> Scor
                 f"load: {path} does not match the SHA-256 in the manifest: the file was changed or "
                 "damaged after saving; refusing to unpickle it.")
     if check_versions:
-        _check_versions(manifest.get("versions") or {}, folder)
+        versions = manifest.get("versions")
+        if not isinstance(versions, dict):
+            raise ScoringLoadError(f"load: the manifest of {folder} has no 'versions' object; cannot check "
+                                   "the library versions (pass check_versions=False to load anyway).")
+        _check_versions(versions, folder)
     scoring = joblib.load(folder / "explainer.joblib")
     if not isinstance(scoring, ScoringExplainer):
         raise ScoringLoadError(f"load: {folder / 'explainer.joblib'} holds a {type(scoring).__name__}, "

@@ -19,6 +19,8 @@ from explain._exceptions import ExplanationValueError
 
 __all__ = ["RowsError", "records_to_frame"]
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 
 class RowsError(ExplanationValueError):
     """Request rows that do not fit the model's input columns."""
@@ -53,27 +55,37 @@ def _column(name: str, kind: str, values: list[Any], allow_missing: bool) -> Any
     if missing and not allow_missing:
         raise RowsError(f"data[{missing[0]}].{name}: missing value, but the model does not accept missing "
                         "values.")
+    absent = set(missing)
+    present = [(i, v) for i, v in enumerate(values) if i not in absent]
     if kind in ("number", "integer"):
-        for i, v in enumerate(values):
-            if v is None:
-                continue
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise RowsError(f"data[{i}].{name}: expected a number, got {_shown(v)}.")
-            if isinstance(v, float) and math.isinf(v):
-                raise RowsError(f"data[{i}].{name}: expected a finite number, got {v}.")
-        floats = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-        if kind == "integer" and not missing and np.all(floats == np.round(floats)):
-            return floats.astype(np.int64)
-        return floats
+        return _numbers(name, kind, values, present, absent)
     if kind == "boolean":
-        for i, v in enumerate(values):
-            if v is not None and not isinstance(v, bool):
+        for i, v in present:
+            if not isinstance(v, bool):
                 raise RowsError(f"data[{i}].{name}: expected true or false, got {_shown(v)}.")
-        return np.array(values, dtype=object if missing else bool)
-    for i, v in enumerate(values):
-        if v is not None and not isinstance(v, str):
+        return np.array([None if i in absent else v for i, v in enumerate(values)],
+                        dtype=object if absent else bool)
+    for i, v in present:
+        if not isinstance(v, str):
             raise RowsError(f"data[{i}].{name}: expected a string, got {_shown(v)}.")
-    return np.array(values, dtype=object)
+    return np.array([None if i in absent else v for i, v in enumerate(values)], dtype=object)
+
+
+def _numbers(name: str, kind: str, values: list[Any], present: list[tuple[int, Any]],
+             absent: set[int]) -> np.ndarray:
+    """A number column: int64 for whole numbers of an integer column, else float64."""
+    whole = kind == "integer" and not absent
+    for i, v in present:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise RowsError(f"data[{i}].{name}: expected a number, got {_shown(v)}.")
+        if isinstance(v, float) and math.isinf(v):
+            raise RowsError(f"data[{i}].{name}: expected a finite number, got {v}.")
+        if isinstance(v, int) and not INT64_MIN <= v <= INT64_MAX:
+            raise RowsError(f"data[{i}].{name}: {_shown(v)} is out of the 64-bit integer range.")
+        whole = whole and (isinstance(v, int) or (float(v).is_integer() and INT64_MIN <= v <= INT64_MAX))
+    if whole:  # built from the ints themselves: no rounding through float64
+        return np.array([int(v) for v in values], dtype=np.int64)
+    return np.array([np.nan if i in absent else float(v) for i, v in enumerate(values)], dtype=np.float64)
 
 
 def _shown(value: Any) -> str:
