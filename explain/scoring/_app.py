@@ -39,7 +39,10 @@ def build_app(scoring: ScoringExplainer, max_rows: int, max_body_bytes: int) -> 
             where = "body"
         return JSONResponse(status_code=422, content={
             "detail": f"{where}: {first.get('msg', 'invalid request')}",
-            "errors": json.loads(json.dumps(errors, default=str))})
+            # without the offending "input": it may be a whole oversized body, or NaN, which JSON
+            # responses cannot carry
+            "errors": json.loads(json.dumps([{k: v for k, v in e.items() if k != "input"} for e in errors],
+                                            default=str))})
 
     @app.get("/health", response_model=Health)
     def health() -> Health:
