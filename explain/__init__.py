@@ -20,6 +20,7 @@ from explain._serialization import load_explanation, save_explanation
 from explain._version import __version__
 from explain.explainers import (
     KernelExplainer,
+    LIMEExplainer,
     LinearExplainer,
     MimicExplainer,
     PFIExplainer,
@@ -36,6 +37,7 @@ __all__ = [
     "ExplanationValueError",
     "Fidelity",
     "KernelExplainer",
+    "LIMEExplainer",
     "LinearExplainer",
     "MimicExplainer",
     "ModelCallError",

@@ -2,6 +2,7 @@
 
 from explain.explainers._base import BaseExplainer
 from explain.explainers._kernel import KernelExplainer
+from explain.explainers._lime import LIMEExplainer
 from explain.explainers._linear import LinearExplainer
 from explain.explainers._mimic import MimicExplainer
 from explain.explainers._pfi import PFIExplainer
@@ -12,6 +13,7 @@ from explain.explainers._tree import TreeExplainer
 __all__ = [
     "BaseExplainer",
     "KernelExplainer",
+    "LIMEExplainer",
     "LinearExplainer",
     "MimicExplainer",
     "PFIExplainer",
