@@ -90,9 +90,11 @@ class LIMEExplainer(BaseExplainer):
                  random_state: int = 0) -> None:
         for name, value in (("num_samples", num_samples), ("nclusters", nclusters)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ExplanationValueError(f"LIMEExplainer: {name} must be a positive integer, got {value!r}.")
+                raise ExplanationValueError(
+                    f"LIMEExplainer: {name} must be a positive integer, got {value!r}.")
         if kernel_width is not None and not kernel_width > 0:
-            raise ExplanationValueError(f"LIMEExplainer: kernel_width must be positive, got {kernel_width!r}.")
+            raise ExplanationValueError(
+                f"LIMEExplainer: kernel_width must be positive, got {kernel_width!r}.")
         if not alpha >= 0:
             raise ExplanationValueError(f"LIMEExplainer: alpha must be >= 0, got {alpha!r}.")
         self.nclusters, self.num_samples, self.alpha = nclusters, num_samples, float(alpha)
@@ -126,6 +128,7 @@ class LIMEExplainer(BaseExplainer):
     def _draw(self) -> None:
         """Sample perturbations from the training marginals and call the model on them once."""
         train = self.initialization_examples_
+        assert train is not None  # required at set-up
         dense = train.toarray() if sp.issparse(train) else np.asarray(train, dtype=np.float64)
         rng = np.random.default_rng(self.random_state)
         picks = rng.integers(0, dense.shape[0], size=(self.num_samples, dense.shape[1]))
