@@ -19,16 +19,19 @@ from explain._sampling import SamplingPolicy
 from explain._serialization import load_explanation, save_explanation
 from explain._version import __version__
 from explain.explainers import (
+    DeepExplainer,
     KernelExplainer,
     LIMEExplainer,
     LinearExplainer,
     MimicExplainer,
     PFIExplainer,
     TabularExplainer,
+    TorchModel,
     TreeExplainer,
 )
 
 __all__ = [
+    "DeepExplainer",
     "DirectoryRun",
     "Explanation",
     "ExplanationClient",
@@ -46,6 +49,7 @@ __all__ = [
     "SamplingPolicy",
     "SchemaVersionError",
     "TabularExplainer",
+    "TorchModel",
     "TreeExplainer",
     "__version__",
     "load_explanation",

@@ -20,7 +20,7 @@ from explain._fidelity import Fidelity
 from explain._mapping import raw_fidelity
 from featurization import FeatureMap
 
-__all__ = ["LocalResult", "assemble"]
+__all__ = ["LocalResult", "assemble", "with_note"]
 
 
 @dataclass(frozen=True)
@@ -37,15 +37,16 @@ class LocalResult:
         Largest additivity error of the full decomposition in this batch.
     standard_errors : ndarray like ``values``, default=None
         Estimation error (sampled methods).
-    exact : bool, default=True
-        Whether the values are exact.
+    exact : bool or None, default=True
+        Whether the values are exact Shapley values; ``None`` when neither exact nor sampled
+        (an approximation such as DeepLIFT's, or LIME's coefficients).
     """
 
     values: np.ndarray
     expected: np.ndarray
     additivity: float
     standard_errors: np.ndarray | None = None
-    exact: bool = True
+    exact: bool | None = True
 
 
 class _Collector:
@@ -95,13 +96,14 @@ def assemble(batches: Iterable[tuple[LocalResult, np.ndarray | None]], *, includ
     """
     engineered, raw = _Collector(include_local), _Collector(include_local)
     stderrs: list[np.ndarray] = []
-    additivity, max_stderr, exact, expected = 0.0, None, True, None
+    additivity, max_stderr, expected = 0.0, None, None
+    exact: bool | None = True
     for result, weights in batches:
         engineered.add(result.values, weights)
         if output_map is not None:
             raw.add(output_map.map_values(result.values), weights)
         additivity = max(additivity, result.additivity)
-        exact = exact and result.exact
+        exact = None if exact is None or result.exact is None else exact and result.exact
         expected = result.expected
         if result.standard_errors is not None:
             batch_max = float(result.standard_errors.max(initial=0.0))
@@ -122,3 +124,17 @@ def assemble(batches: Iterable[tuple[LocalResult, np.ndarray | None]], *, includ
         engineered_explanation=explanation, feature_map=output_map,
         **raw.fields(classification), **{**meta, "features": output_map.raw_feature_names},
     )
+
+
+def with_note(explanation: Explanation, note: str) -> Explanation:
+    """``explanation`` (and its engineered explanation) with ``note`` added to the fidelity."""
+    from dataclasses import replace
+
+    def noted(fidelity: Fidelity) -> Fidelity:
+        return replace(fidelity, notes=(*fidelity.notes, note))
+
+    engineered = explanation.engineered_explanation
+    if engineered is not None:
+        explanation = replace(explanation, engineered_explanation=engineered.with_fidelity(
+            noted(engineered.fidelity)))
+    return explanation.with_fidelity(noted(explanation.fidelity))

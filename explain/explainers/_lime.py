@@ -19,9 +19,9 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationValueError
 from explain._explanation import Explanation
-from explain._fidelity import Fidelity
 from explain._validation import Matrix
 from explain.explainers._adapters import require_proba
+from explain.explainers._assembly import with_note
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
 
 __all__ = ["LIMEExplainer"]
@@ -158,7 +158,7 @@ class LIMEExplainer(BaseExplainer):
         self._fit_scores.append(np.concatenate(scores))
         output = self.adapter_.predict_output(dense).T
         return LocalResult(values=self._select(local), expected=self.expected_,
-                           additivity=additivity_error(local, self.expected_, output), exact=False)
+                           additivity=additivity_error(local, self.expected_, output), exact=None)
 
     def _fit_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Weighted ridge fits of the model's outputs on each row's binary representation."""
@@ -187,17 +187,5 @@ class LIMEExplainer(BaseExplainer):
         note = (f"LIME local linear fits: weighted R² mean {scores.mean():.3f} (min {scores.min():.3f}); "
                 "values are surrogate coefficients and do not add up to the prediction") if scores.size \
             else "LIME local linear fits"
-        return _with_note(explanation, note)
+        return with_note(explanation, note)
 
-
-def _with_note(explanation: Explanation, note: str) -> Explanation:
-    from dataclasses import replace
-
-    def noted(fidelity: Fidelity) -> Fidelity:
-        return replace(fidelity, notes=(*fidelity.notes, note))
-
-    engineered = explanation.engineered_explanation
-    if engineered is not None:
-        explanation = replace(explanation, engineered_explanation=engineered.with_fidelity(
-            noted(engineered.fidelity)))
-    return explanation.with_fidelity(noted(explanation.fidelity))

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from explain._raw_input import split_pipeline
+from explain.explainers._deep import DeepExplainer
 from explain.explainers._kernel import KernelExplainer
 from explain.explainers._linear import LinearExplainer, is_linear_model
+from explain.explainers._torch import is_torch_model
 from explain.explainers._tree import TreeExplainer, is_tree_model
 
 __all__ = ["EXPLAINER_CHOICES", "choose_explainer"]
@@ -20,6 +22,7 @@ def _any_model(model: Any) -> bool:
 # (supports(model), explainer class), tried in order; the last one accepts any model.
 EXPLAINER_CHOICES: list[tuple[Callable[[Any], bool], type]] = [
     (is_tree_model, TreeExplainer),
+    (is_torch_model, DeepExplainer),
     (is_linear_model, LinearExplainer),
     (_any_model, KernelExplainer),
 ]
@@ -27,7 +30,8 @@ EXPLAINER_CHOICES: list[tuple[Callable[[Any], bool], type]] = [
 
 def choose_explainer(model: Any, *, is_function: bool = False,
                      allow_all_transformations: bool = False) -> type:
-    """Return the explainer class for ``model``: tree, then linear, then Kernel SHAP.
+    """Return the explainer class for ``model``: tree, then deep (PyTorch), then linear, then
+    Kernel SHAP.
 
     A featurization + estimator ``Pipeline`` is judged by its final estimator when its
     featurizing steps can be traced to raw columns (it is then explained natively).

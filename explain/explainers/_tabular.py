@@ -6,6 +6,7 @@ from typing import Any
 
 from explain._explanation import Explanation
 from explain._sampling import SamplingPolicy
+from explain.explainers._deep import DeepExplainer
 from explain.explainers._kernel import KernelExplainer
 from explain.explainers._selection import choose_explainer
 from explain.explainers._tree import TreeExplainer
@@ -69,7 +70,8 @@ class TabularExplainer:
         if chosen is not KernelExplainer:
             kwargs.pop("is_function", None)
         for option in ("nsamples", "nclusters", "random_state"):
-            if chosen is not KernelExplainer and option in kwargs:
+            takes = (KernelExplainer, DeepExplainer) if option == "nclusters" else (KernelExplainer,)
+            if chosen not in takes and option in kwargs:
                 kwargs.pop(option)
         if chosen is not TreeExplainer:
             kwargs.pop("n_jobs", None)
