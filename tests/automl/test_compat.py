@@ -17,7 +17,7 @@ from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
 from automl import AutoMLRun, ChildRun, explain_model, retrieve_model_explanation
-from automl._finalize import BACKGROUND_ROWS, EXPLAIN_ROWS
+from automl._finalize import BACKGROUND_ROWS, EXPLAIN_ROWS, EXPLAINED_ROWS
 from explain import Explanation, ExplanationClient, MimicExplainer
 from explain.models import LGBMExplainableModel
 from tests.automl.test_search import shared_search
@@ -40,8 +40,9 @@ def best_explanation(run: AutoMLRun) -> Explanation:
 def explained_rows(run: AutoMLRun) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The background and the rows the search explained its best model on (see _finalize)."""
     X, _ = run.training_data()
-    return (X.sample(min(BACKGROUND_ROWS, len(X)), random_state=0),
-            X.sample(min(EXPLAIN_ROWS, len(X)), random_state=0))
+    stored = run.store.latest_object(run.study, run.best_child().number, EXPLAINED_ROWS)
+    assert len(stored["X"]) == min(EXPLAIN_ROWS, len(X))
+    return X.sample(min(BACKGROUND_ROWS, len(X)), random_state=0), stored["X"]
 
 
 def model_output(model: Pipeline, rows: pd.DataFrame, space: str) -> np.ndarray:

@@ -55,7 +55,10 @@ def test_local_importance_figure_puts_the_largest_absolute_value_on_top():
     compared = charts.local_importance_figure(names, values, "what-if", "log-odds",
                                               compare=np.array([1.0, 2.0, 3.0, 4.0]))
     assert types(compared) == ["bar", "bar"] and compared.layout.barmode == "group"
-    assert list(compared.data[1].x) == [4.0, 1.0, 3.0, 2.0] and list(compared.data[1].y) == list(bar.y)
+    # ordered by the larger |value| of the two, so a feature the edit made important shows on top
+    assert list(compared.data[0].y) == ["a", "b", "c", "d"] == list(compared.data[1].y)
+    assert list(compared.data[1].x) == [1.0, 2.0, 3.0, 4.0]
+    assert compared.data[0].marker.color == "#1f77b4"  # one colour per trace when comparing
     assert compared.layout.showlegend is True
 
 
