@@ -187,6 +187,8 @@ def align_features(data: Tabular, expected: tuple[str, ...], *, by_name: bool, a
         For error messages.
     """
     if by_name and data.columns is not None:
+        if data.columns == expected:  # the usual case, without a per-column search
+            return data.values
         missing = [c for c in expected if c not in data.columns]
         unknown = [c for c in data.columns if c not in expected]
         if missing or unknown:

@@ -187,14 +187,23 @@ class ScoringExplainer:
         """
         raw = self._want_raw(get_raw) if explain else False
         X = self.explainer_._evaluation_matrix(evaluation_examples, "score")
-        adapter = self.explainer_.adapter_
-        probabilities = None
-        if self.model_task_ == "classification" and callable(getattr(adapter.model, "predict_proba", None)):
-            probabilities = adapter.predict_output(X)
-        # the model's own predict: not every classifier predicts the most probable class
-        predictions = np.asarray(adapter.predict(X))
+        native = self._native_predictions(X)
+        if native is not None:
+            predictions, probabilities = native
+        else:
+            adapter = self.explainer_.adapter_
+            probabilities = None
+            has_proba = callable(getattr(adapter.model, "predict_proba", None))
+            if self.model_task_ == "classification" and has_proba:
+                probabilities = adapter.predict_output(X)
+            # the model's own predict: not every classifier predicts the most probable class
+            predictions = np.asarray(adapter.predict(X))
         values, expected = self._explained(X, raw) if explain else (None, None)
         return Scored(predictions, probabilities, values, expected, raw)
+
+    def _native_predictions(self, X: Any) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """Predictions and probabilities without the scikit-learn wrapper, where that is exact."""
+        return None
 
     def predict(self, evaluation_examples: Any) -> np.ndarray:
         """The model's predictions (labels or values), shape (n_rows,)."""
@@ -327,6 +336,20 @@ class TreeScoringExplainer(ScoringExplainer):
         raw = shap_explainer.shap_values(dense, check_additivity=False)
         expected = np.atleast_1d(np.asarray(shap_explainer.expected_value, dtype=np.float64))
         return self._subset(_normalize_shap_output(raw, dense.shape[0])), expected
+
+    def _native_predictions(self, X: Any) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """LightGBM's booster directly: what ``LGBMClassifier.predict_proba`` / ``predict`` return
+        (labels are ``classes_[argmax]``, as in LightGBM), without the wrapper's per-call cost
+        of rebuilding parameters and converting frames (about 1.8 ms per one-row request)."""
+        model = self.tree_model_
+        if self.family_ != "lightgbm" or isinstance(self.explainer_, MimicExplainer) \
+                or callable(getattr(model, "objective_", None)):
+            return None
+        output = np.asarray(model.booster_.predict(X, num_threads=1), dtype=np.float64)
+        if self.model_task_ != "classification":
+            return output.ravel(), None
+        proba = np.column_stack([1.0 - output, output]) if output.ndim == 1 else output
+        return np.asarray(model.classes_)[proba.argmax(axis=1)], proba
 
     def _subset(self, values: np.ndarray) -> np.ndarray:
         return self.explainer_._select(values)

@@ -154,7 +154,7 @@ def test_beeswarm_puts_the_first_name_on_top_and_scales_colours_to_the_unit_inte
     assert colour.min() == 0.0 and colour.max() == 1.0 and np.unique(colour).size > 100
     assert (by_name["most"].marker.cmin, by_name["most"].marker.cmax) == (0.0, 1.0)
     assert np.all(np.asarray(by_name["middle"].marker.color) == 0.5)  # a constant column sits mid-scale
-    assert by_name["least"].marker.color is None  # text is not coloured
+    assert by_name["least"].marker.color == "#999"  # text is grey, off the low -> high scale
 
 
 def test_beeswarm_shows_one_colour_bar():
@@ -176,5 +176,5 @@ def test_beeswarm_samples_nothing_itself_and_works_without_values():
     local = RNG.normal(size=(40, 2))
     figure = charts.beeswarm_figure(["a", "b"], local, None, "Summary", "prediction")
     assert [len(t.x) for t in figure.data] == [40, 40]
-    assert all(t.marker.color is None for t in figure.data)
+    assert all(t.marker.color == "#999" for t in figure.data)
     assert figure.layout.xaxis.title.text == "contribution to the prediction"

@@ -254,7 +254,7 @@ def test_aggregate_bars_of_a_saved_cohort_are_its_mean_absolute_local_values(off
 
 
 def save_cohort(dashboard, name, text, store):
-    return call(dashboard, [("cohorts", "data"), ("cohort-message", "children")],
+    return call(dashboard, [("cohorts", "data"), ("cohort-message", "children"), ("cohort-message", "style")],
                 [("cohort-add", "n_clicks", 1), ("cohort-delete", "n_clicks", 0)],
                 state=[("cohort-name", "value", name), ("cohort-filter", "value", text),
                        ("cohort-delete-pick", "value", None), ("cohorts", "data", store)])
@@ -279,7 +279,8 @@ def test_saving_and_deleting_cohorts(offline, setup):
     store = response["cohorts"]["data"]
     _, unnamed = save_cohort(offline, "All data", "age < 3", store)
     assert "cohorts" not in unnamed and "Give the cohort a name" in unnamed["cohort-message"]["children"]
-    _, deleted = call(offline, [("cohorts", "data"), ("cohort-message", "children")],
+    _, deleted = call(offline,
+                      [("cohorts", "data"), ("cohort-message", "children"), ("cohort-message", "style")],
                       [("cohort-add", "n_clicks", 1), ("cohort-delete", "n_clicks", 1)],
                       state=[("cohort-name", "value", None), ("cohort-filter", "value", None),
                              ("cohort-delete-pick", "value", "young"), ("cohorts", "data", store)],
