@@ -7,6 +7,7 @@ and a checksummed manifest; ``create_app`` serves it over HTTP (``[serve]`` extr
 """
 
 from explain.scoring._explainers import (
+    DeepScoringExplainer,
     KernelScoringExplainer,
     LinearScoringExplainer,
     ModelRun,
@@ -18,6 +19,7 @@ from explain.scoring._persist import ScoringLoadError, load, read_manifest, save
 from explain.scoring._service import create_app
 
 __all__ = [
+    "DeepScoringExplainer",
     "KernelScoringExplainer",
     "LinearScoringExplainer",
     "ModelRun",

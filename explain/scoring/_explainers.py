@@ -17,13 +17,20 @@ import scipy.sparse as sp
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._mapping import as_feature_map
 from explain._validation import column_kinds
-from explain.explainers import KernelExplainer, LinearExplainer, MimicExplainer, TreeExplainer
+from explain.explainers import (
+    DeepExplainer,
+    KernelExplainer,
+    LinearExplainer,
+    MimicExplainer,
+    TreeExplainer,
+)
 from explain.explainers._adapters import model_family
 from explain.explainers._base import _subset_map
 from explain.explainers._tree import _normalize_shap_output, _split_contrib
 from featurization import FeatureMap
 
 __all__ = [
+    "DeepScoringExplainer",
     "KernelScoringExplainer",
     "LinearScoringExplainer",
     "Scored",
@@ -241,7 +248,8 @@ class ScoringExplainer:
                       feature_maps: Any = None) -> ScoringExplainer:
         """The scoring explainer matching a fitted explainer (a mimic gives a tree one)."""
         inner = _unwrap(explainer)
-        for candidate in (TreeScoringExplainer, LinearScoringExplainer, KernelScoringExplainer):
+        for candidate in (TreeScoringExplainer, LinearScoringExplainer, DeepScoringExplainer,
+                          KernelScoringExplainer):
             if isinstance(inner, candidate.accepts):
                 return candidate(inner, initialization_examples, feature_maps)
         raise ExplanationTypeError(
@@ -382,3 +390,12 @@ class KernelScoringExplainer(ScoringExplainer):
     method = "shap.kernel"
     accepts = (KernelExplainer,)
 
+
+class DeepScoringExplainer(ScoringExplainer):
+    """Deep SHAP at inference for PyTorch networks, against the explainer's background.
+
+    Built from a ``DeepExplainer`` (or a ``TabularExplainer`` that chose one).
+    """
+
+    method = "shap.deep"
+    accepts = (DeepExplainer,)

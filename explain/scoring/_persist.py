@@ -39,7 +39,7 @@ MANIFEST = "manifest.json"
 FILES = ("model.joblib", "explainer.joblib")
 # Libraries whose objects live in the pickles: their major.minor must match to load safely.
 PINNED = ("automl-explain", "scikit-learn", "numpy", "scipy", "pandas", "lightgbm", "xgboost", "shap",
-          "skrub", "joblib")
+          "torch", "skrub", "joblib")
 
 
 class ScoringLoadError(ExplanationError, ValueError):

@@ -130,3 +130,18 @@ def test_torch_model_errors() -> None:
         TorchModel(net, output="scores")
     with pytest.raises(ExplanationValueError, match="model_task must be"):
         TorchModel(net, model_task="ranking")
+
+
+def test_deep_scoring_explainer_matches_the_explainer(tmp_path) -> None:
+    from explain.scoring import DeepScoringExplainer, ScoringExplainer, load, save
+
+    X, y, net = _train("multiclass")
+    explainer = DeepExplainer(net, X, classes=list(np.unique(y)))
+    scoring = ScoringExplainer.for_explainer(explainer)
+    assert isinstance(scoring, DeepScoringExplainer)
+    rows = X.iloc[:15]
+    np.testing.assert_allclose(scoring.explain(rows), explainer.explain_local(rows).local_importance_values)
+    scored = scoring.score(rows)
+    np.testing.assert_array_equal(scored.predictions, explainer.adapter_.predict(rows.to_numpy()))
+    loaded = load(save(scoring, tmp_path / "deep"))
+    np.testing.assert_allclose(loaded.explain(rows), scoring.explain(rows))
