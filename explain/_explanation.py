@@ -22,7 +22,7 @@ MODEL_TASKS = ("classification", "regression")
 def _frozen(array: Any) -> np.ndarray | None:
     if array is None:
         return None
-    out = np.array(array, dtype=np.float64)
+    out = np.array(array, dtype=np.float64, order="C")  # row-major: cohorts read rows
     out.setflags(write=False)
     return out
 

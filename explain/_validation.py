@@ -189,8 +189,9 @@ def align_features(data: Tabular, expected: tuple[str, ...], *, by_name: bool, a
     if by_name and data.columns is not None:
         if data.columns == expected:  # the usual case, without a per-column search
             return data.values
-        missing = [c for c in expected if c not in data.columns]
-        unknown = [c for c in data.columns if c not in expected]
+        given, wanted = set(data.columns), set(expected)
+        missing = [c for c in expected if c not in given]
+        unknown = [c for c in data.columns if c not in wanted]
         if missing or unknown:
             parts = []
             if missing:

@@ -15,7 +15,7 @@ from explain.dashboard import _charts as charts
 from explain.dashboard._cohorts import Cohort
 from explain.dashboard._data import DashboardData
 from explain.dashboard._layout import ALL_DATA, NOTE
-from explain.dashboard._performance import bin_values, cohort_metrics, numeric_edges
+from explain.dashboard._performance import bin_values, cohort_metrics, metrics_from_codes, numeric_edges
 from explain.dashboard._runs import Leaderboard
 from explain.dashboard._views import unit
 from explain.dashboard._whatif import WhatIf, unavailable_reason
@@ -25,6 +25,7 @@ __all__ = ["register_callbacks"]
 MAX_COHORTS = 3
 SCATTER_POINTS = 5_000
 SUMMARY_POINTS = 20_000
+WHATIF_FEATURES = 500  # the row's most important features are editable; the rest keep their values
 
 
 def _cohorts(store: list[dict[str, str]], names: Any) -> list[Cohort]:
@@ -103,10 +104,13 @@ def _cohort_callbacks(app: Any, data: DashboardData) -> None:
 
 def _performance_callbacks(app: Any, data: DashboardData) -> None:
     from dash import Input, Output, dash_table
+    from dash.exceptions import PreventUpdate
 
     @app.callback(Output("perf-table", "children"), Output("perf-hist", "figure"),
-                  Input("perf-cohorts", "value"), Input("cohorts", "data"))
-    def performance(names: Any, store: list[dict[str, str]]) -> Any:
+                  Input("perf-cohorts", "value"), Input("cohorts", "data"), Input("tabs", "value"))
+    def performance(names: Any, store: list[dict[str, str]], tab: str) -> Any:
+        if tab != "performance":  # computed when the tab is opened: metrics over many rows take time
+            raise PreventUpdate
         cohorts = _cohorts(store, names)
         if data.predicted_y is None:
             text = ("Model performance needs predictions: pass model= (with dataset=), or an additive "
@@ -118,9 +122,7 @@ def _performance_callbacks(app: Any, data: DashboardData) -> None:
             if data.true_y is None:
                 rows.append({"cohort": cohort.name, "rows": int(mask.sum())})
                 continue
-            found = data.cached(("metrics", cohort.filter.strip()), lambda mask=mask: cohort_metrics(
-                data.true_y[mask], data.predicted_y[mask], None if data.proba is None else data.proba[mask],
-                data.task, data.classes))
+            found = data.cached(("metrics", cohort.filter.strip()), lambda mask=mask: _metrics(data, mask))
             rows.append({"cohort": cohort.name, **{k: _round(v) for k, v in found.items()}})
         columns = list(dict.fromkeys(k for row in rows for k in row))
         table = dash_table.DataTable(id="perf-metrics", data=rows,
@@ -135,6 +137,17 @@ def _performance_callbacks(app: Any, data: DashboardData) -> None:
         bins = {c.name: bin_values(values[data.mask(c)], edges) for c in cohorts}
         note = "" if data.true_y is not None else " (pass true_y for metrics)"
         return table, charts.histogram_figure(bins, label, f"Distribution of predictions{note}")
+
+
+def _metrics(data: DashboardData, mask: np.ndarray) -> dict[str, Any]:
+    if not mask.any():
+        return {"rows": 0}
+    proba = None if data.proba is None else data.proba[mask]
+    if data.true_codes is not None and data.predicted_codes is not None:
+        return {"rows": int(mask.sum()), **metrics_from_codes(
+            data.true_codes[mask], data.predicted_codes[mask], proba, list(data.label_names))}
+    assert data.true_y is not None and data.predicted_y is not None
+    return cohort_metrics(data.true_y[mask], data.predicted_y[mask], proba, data.task, data.classes)
 
 
 def _round(value: Any) -> Any:
@@ -331,7 +344,7 @@ def _whatif_callbacks(app: Any, data: DashboardData, whatif: WhatIf) -> None:
             ranked = [data.column_for(primary, int(j)) for j in np.argsort(-np.abs(local), kind="stable")]
             order = [frame.columns.get_loc(c) for c in ranked if c is not None] or order
         records = [{"feature": str(frame.columns[j]), "original": _text(frame.iat[row, j]),
-                    "value": _text(frame.iat[row, j])} for j in order]
+                    "value": _text(frame.iat[row, j])} for j in order[:WHATIF_FEATURES]]
         return records, str(frame.columns[order[0]])
 
     @app.callback(Output("whatif-result", "children"), Output("whatif-bars", "figure"),

@@ -18,7 +18,7 @@ import pandas as pd
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain.dashboard._cohorts import Cohort
-from explain.dashboard._performance import label_text
+from explain.dashboard._performance import label_codes, label_text
 
 __all__ = ["DashboardData", "DERIVED_COLUMNS"]
 
@@ -65,6 +65,7 @@ class DashboardData:
         self.classes = _classes(classes, explanation, model)
         self.true_y = _labels(true_y, self.n_rows)
         self.predicted_y, self.proba, self.prediction_source = self._predictions()
+        self.label_names, self.true_codes, self.predicted_codes = self._label_codes()
         self.columns = self._filter_columns()
         self._cache: dict[tuple[Any, ...], Any] = {}
 
@@ -89,6 +90,14 @@ class DashboardData:
             return None, None, None
         return (*reconstructed, "explanation (expected value + sum of local importances)")
 
+    def _label_codes(self) -> tuple[list[str], np.ndarray | None, np.ndarray | None]:
+        """Labels as integer codes, once, so cohort metrics are a confusion-matrix count."""
+        if self.task != "classification" or self.true_y is None or self.predicted_y is None:
+            return [], None, None
+        names = label_text(np.asarray(list(self.classes))).tolist() if self.classes else []
+        true_codes = label_codes(self.true_y, names)
+        return names, true_codes, label_codes(self.predicted_y, names)
+
     def _filter_columns(self) -> dict[str, np.ndarray]:
         columns: dict[str, np.ndarray] = {}
         if self.frame is not None:
@@ -99,7 +108,9 @@ class DashboardData:
             columns["true_y"] = self.true_y
         if self.predicted_y is not None:
             columns["predicted_y"] = self.predicted_y
-            if self.true_y is not None:
+            if self.true_codes is not None and self.predicted_codes is not None:
+                columns["error"] = (self.true_codes != self.predicted_codes).astype(np.int64)
+            elif self.true_y is not None:
                 columns["error"] = _error(self.predicted_y, self.true_y, self.task)
         if self.proba is not None and self.proba.shape[1] == 2:
             columns["probability"] = self.proba[:, 1]
@@ -138,11 +149,7 @@ class DashboardData:
             return np.asarray(explanation.per_class_values[class_index])
         key = ("importance", space, cohort.filter.strip(), class_index)
         if key not in self._cache:
-            local = explanation.local_values
-            outputs = range(local.shape[0]) if class_index is None else [class_index]
-            per = [np.abs(local[k][mask]).mean(axis=0) if mask.any() else np.zeros(local.shape[2])
-                   for k in outputs]
-            self._cache[key] = np.mean(per, axis=0)
+            self._cache[key] = _mean_abs(explanation.local_values, mask, class_index)
         return self._cache[key]  # type: ignore[no-any-return]
 
     def cached(self, key: tuple[Any, ...], compute: Any) -> Any:
@@ -202,6 +209,24 @@ class DashboardData:
     def value_label(self) -> str:
         """What a prediction is, for axis titles."""
         return "predicted probability" if self.proba is not None else "predicted value"
+
+
+def _mean_abs(local: np.ndarray, mask: np.ndarray, class_index: int | None) -> np.ndarray:
+    """Mean |local value| of the masked rows per feature (mean over outputs when
+    ``class_index`` is None), summed in chunks of rows so no cohort-sized copy is made. A
+    binary explanation stored as ``[-v, v]`` reads one output: both have the same |v|."""
+    outputs = list(range(local.shape[0])) if class_index is None else [class_index]
+    if len(outputs) == 2 and np.array_equal(local[0, :64], -local[1, :64]):
+        outputs = outputs[1:]
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return np.zeros(local.shape[2])
+    step = max(1, (8 << 20) // (8 * local.shape[2]))  # about 8 MB of values per chunk
+    total = np.zeros(local.shape[2])
+    for k in outputs:
+        for start in range(0, rows.size, step):
+            total += np.abs(local[k, rows[start:start + step]]).sum(axis=0)
+    return total / (rows.size * len(outputs))
 
 
 def _spaces(explanation: Explanation) -> dict[str, Explanation]:

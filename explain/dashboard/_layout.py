@@ -172,7 +172,8 @@ def _individual_tab(data: DashboardData) -> Any:
                   html.P(reason, id="ice-unavailable", style={**NOTE, "color": "#a60"})]
         return html.Div(parts)
     parts += [
-        html.P("Edit values in the table; the prediction and explanation update at once.", style=NOTE),
+        html.P("Edit values in the table; the prediction and explanation update at once. The row's "
+               "500 most important features are listed (filter by name in the first row).", style=NOTE),
         html.Div([
             html.Div(dash_table.DataTable(
                 id="whatif-table", columns=[{"name": "feature", "id": "feature", "editable": False},
