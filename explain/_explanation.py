@@ -72,6 +72,9 @@ class Explanation:
         For a raw explanation: the engineered explanation it was mapped from.
     feature_map : FeatureMap, default=None
         For a raw explanation: the raw -> engineered map used.
+    interaction_values : ndarray of shape (n_outputs, n_rows, n_features, n_features), default=None
+        SHAP interaction values of tree models (``explain_local(..., interactions=True)``):
+        main effects on the diagonal, each row of a matrix summing to that feature's local value.
     """
 
     method: str
@@ -89,12 +92,14 @@ class Explanation:
     model_type: str | None = None
     engineered_explanation: Explanation | None = None
     feature_map: FeatureMap | None = None
+    interaction_values: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "features", tuple(str(f) for f in self.features))
         set_(self, "classes", None if self.classes is None else tuple(self.classes))
-        for name in ("global_values", "local_values", "per_class_values_", "expected_values_"):
+        for name in ("global_values", "local_values", "per_class_values_", "expected_values_",
+                     "interaction_values"):
             set_(self, name, _frozen(getattr(self, name)))
         if self.local_values is not None and self.num_examples is None:
             set_(self, "num_examples", int(self.local_values.shape[1]))
@@ -169,7 +174,13 @@ class Explanation:
         if self.per_class_values_ is not None:
             rows = len(self.classes) if self.classes is not None else self.per_class_values_.shape[0]
             _expect_shape("per_class_values", self.per_class_values_, (rows, n_features))
-        for name in ("global_values", "local_values", "expected_values_", "per_class_values_"):
+        if self.interaction_values is not None:
+            if self.local_values is None:
+                raise ExplanationValueError("Explanation: interaction_values need local_values.")
+            k, n, f = self.local_values.shape
+            _expect_shape("interaction_values", self.interaction_values, (k, n, f, f))
+        for name in ("global_values", "local_values", "expected_values_", "per_class_values_",
+                     "interaction_values"):
             value = getattr(self, name)
             if value is not None and not np.all(np.isfinite(value)):
                 raise ExplanationValueError(f"Explanation: {name.rstrip('_')} contains NaN or inf.")
@@ -215,6 +226,8 @@ class Explanation:
             self, features=tuple(self.features[i] for i in order),
             global_values=self.global_values[order],
             local_values=None if self.local_values is None else self.local_values[:, :, order],
+            interaction_values=None if self.interaction_values is None
+            else self.interaction_values[:, :, order][:, :, :, order],
             per_class_values_=None if self.per_class_values_ is None else self.per_class_values_[:, order],
             fidelity=fidelity, feature_map=None,
             engineered_explanation=None if self.engineered_explanation is None
@@ -258,6 +271,15 @@ class Explanation:
         if self.is_classification:
             return [float(v) for v in self.expected_values_]
         return float(self.expected_values_[0])
+
+    @property
+    def local_interaction_values(self) -> np.ndarray | None:
+        """SHAP interaction values, main effects on the diagonal: (classes, rows, features,
+        features) for classifiers, (rows, features, features) for regression; ``None`` unless
+        explained with ``interactions=True``."""
+        if self.interaction_values is None:
+            return None
+        return self.interaction_values if self.is_classification else self.interaction_values[0]
 
     @property
     def local_importance_values(self) -> np.ndarray:

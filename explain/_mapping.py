@@ -81,6 +81,7 @@ def to_raw(explanation: Explanation, feature_maps: Any,
         explanation,
         features=fmap.raw_feature_names,
         local_values=raw_local,
+        interaction_values=raw_interactions(explanation.interaction_values, fmap),
         global_values=global_values,
         per_class_values_=per_class if explanation.is_classification else None,
         is_raw=True,
@@ -100,3 +101,13 @@ def raw_fidelity(fidelity: Fidelity) -> Fidelity:
         return fidelity
     note = "standard errors are per engineered feature (see engineered_explanation)"
     return replace(fidelity, standard_errors=None, notes=(*fidelity.notes, note))
+
+
+def raw_interactions(values: np.ndarray | None, fmap: FeatureMap) -> np.ndarray | None:
+    """Interaction values mapped to raw features on both axes: ``M I M^T`` for each row, with
+    ``M`` the raw x engineered weights, so each raw row of a matrix still sums to that raw
+    feature's local value."""
+    if values is None:
+        return None
+    weights = fmap.to_matrix().toarray()
+    return np.einsum("rf,knfg,sg->knrs", weights, values, weights, optimize=True)

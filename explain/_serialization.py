@@ -1,6 +1,6 @@
 """Saving and loading explanations in a versioned, pickle-free format.
 
-File format (``schema_version`` 2)
+File format (``schema_version`` 3)
 ----------------------------------
 A ZIP archive (NumPy's ``.npz`` container) holding:
 
@@ -14,8 +14,10 @@ A ZIP archive (NumPy's ``.npz`` container) holding:
   ``fidelity.importance_std``, ``fidelity.confidence_interval``; a raw explanation's
   engineered explanation stores its arrays under ``engineered/<name>``.
 
-Version history: 1 — no raw/engineered link; 2 — adds ``feature_map`` and ``engineered``.
-Files of every listed version load.
+Version history: 1 — no raw/engineered link; 2 — adds ``feature_map`` and ``engineered``;
+3 — adds ``interaction_values``. A file is written with the lowest version that holds it (3
+only when it has interaction values), so older readers keep reading what they can. Files of
+every listed version load.
 
 Arrays are float64 and written with ``allow_pickle=False``; class labels must be JSON
 scalars (str, int, float, bool). The file is written to a temporary file in the target
@@ -41,14 +43,15 @@ from featurization import FeatureMap
 
 __all__ = ["SCHEMA_VERSION", "load_explanation", "save_explanation"]
 
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 FORMAT_NAME = "automl-explain.explanation"
 _ARRAY_FIELDS = {
     "global_values": "global_values",
     "local_values": "local_values",
     "expected_values": "expected_values_",
     "per_class_values": "per_class_values_",
+    "interaction_values": "interaction_values",
 }
 
 
@@ -150,7 +153,7 @@ def _metadata_of(explanation: Explanation, arrays: dict[str, np.ndarray],
     fmap = explanation.feature_map
     return {
         "format": FORMAT_NAME,
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": _version_of(explanation),
         "library_version": __version__,
         "method": explanation.method,
         "model_task": explanation.model_task,
@@ -253,3 +256,12 @@ def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _version_of(explanation: Explanation) -> int:
+    """The lowest schema version that holds ``explanation``: 3 for interaction values, else 2."""
+    engineered = explanation.engineered_explanation
+    if explanation.interaction_values is not None or (
+            engineered is not None and engineered.interaction_values is not None):
+        return 3
+    return 2

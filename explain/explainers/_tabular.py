@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from explain._exceptions import ExplanationValueError
 from explain._explanation import Explanation
 from explain._sampling import SamplingPolicy
 from explain.explainers._deep import DeepExplainer
@@ -97,6 +98,16 @@ class TabularExplainer:
         return self.explainer.explain_global(evaluation_examples, sampling_policy, include_local,
                                              batch_size)
 
-    def explain_local(self, evaluation_examples: Any) -> Explanation:
-        """Local explanation of each row; see :meth:`KernelExplainer.explain_local`."""
+    def explain_local(self, evaluation_examples: Any, interactions: bool = False) -> Explanation:
+        """Local explanation of each row; see :meth:`KernelExplainer.explain_local`.
+
+        ``interactions=True`` adds SHAP interaction values, for tree models only (see
+        :meth:`TreeExplainer.explain_local`).
+        """
+        if interactions:
+            if not isinstance(self.explainer, TreeExplainer):
+                raise ExplanationValueError(
+                    f"TabularExplainer.explain_local: interactions=True needs a tree model; this model "
+                    f"is explained by {self.explainer.method}.")
+            return self.explainer.explain_local(evaluation_examples, interactions=True)
         return self.explainer.explain_local(evaluation_examples)

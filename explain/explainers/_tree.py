@@ -10,12 +10,15 @@ prediction for regressors; that space is recorded on the explanation as ``output
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from explain._exceptions import ExplanationTypeError
+from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from explain._explanation import Explanation
+from explain._mapping import raw_interactions
 from explain._validation import Matrix
 from explain.explainers._adapters import library_class, model_family
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
@@ -119,6 +122,62 @@ class TreeExplainer(BaseExplainer):
 
         self._shap_explainer = shap.TreeExplainer(self.model)
         return "log_odds" if self._shap_explainer.model.tree_output == "log_odds" else "probability"
+
+    def explain_local(self, evaluation_examples: Any, interactions: bool = False) -> Explanation:
+        """Explain each row; with ``interactions=True`` also SHAP interaction values.
+
+        Parameters
+        ----------
+        evaluation_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
+            Rows to explain.
+        interactions : bool, default=False
+            Add ``interaction_values`` of shape (outputs, rows, features, features): main
+            effects on the diagonal, each row of a matrix summing to that feature's local value
+            (XGBoost's own ``pred_interactions``, shap's TreeSHAP for LightGBM and scikit-learn
+            trees). Raw explanations get them mapped to raw features on both axes. They cost
+            about ``n_features`` times the local values, so explain few rows at a time.
+        """
+        if not interactions:
+            return super().explain_local(evaluation_examples)
+        if self.explain_subset_ is not None:
+            raise ExplanationValueError("TreeExplainer.explain_local: interactions=True explains every "
+                                        "feature; set up the explainer without explain_subset.")
+        X = self._evaluation_matrix(evaluation_examples, "explain_local")
+        explanation = self._explain(X, include_local=True, batch_size=None)
+        values = self._interactions(X)
+        if self.model_task == "classification" and values.shape[0] == 1:
+            values = np.concatenate([-values, values])
+        if explanation.engineered_explanation is None or explanation.feature_map is None:
+            return replace(explanation, interaction_values=values)
+        return replace(explanation, interaction_values=raw_interactions(values, explanation.feature_map),
+                       engineered_explanation=replace(explanation.engineered_explanation,
+                                                      interaction_values=values))
+
+    def _interactions(self, X: Matrix) -> np.ndarray:
+        """Interaction values of shape (n_outputs, n_rows, n_features, n_features)."""
+        dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+        if model_family(self.model) == "xgboost":
+            import xgboost
+
+            booster = self.model.get_booster()
+            best = _best_iteration(self.model)
+            matrix = xgboost.DMatrix(dense, feature_names=booster.feature_names, missing=np.nan,
+                                     nthread=self.n_jobs)
+            raw = np.asarray(booster.predict(matrix, pred_interactions=True,
+                                             iteration_range=(0, 0) if best is None else (0, best + 1)),
+                             dtype=np.float64)
+            raw = raw[..., :-1, :-1]  # drop the bias row and column
+            return raw[None] if raw.ndim == 3 else raw.transpose(1, 0, 2, 3)
+        import shap
+
+        explainer = self._shap_explainer
+        if explainer is None:
+            explainer = shap.TreeExplainer(self.model)
+        raw = explainer.shap_interaction_values(dense)
+        if isinstance(raw, list):
+            return np.stack([np.asarray(v, dtype=np.float64) for v in raw])
+        array = np.asarray(raw, dtype=np.float64)
+        return array[None] if array.ndim == 3 else array.transpose(3, 0, 1, 2)
 
     def _local_values(self, X: Matrix) -> LocalResult:
         values, expected, output = self._compute(X)

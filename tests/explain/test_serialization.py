@@ -83,7 +83,7 @@ def test_file_is_json_plus_npy_without_pickle(tmp_path):
     path = save_explanation(golden_classification(), tmp_path / "e.npz")
     with zipfile.ZipFile(path) as archive:
         metadata = json.loads(archive.read("metadata.json"))
-        assert metadata["schema_version"] == SCHEMA_VERSION
+        assert metadata["schema_version"] == 2  # the lowest version that holds it
         assert set(archive.namelist()) == {"metadata.json"} | {f"{n}.npy" for n in metadata["arrays"]}
     with np.load(path, allow_pickle=False) as arrays:
         np.testing.assert_array_equal(arrays["global_values"], golden_classification().global_values)
@@ -154,3 +154,13 @@ def test_saved_file_has_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_golden_file_of_schema_version_2_still_loads():
+    """A raw explanation with its engineered one inside, written by schema version 2."""
+    loaded = load_explanation(GOLDEN / "explanation_v2_classification_raw.npz")
+    assert loaded.is_raw and loaded.features == ("age", "income", "place")
+    assert_same(golden_classification(), loaded.engineered_explanation)
+    np.testing.assert_allclose(loaded.local_values.sum(axis=2),
+                               golden_classification().local_values.sum(axis=2))
+    assert loaded.interaction_values is None
