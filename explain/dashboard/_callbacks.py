@@ -189,6 +189,20 @@ def _explorer_callbacks(app: Any, data: DashboardData) -> None:
         return int(custom[0] if isinstance(custom, list) else custom)
 
 
+def _strongest_interaction(data: DashboardData, space: str, feature: int, k: int,
+                           rows: np.ndarray) -> tuple[str, np.ndarray] | None:
+    """Name and values (on ``rows``) of the feature interacting most with ``feature``, by mean
+    |SHAP interaction value| over the rows; ``None`` without interaction values."""
+    interactions = data.spaces[space].interaction_values
+    if interactions is None or interactions.shape[1] != data.n_rows or not rows.size:
+        return None
+    strength = np.abs(interactions[k, rows, feature, :]).mean(axis=0)
+    strength[feature] = -1.0
+    partner = int(np.argmax(strength))
+    values = data.feature_values(space, partner, rows)
+    return None if values is None else (data.spaces[space].features[partner], values)
+
+
 def _local_figure(data: DashboardData, space: str, row: int, top_k: int, class_index: int | None,
                   compare: np.ndarray | None = None, title: str | None = None) -> Any:
     explanation = data.spaces[space]
@@ -258,7 +272,9 @@ def _aggregate_callbacks(app: Any, data: DashboardData) -> None:
                     "pipeline model for engineered features).")
             traces[cohort.name] = (x, explanation.local_values[k, rows, feature])
             totals[cohort.name] = int(mask.sum())
-        return charts.dependence_figure(explanation.features[feature], traces, unit(explanation), totals)
+        colour = _strongest_interaction(data, space, feature, k, rows) if len(traces) == 1 else None
+        return charts.dependence_figure(explanation.features[feature], traces, unit(explanation), totals,
+                                        colour=colour)
 
     @app.callback(Output("agg-summary", "figure"), Input("agg-cohorts", "value"), Input("agg-class", "value"),
                   Input("space", "value"), Input("cohorts", "data"))

@@ -65,13 +65,20 @@ def cohort_importance_figure(features: Sequence[str], values: dict[str, np.ndarr
 
 
 def dependence_figure(feature: str, traces: dict[str, tuple[np.ndarray, np.ndarray]], unit: str,
-                      total: dict[str, int]) -> go.Figure:
-    """Feature value (x) against its local importance (y), one colour per cohort."""
+                      total: dict[str, int], colour: tuple[str, np.ndarray] | None = None) -> go.Figure:
+    """Feature value (x) against its local importance (y), one colour per cohort; with
+    ``colour`` (a feature's name and values, e.g. the strongest interacting one) a single
+    cohort's points are coloured by that feature instead."""
     figure = go.Figure()
     for i, (name, (x, y)) in enumerate(traces.items()):
+        marker: dict[str, Any] = {"size": 5, "opacity": 0.6, "color": COLORS[i % len(COLORS)]}
+        scaled = None if colour is None else _scaled(colour[1])
+        if scaled is not None and colour is not None:
+            marker.update(color=scaled, colorscale="RdBu_r", cmin=0.0, cmax=1.0, showscale=True,
+                          colorbar={"title": f"{colour[0]}<br>(strongest<br>interaction)",
+                                    "tickvals": [0, 1], "ticktext": ["low", "high"]})
         figure.add_trace(go.Scattergl(
-            x=x, y=y, mode="markers", name=f"{name} ({len(x)} of {total[name]} rows)",
-            marker={"size": 5, "opacity": 0.6, "color": COLORS[i % len(COLORS)]}))
+            x=x, y=y, mode="markers", name=f"{name} ({len(x)} of {total[name]} rows)", marker=marker))
     figure.update_layout(title=f"Dependence plot of {feature}", xaxis_title=feature,
                          yaxis_title=f"importance of {feature} ({unit})", height=420, margin=_MARGIN,
                          legend={"orientation": "h", "y": -0.2})

@@ -178,3 +178,13 @@ def test_beeswarm_samples_nothing_itself_and_works_without_values():
     assert [len(t.x) for t in figure.data] == [40, 40]
     assert all(t.marker.color == "#999" for t in figure.data)
     assert figure.layout.xaxis.title.text == "contribution to the prediction"
+
+
+def test_dependence_figure_can_be_coloured_by_another_feature():
+    x, y = np.arange(5.0), np.arange(5.0) * 2
+    figure = charts.dependence_figure("a", {"All data": (x, y)}, "prediction", {"All data": 5},
+                                      colour=("b", np.array([0.0, 1.0, 2.0, 3.0, 4.0])))
+    marker = figure.data[0].marker
+    colour = np.asarray(marker.color)
+    assert colour[0] == 0.0 and colour[-1] == 1.0 and np.all(np.diff(colour) > 0)  # 5th-95th percentile
+    assert "b" in marker.colorbar.title.text

@@ -331,3 +331,29 @@ def test_what_if_reports_an_unusable_edit(offline):
     assert status == 200
     assert response["whatif-result"]["children"] == (
         "Cannot use the edit: what-if: column 'age' is numeric; 'forty' is not a number.")
+
+
+# -- interaction values ---------------------------------------------------------------------------
+def test_dependence_plot_is_coloured_by_the_strongest_interacting_feature():
+    from lightgbm import LGBMRegressor
+
+    from explain import TreeExplainer
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(400, 4)), columns=["a", "b", "c", "d"])
+    y = 2 * X["a"] * X["c"] + X["b"]
+    model = LGBMRegressor(n_estimators=100, n_jobs=1, verbose=-1).fit(X, y)
+    explanation = TreeExplainer(model).explain_local(X, interactions=True)
+    dashboard = ExplanationDashboard(explanation, model, X, y, start=False)
+    inputs = [("agg-bars", "clickData", {"points": [{"y": "a"}]}), ("agg-cohorts", "value", ["All data"]),
+              ("agg-class", "value", None), ("space", "value", "engineered"), ("cohorts", "data", [ALL_DATA])]
+    status, response = call(dashboard, [("agg-dependence", "figure")], inputs)
+    assert status == 200
+    marker = response["agg-dependence"]["figure"]["data"][0]["marker"]
+    assert "c<br>(strongest" in marker["colorbar"]["title"]["text"]
+    colours = decode(marker["color"])
+    assert colours.min() >= 0.0 and colours.max() <= 1.0
+    two = [*inputs[:1], ("agg-cohorts", "value", ["All data", "low a"]), *inputs[2:4],
+           ("cohorts", "data", [ALL_DATA, {"name": "low a", "filter": "a < 0"}])]
+    status, response = call(dashboard, [("agg-dependence", "figure")], two)
+    assert status == 200 and "colorbar" not in response["agg-dependence"]["figure"]["data"][0]["marker"]
