@@ -137,8 +137,9 @@ class RawInput:
                 f"{self.caller}: {argument} columns do not match the raw columns the explainer "
                 f"was set up with; {'; '.join(parts)}."
             )
-        frame = frame.set_axis(columns, axis=1)
-        return frame if columns == list(self.columns) else frame[list(self.columns)]
+        if columns == list(self.columns):
+            return frame if list(frame.columns) == columns else frame.set_axis(columns, axis=1)
+        return frame.set_axis(columns, axis=1)[list(self.columns)]
 
     def transform(self, data: Any, argument: str) -> Any:
         """Validate raw rows and featurize them."""

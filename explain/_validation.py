@@ -110,10 +110,11 @@ def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True,
 
 
 def _frame_to_array(frame: pd.DataFrame, where: str) -> np.ndarray:
-    bad = [
-        str(name) for name, dtype in frame.dtypes.items()
-        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-    ]
+    dtypes = frame.dtypes
+    numeric = {dtype: pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+               for dtype in set(dtypes)}  # each distinct dtype checked once, not every column
+    bad = [str(name) for name, dtype in dtypes.items() if not numeric[dtype]] if not all(
+        numeric.values()) else []
     if bad:
         raise ExplanationTypeError(
             f"{where} has non-numeric columns {_names(bad)}; explainers take numeric data. "
