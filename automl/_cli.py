@@ -65,7 +65,7 @@ from automl._search import AutoML
 from automl._store import ExperimentStore
 from automl._text import SHORT_NAMES, format_value, importance_text, leaderboard_text, text_table
 from explain import ExplanationError
-from explain._cli import add_serve_arguments, serve_scoring
+from explain._cli import add_address_arguments, add_serve_arguments, serve_scoring
 from featurization import FeaturizationError
 
 __all__ = ["main"]
@@ -144,8 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     dashboard = commands.add_parser("dashboard", help="serve the interactive explanation dashboard")
     dashboard.add_argument("experiment", metavar="EXPERIMENT")
     dashboard.add_argument("--run", help="run id or number (default: the best run)")
-    dashboard.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
-    dashboard.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 = any free port)")
+    add_address_arguments(dashboard, port=8050)
     serve = commands.add_parser("serve", help="serve a run's model with explanations over HTTP")
     serve.add_argument("experiment", metavar="EXPERIMENT")
     serve.add_argument("--run", help="run id or number (default: the best run)")

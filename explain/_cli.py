@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from explain._exceptions import ExplanationError, ExplanationValueError
+from explain._optional import require
 from explain._serialization import load_explanation
 
 __all__ = ["main"]
@@ -63,8 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--data", help="CSV of the explained rows, in the explanation's row order")
     dashboard.add_argument("--label", help="label column of --data (true labels or targets)")
     dashboard.add_argument("--model", help="fitted model saved with joblib (trusted files only: unpickled)")
-    dashboard.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
-    dashboard.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 = any free port)")
+    add_address_arguments(dashboard, port=8050)
     dashboard.set_defaults(handler=_cmd_dashboard)
     serve = commands.add_parser("serve", help="serve a saved scoring explainer over HTTP (POST /score)")
     serve.add_argument("directory", metavar="DIRECTORY", help="folder written by explain.scoring.save")
@@ -73,12 +73,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_address_arguments(parser: argparse.ArgumentParser, port: int, any_port: bool = True) -> None:
+    """``--host`` and ``--port`` of a command that serves (shared with ``automl``)."""
+    parser.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=port,
+                        help=f"port (default {port}{'; 0 = any free port' if any_port else ''})")
+
+
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of a scoring service command (shared with ``automl serve``)."""
     from explain.scoring._service import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS
 
-    parser.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    add_address_arguments(parser, port=8000, any_port=False)
     parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS,
                         help=f"most rows per request (default {DEFAULT_MAX_ROWS})")
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
@@ -89,10 +95,7 @@ def serve_scoring(scoring: Any, args: argparse.Namespace) -> None:
     """Serve a scoring explainer with uvicorn until interrupted."""
     from explain.scoring import create_app
 
-    try:
-        import uvicorn
-    except ImportError as exc:
-        raise ImportError("the scoring service needs uvicorn: pip install 'automl-explain[serve]'") from exc
+    uvicorn = require("uvicorn", "serve", "the scoring service")
     app = create_app(scoring, max_rows=args.max_rows, max_body_bytes=args.max_body_bytes)
     print(f"Scoring service at http://{args.host}:{args.port}/ (POST /score, GET /metadata, "
           f"GET /docs; Ctrl+C to stop)", flush=True)

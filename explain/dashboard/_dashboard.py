@@ -14,20 +14,13 @@ from typing import Any
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
+from explain._optional import require
 from explain.dashboard._data import DashboardData
 from explain.dashboard._runs import ExperimentRun, leaderboard_from_runs
 
 __all__ = ["ExplanationDashboard"]
 
 logger = logging.getLogger("explain.dashboard")
-
-
-def _require_dash() -> Any:
-    try:
-        import dash
-    except ImportError as exc:
-        raise ImportError("the dashboard needs Dash: pip install 'automl-explain[dashboard]'") from exc
-    return dash
 
 
 class ExplanationDashboard:
@@ -87,7 +80,7 @@ class ExplanationDashboard:
                  runs: Sequence[ExperimentRun] | None = None, metric: str = "score",
                  greater_is_better: bool = True, explainer: Any = None, title: str | None = None,
                  start: bool = True) -> None:
-        dash = _require_dash()
+        dash = require("dash", "dashboard", "the dashboard")
         if port is not None and (not isinstance(port, int) or not 0 <= port <= 65535):
             raise ExplanationValueError(
                 f"ExplanationDashboard: port must be an int in [0, 65535], got {port!r}.")
@@ -114,32 +107,32 @@ class ExplanationDashboard:
         register_callbacks(app, self.data, self.leaderboard, explainer)
         return app
 
-    def start(self) -> str:
-        """Serve on a background (daemon) thread; return the URL."""
-        from werkzeug.serving import make_server
-
-        if self._server is not None:
-            return self.url or ""
-        self._server = make_server(self.host, self.port or 0, self.app.server, threaded=True)
-        self.port = self._server.server_port
-        self.url = f"http://{self.host}:{self.port}/"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="explain-dashboard",
-                                        daemon=True)
-        self._thread.start()
-        logger.info("explanation dashboard at %s", self.url)
-        return self.url
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (the command line uses this)."""
+    def _bind(self) -> tuple[Any, str]:
+        """The server, listening (on a free port when ``port`` is None), and its URL."""
         from werkzeug.serving import make_server
 
         if self._server is None:
             self._server = make_server(self.host, self.port or 0, self.app.server, threaded=True)
             self.port = self._server.server_port
             self.url = f"http://{self.host}:{self.port}/"
-        print(f"Explanation dashboard at {self.url} (Ctrl+C to stop)", flush=True)
+        return self._server, self.url or ""
+
+    def start(self) -> str:
+        """Serve on a background (daemon) thread; return the URL."""
+        if self._server is not None:
+            return self.url or ""
+        server, url = self._bind()
+        self._thread = threading.Thread(target=server.serve_forever, name="explain-dashboard", daemon=True)
+        self._thread.start()
+        logger.info("explanation dashboard at %s", url)
+        return url
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (the command line uses this)."""
+        server, url = self._bind()
+        print(f"Explanation dashboard at {url} (Ctrl+C to stop)", flush=True)
         try:
-            self._server.serve_forever()
+            server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:

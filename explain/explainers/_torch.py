@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.utils.metaestimators import available_if
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from explain._optional import require
 
 __all__ = ["TorchModel", "is_torch_model"]
 
@@ -27,11 +28,8 @@ def is_torch_model(model: Any) -> bool:
 
 
 def require_torch() -> Any:
-    try:
-        import torch
-    except ImportError as exc:
-        raise ImportError("deep models need PyTorch: pip install 'automl-explain[deep]'") from exc
-    return torch
+    """``torch``, or an ImportError naming the ``[deep]`` extra."""
+    return require("torch", "deep", "explaining PyTorch models")
 
 
 class TorchModel:

@@ -168,12 +168,7 @@ class TreeExplainer(BaseExplainer):
                              dtype=np.float64)
             raw = raw[..., :-1, :-1]  # drop the bias row and column
             return raw[None] if raw.ndim == 3 else raw.transpose(1, 0, 2, 3)
-        import shap
-
-        explainer = self._shap_explainer
-        if explainer is None:
-            explainer = shap.TreeExplainer(self.model)
-        raw = explainer.shap_interaction_values(dense)
+        raw = self._shap_tree().shap_interaction_values(dense)
         if isinstance(raw, list):
             return np.stack([np.asarray(v, dtype=np.float64) for v in raw])
         array = np.asarray(raw, dtype=np.float64)
@@ -204,15 +199,24 @@ class TreeExplainer(BaseExplainer):
             contrib = contrib.reshape(contrib.shape[0], -1)
         return _split_contrib(contrib, self.n_features_in_, np.asarray(margin, dtype=np.float64))
 
-    def _sklearn(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        import shap
-
+    def _shap_tree(self) -> Any:
+        """shap's TreeExplainer of the model, made on first use and kept."""
         if self._shap_explainer is None:
+            import shap
+
             self._shap_explainer = shap.TreeExplainer(self.model)
+        return self._shap_explainer
+
+    def sklearn_values(self, X: Matrix) -> tuple[np.ndarray, np.ndarray]:
+        """shap's TreeSHAP values (k, n, f) and expected values (k,), without the model output."""
         dense = X.toarray() if sp.issparse(X) else np.asarray(X)
-        raw = self._shap_explainer.shap_values(dense, check_additivity=False)
-        values = _normalize_shap_output(raw, dense.shape[0])
-        expected = np.atleast_1d(np.asarray(self._shap_explainer.expected_value, dtype=float))
+        explainer = self._shap_tree()
+        values = _normalize_shap_output(explainer.shap_values(dense, check_additivity=False), dense.shape[0])
+        return values, np.atleast_1d(np.asarray(explainer.expected_value, dtype=float))
+
+    def _sklearn(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        values, expected = self.sklearn_values(X)
+        dense = X.toarray() if sp.issparse(X) else np.asarray(X)
         return values, expected, self._sklearn_output(dense, values.shape[0])
 
     def _sklearn_output(self, X: np.ndarray, n_outputs: int) -> np.ndarray:
@@ -225,17 +229,18 @@ class TreeExplainer(BaseExplainer):
         return margin.reshape(1, -1) if n_outputs == 1 else margin.T
 
 
-def lightgbm_contributions(booster: Any, X: Matrix, n_features: int,
-                           n_jobs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def lightgbm_contributions(booster: Any, X: Matrix, n_features: int, n_jobs: int,
+                           raw_score: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """LightGBM's TreeSHAP (``pred_contrib``) as values (k, n, f), bias (k,), raw score (k, n).
 
     Sparse input makes LightGBM return sparse blocks (one per class); they are densified.
+    With ``raw_score=False`` the raw score is not computed (shape (0, n)): scoring skips it.
     """
     contrib = booster.predict(X, pred_contrib=True, num_threads=n_jobs)
     if sp.issparse(contrib) or isinstance(contrib, list):
         blocks = contrib if isinstance(contrib, list) else [contrib]
         contrib = np.hstack([sp.csr_matrix(b).toarray() for b in blocks])
-    raw = booster.predict(X, raw_score=True, num_threads=n_jobs)
+    raw = booster.predict(X, raw_score=True, num_threads=n_jobs) if raw_score else np.zeros(0)
     return _split_contrib(np.asarray(contrib), n_features, raw)
 
 

@@ -26,7 +26,7 @@ from explain.explainers import (
 )
 from explain.explainers._adapters import model_family
 from explain.explainers._base import _subset_map
-from explain.explainers._tree import _normalize_shap_output, _split_contrib
+from explain.explainers._tree import lightgbm_contributions
 from featurization import FeatureMap
 
 __all__ = [
@@ -325,25 +325,14 @@ class TreeScoringExplainer(ScoringExplainer):
         self.method = "mimic.tree" if isinstance(inner, MimicExplainer) else "shap.tree"
 
     def _values(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        n_features = self.explainer_.n_features_in_
-        if self.family_ == "lightgbm":
-            contrib = self.tree_model_.booster_.predict(X, pred_contrib=True, num_threads=1)
-            if sp.issparse(contrib) or isinstance(contrib, list):
-                blocks = contrib if isinstance(contrib, list) else [contrib]
-                contrib = np.hstack([sp.csr_matrix(b).toarray() for b in blocks])
-            values, expected, _ = _split_contrib(np.asarray(contrib), n_features, np.zeros(0))
-            return self._subset(values), expected
-        if self.family_ == "xgboost" or isinstance(self.explainer_, MimicExplainer):
+        if self.family_ == "lightgbm":  # contributions only: scoring needs no additivity check
+            values, expected, _ = lightgbm_contributions(
+                self.tree_model_.booster_, X, self.explainer_.n_features_in_, 1, raw_score=False)
+        elif self.family_ == "xgboost" or isinstance(self.explainer_, MimicExplainer):
             return super()._values(X)
-        if self.explainer_._shap_explainer is None:  # a regressor's is made on first use
-            import shap
-
-            self.explainer_._shap_explainer = shap.TreeExplainer(self.tree_model_)
-        shap_explainer = self.explainer_._shap_explainer
-        dense = X.toarray() if sp.issparse(X) else np.asarray(X)
-        raw = shap_explainer.shap_values(dense, check_additivity=False)
-        expected = np.atleast_1d(np.asarray(shap_explainer.expected_value, dtype=np.float64))
-        return self._subset(_normalize_shap_output(raw, dense.shape[0])), expected
+        else:
+            values, expected = self.explainer_.sklearn_values(X)
+        return self.explainer_._select(values), expected
 
     def _native_predictions(self, X: Any) -> tuple[np.ndarray, np.ndarray | None] | None:
         """LightGBM's booster directly: what ``LGBMClassifier.predict_proba`` / ``predict`` return
@@ -359,8 +348,6 @@ class TreeScoringExplainer(ScoringExplainer):
         proba = np.column_stack([1.0 - output, output]) if output.ndim == 1 else output
         return np.asarray(model.classes_)[proba.argmax(axis=1)], proba
 
-    def _subset(self, values: np.ndarray) -> np.ndarray:
-        return self.explainer_._select(values)
 
 
 class LinearScoringExplainer(ScoringExplainer):

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from explain._optional import require
 from explain.scoring._explainers import Scored, ScoringExplainer
 from explain.scoring._persist import _versions
 
@@ -22,14 +23,6 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "create_app"]
 
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
-
-
-def _require_fastapi() -> Any:
-    try:
-        import fastapi
-    except ImportError as exc:
-        raise ImportError("the scoring service needs FastAPI: pip install 'automl-explain[serve]'") from exc
-    return fastapi
 
 
 class _BodyLimit:
@@ -92,7 +85,7 @@ def create_app(scoring_explainer: ScoringExplainer, *, max_rows: int = DEFAULT_M
     -------
     fastapi.FastAPI
     """
-    _require_fastapi()
+    require("fastapi", "serve", "the scoring service")
     if not isinstance(scoring_explainer, ScoringExplainer):
         raise TypeError(f"create_app: expected a ScoringExplainer, got {type(scoring_explainer).__name__}.")
     for name, value in (("max_rows", max_rows), ("max_body_bytes", max_body_bytes)):
