@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ pytest.importorskip("dash")
 from automl import AutoML, AutoMLConfig, AutoMLRun
 from automl._cli import main
 from automl._dashboard import DASHBOARD_ROWS, experiment_dashboard
+from tests._processes import printed_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,20 +104,8 @@ def test_cli_serves_the_experiment_until_stopped(experiment: tuple[str, AutoMLRu
                                 "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                cwd=tmp_path)
     try:
-        url = _served_url(process)
+        url = printed_url(process)
         assert "runs-table" in _ids(_layout(url))
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def _served_url(process: subprocess.Popen[str], timeout: float = 120) -> str:
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if "dashboard at " in line:
-            return line.split("dashboard at ")[1].split()[0]
-        if not line and process.poll() is not None:
-            raise AssertionError(f"dashboard exited: {process.stderr.read() if process.stderr else ''}")
-    raise AssertionError("the dashboard did not print its URL in time")

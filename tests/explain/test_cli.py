@@ -7,7 +7,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from sklearn.datasets import load_breast_cancer
 
 from explain import TabularExplainer, save_explanation
 from explain._cli import main
+from tests._processes import printed_url
 
 pytest.importorskip("dash")
 
@@ -57,7 +57,7 @@ def test_serves_the_saved_explanation_with_rows_labels_and_model(saved: dict[str
          "--data", str(saved["data"]), "--label", "label", "--model", str(saved["model"]), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        url = _url(process)
+        url = printed_url(process, timeout=90)
         text = _layout_ids(url)
         assert '"whatif-table"' in text and '"agg-bars"' in text and "120 rows" in text
     finally:
@@ -87,15 +87,3 @@ def test_bad_input_is_refused_before_serving(saved: dict[str, Path], extra: list
 def test_missing_explanation_file(tmp_path: Path) -> None:
     code, err = _run(["dashboard", str(tmp_path / "none.npz")])
     assert code == 2 and "No such file" in err
-
-
-def _url(process: subprocess.Popen[str], timeout: float = 90) -> str:
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if "dashboard at " in line:
-            return line.split("dashboard at ")[1].split()[0]
-        if not line and process.poll() is not None:
-            raise AssertionError(f"exited early: {process.stderr.read() if process.stderr else ''}")
-    raise AssertionError("no URL printed in time")

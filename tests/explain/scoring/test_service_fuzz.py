@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
 pytest.importorskip("fastapi")
@@ -28,12 +27,10 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from lightgbm import LGBMClassifier  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
-from sklearn.compose import ColumnTransformer  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
 import explain  # noqa: E402
 from explain.scoring import ScoringExplainer, create_app  # noqa: E402
+from tests.explain.scoring._support import REGIONS, make_frame, make_pipeline_of  # noqa: E402
 
 with warnings.catch_warnings():  # Starlette's note that its test client will move to httpx2
     warnings.simplefilter("ignore")
@@ -41,7 +38,6 @@ with warnings.catch_warnings():  # Starlette's note that its test client will mo
 
 MAX_ROWS = 20
 MAX_BODY_BYTES = 64 * 1024
-REGIONS = ("north", "south", "east", "west")
 KINDS = {"age": "integer", "income": "number", "region": "string", "member": "boolean"}
 OK_STATUSES = {200, 413, 422}
 
@@ -49,15 +45,8 @@ OK_STATUSES = {200, 413, 422}
 @pytest.fixture(scope="module")
 def app() -> Any:
     """The service of a LightGBM pipeline over integer, float, string and bool columns."""
-    rng = np.random.default_rng(0)
-    n_rows = 300
-    X = pd.DataFrame({"age": rng.integers(18, 80, n_rows), "income": rng.normal(50, 15, n_rows).round(2),
-                      "region": rng.choice(REGIONS, n_rows), "member": rng.random(n_rows) < 0.4})
-    label = (((X["age"] > 45) ^ (X["region"] == "south")) | (X["income"] > 65)).astype(int)
-    prep = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["region"]),
-                              ("num", StandardScaler(), ["age", "income", "member"])])
-    pipeline = Pipeline([("prep", prep),
-                         ("model", LGBMClassifier(n_estimators=30, n_jobs=1, verbose=-1))]).fit(X, label)
+    X, label, _ = make_frame(300)
+    pipeline = make_pipeline_of(LGBMClassifier(n_estimators=30, n_jobs=1, verbose=-1)).fit(X, label)
     scoring = ScoringExplainer.for_explainer(explain.TabularExplainer(pipeline, X.iloc[:100]))
     return create_app(scoring, max_rows=MAX_ROWS, max_body_bytes=MAX_BODY_BYTES)
 

@@ -20,8 +20,6 @@ import asyncio
 import contextlib
 import json
 import platform
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,19 +27,22 @@ from typing import Any
 
 import httpx
 import numpy as np
-import pandas as pd
 import pytest
 
 pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 
 from lightgbm import LGBMClassifier  # noqa: E402
-from sklearn.compose import ColumnTransformer  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
 import explain  # noqa: E402
 from explain.scoring import ScoringExplainer, create_app  # noqa: E402
+from tests.explain.scoring._support import (  # noqa: E402
+    make_frame,
+    make_pipeline_of,
+    records,
+    start_live_server,
+    stop_live_server,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 CLIENTS = 50
@@ -49,29 +50,14 @@ TOTAL_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "30"))
 MAX_REQUESTS_PER_PHASE = 200_000
 BATCH_ROWS = 100
 HOST = "127.0.0.1"
-REGIONS = ("north", "south", "east", "west")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def model() -> dict[str, Any]:
-    rng = np.random.default_rng(0)
-    n_rows = 2000
-    X = pd.DataFrame({"age": rng.integers(18, 80, n_rows), "income": rng.normal(50, 15, n_rows).round(2),
-                      "region": rng.choice(REGIONS, n_rows), "member": rng.random(n_rows) < 0.4})
-    label = (((X["age"] > 45) ^ (X["region"] == "south")) | (X["income"] > 65)).astype(int)
-    prep = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["region"]),
-                              ("num", StandardScaler(), ["age", "income", "member"])])
-    pipeline = Pipeline([("prep", prep),
-                         ("model", LGBMClassifier(n_estimators=30, n_jobs=1, verbose=-1))]).fit(X, label)
+    X, label, _ = make_frame(2000)
+    pipeline = make_pipeline_of(LGBMClassifier(n_estimators=30, n_jobs=1, verbose=-1)).fit(X, label)
     scoring = ScoringExplainer.for_explainer(explain.TabularExplainer(pipeline, X.iloc[:100]))
-    rows = [{key: value.item() if isinstance(value, np.generic) else value for key, value in row.items()}
-            for row in X.to_dict("records")]
+    rows = records(X)
     return {"pipeline": pipeline, "scoring": scoring, "X": X, "rows": rows}
 
 
@@ -79,25 +65,11 @@ def model() -> dict[str, Any]:
 def live_url(model: dict[str, Any]) -> Iterator[str]:
     """The service, served by uvicorn in a background thread on a free localhost port."""
     app = create_app(model["scoring"], max_rows=1000)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-load", daemon=True)
-    thread.start()
-    url = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.1)
+    url, server, thread = start_live_server(app)
     try:
         yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+        stop_live_server(server, thread)
 
 
 async def _phase(url: str, bodies: list[bytes], rows_per_request: int, seconds: float,

@@ -1,0 +1,88 @@
+"""Shared by the scoring-service tests: a mixed-type table, its pipeline, a live uvicorn server."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+REGIONS = ("north", "south", "east", "west")
+
+
+def make_frame(n_rows: int = 400, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Mixed-type rows (integer, float, string, bool), a binary label and a regression target."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({
+        "age": rng.integers(18, 80, n_rows),
+        "income": rng.normal(50, 15, n_rows).round(2),
+        "region": rng.choice(REGIONS, n_rows),
+        "member": rng.random(n_rows) < 0.4,
+    })
+    label = (((X["age"] > 45) ^ (X["region"] == "south")) | (X["income"] > 65)).astype(int).to_numpy()
+    target = (0.05 * X["age"] + 0.1 * X["income"] + 2.0 * (X["region"] == "east") + X["member"]
+              + rng.normal(0, 0.3, n_rows)).to_numpy()
+    return X, label, target
+
+
+def make_pipeline_of(estimator: Any) -> Pipeline:
+    prep = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["region"]),
+                              ("num", StandardScaler(), ["age", "income", "member"])])
+    return Pipeline([("prep", prep), ("model", estimator)])
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready records (plain Python scalars)."""
+    return [{key: value.item() if isinstance(value, np.generic) else value for key, value in row.items()}
+            for row in frame.to_dict("records")]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_health(url: str, timeout: float = 60.0, process: subprocess.Popen[Any] | None = None,
+                    output: Path | None = None) -> None:
+    """Poll ``url/health`` until it answers 200 (or the process serving it exits)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            shown = output.read_text(errors="replace")[-2000:] if output is not None else ""
+            raise AssertionError(f"the service exited with {process.returncode} before serving:\n{shown}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url}/health did not answer within {timeout} s")
+
+
+def start_live_server(app: Any) -> tuple[str, Any, threading.Thread]:
+    """Serve ``app`` with uvicorn in a background thread; return its URL, server and thread."""
+    port = free_port()
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    wait_for_health(url)
+    return url, server, thread
+
+
+def stop_live_server(server: Any, thread: threading.Thread) -> None:
+    server.should_exit = True
+    thread.join(timeout=15)
