@@ -15,7 +15,8 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 
-__all__ = ["Tabular", "align_features", "check_features_argument", "column_kinds", "to_tabular"]
+__all__ = ["Tabular", "align_features", "check_features_argument", "check_positive_int", "column_kinds",
+           "to_tabular"]
 
 Matrix: TypeAlias = Any
 """A 2-D float64 ``numpy.ndarray`` or ``scipy.sparse.csr_matrix``."""
@@ -231,3 +232,9 @@ def column_kinds(data: Any) -> dict[str, str] | None:
         else:
             kinds[str(name)] = "string"
     return kinds
+
+
+def check_positive_int(value: Any, name: str, caller: str) -> None:
+    """Refuse anything but a positive ``int`` (``bool`` included) for the argument ``name``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ExplanationValueError(f"{caller}: {name} must be a positive integer, got {value!r}.")

@@ -23,6 +23,7 @@ from explain._validation import (
     Tabular,
     align_features,
     check_features_argument,
+    check_positive_int,
     column_kinds,
     to_tabular,
 )
@@ -334,10 +335,7 @@ def _subset_map(fmap: FeatureMap, index: np.ndarray | None) -> FeatureMap:
 
 
 def _check_batch_size(batch_size: Any) -> None:
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ExplanationValueError(
-            f"explain_global: batch_size must be a positive integer, got {batch_size!r}."
-        )
+    check_positive_int(batch_size, "batch_size", "explain_global")
 
 
 def _booster_feature_names(model: Any) -> tuple[str, ...] | None:

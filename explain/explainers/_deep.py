@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
-from explain._validation import Matrix
+from explain._validation import Matrix, check_positive_int
 from explain.explainers._assembly import with_note
 from explain.explainers._background import summarize_background
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
@@ -64,9 +64,7 @@ class DeepExplainer(BaseExplainer):
                  model_task: str = "unknown", **kwargs: Any) -> None:
         if kwargs:
             raise ExplanationValueError(f"DeepExplainer: unknown arguments {sorted(kwargs)}.")
-        if not isinstance(nclusters, int) or isinstance(nclusters, bool) or nclusters < 1:
-            raise ExplanationValueError(
-                f"DeepExplainer: nclusters must be a positive integer, got {nclusters!r}.")
+        check_positive_int(nclusters, "nclusters", "DeepExplainer")
         if not is_torch_model(model):
             raise ExplanationTypeError(
                 "DeepExplainer: needs a torch.nn.Module (or explain.TorchModel), got "

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from explain._exceptions import ExplanationValueError
-from explain._validation import Matrix
+from explain._validation import Matrix, check_positive_int
 from explain.explainers._adapters import require_proba
 from explain.explainers._background import summarize_background
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
@@ -82,10 +82,7 @@ class KernelExplainer(BaseExplainer):
             raise ExplanationValueError(
                 f"KernelExplainer: nsamples must be 'auto' or a positive integer, got {nsamples!r}."
             )
-        if not isinstance(nclusters, int) or isinstance(nclusters, bool) or nclusters < 1:
-            raise ExplanationValueError(
-                f"KernelExplainer: nclusters must be a positive integer, got {nclusters!r}."
-            )
+        check_positive_int(nclusters, "nclusters", "KernelExplainer")
         self.nsamples = nsamples
         self.nclusters = nclusters
         self.random_state = random_state

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationValueError
 from explain._explanation import Explanation
-from explain._validation import Matrix
+from explain._validation import Matrix, check_positive_int
 from explain.explainers._adapters import require_proba
 from explain.explainers._assembly import with_note
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
@@ -88,10 +88,8 @@ class LIMEExplainer(BaseExplainer):
                  allow_all_transformations: bool = False, model_task: str = "unknown", *,
                  num_samples: int = 5000, kernel_width: float | None = None, alpha: float = 1.0,
                  random_state: int = 0) -> None:
-        for name, value in (("num_samples", num_samples), ("nclusters", nclusters)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ExplanationValueError(
-                    f"LIMEExplainer: {name} must be a positive integer, got {value!r}.")
+        check_positive_int(num_samples, "num_samples", "LIMEExplainer")
+        check_positive_int(nclusters, "nclusters", "LIMEExplainer")
         if kernel_width is not None and not kernel_width > 0:
             raise ExplanationValueError(
                 f"LIMEExplainer: kernel_width must be positive, got {kernel_width!r}.")

@@ -20,7 +20,7 @@ from sklearn.pipeline import Pipeline
 from explain._exceptions import ExplanationValueError
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
-from explain._validation import Matrix, to_tabular
+from explain._validation import Matrix, check_positive_int, to_tabular
 from explain.explainers._base import BaseExplainer
 from explain.explainers._metrics import Metric, resolve_metric
 
@@ -86,10 +86,7 @@ class PFIExplainer(BaseExplainer):
                  explain_subset: Any = None, features: Any = None, classes: Any = None,
                  transformations: Any = None, allow_all_transformations: bool = False,
                  seed: int = 0, n_repeats: int = 5, model_task: str = "unknown") -> None:
-        if not isinstance(n_repeats, int) or isinstance(n_repeats, bool) or n_repeats < 1:
-            raise ExplanationValueError(
-                f"PFIExplainer: n_repeats must be a positive integer, got {n_repeats!r}."
-            )
+        check_positive_int(n_repeats, "n_repeats", "PFIExplainer")
         self.metric = metric
         self.metric_args = metric_args
         self.is_error_metric = is_error_metric
