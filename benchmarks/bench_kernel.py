@@ -1,23 +1,24 @@
-"""Kernel SHAP: ``explain.KernelExplainer`` vs ``shap.KernelExplainer``: time, error vs exact values.
+"""Kernel SHAP: ``explain.KernelExplainer`` vs ``shap.KernelExplainer`` on an SVC: error and time.
 
-The model is an ``MLPClassifier`` on ``make_classification`` data, explained in probability
-space. Both explainers summarize the same 1,000 training rows to a 10-row k-means background
-(ours internally with ``nclusters=10``, shap with ``shap.kmeans(X, 10)``); the summary is part
-of the timed call.
+The model is ``SVC(probability=True)`` (RBF) on ``make_classification`` data, explained in
+probability space (``predict_proba``) by both. Our explainer summarizes the 150 training rows to
+a 10-row weighted k-means background; shap gets exactly that background and those weights (a
+``DenseData``), so both estimate the same Shapley values. BLAS/OpenMP use one thread.
 
-* 10 features, 100 rows: ours with ``nsamples="auto"`` enumerates all 1,022 coalitions, and so
-  does shap's ``nsamples="auto"`` (2 * 10 + 2048 >= 1,022). The error of each is measured
-  against exact Shapley values computed here independently, by brute force over all 1,024
-  coalitions with the classical Shapley formula, on that explainer's own background.
-* 30 features, 20 rows: both sample (budget 2 * 30 + 2048). Besides the times: our
-  ``fidelity.max_standard_error``, the share of our values within two standard errors of a
-  reference, and how many features per row shap sets to exactly zero (its default
-  ``l1_reg="num_features(10)"`` keeps at most 10). The reference (not timed) is Kernel SHAP
-  with 100,000 coalitions per row on the same background as the explainer it is compared with
-  (the two explainers' k-means summaries may differ); "max err" is the distance to it.
-
-shap is run with its defaults and once more with ``l1_reg=False`` (plain regression, what
-ours computes). Every call runs with BLAS/OpenMP limited to one thread.
+1. **Error vs exact, 10 features** (20 rows): both forced to *sample* (budgets below
+   ``2**10 - 2``); "rmse"/"max" are distances to exact Shapley values computed here by brute
+   force (all 1,024 coalitions, classical Shapley formula, no library code).
+2. **Error vs reference, 30 features** (12 rows): ours at several budgets, shap at its default
+   budget ``2 * 30 + 2048`` with its defaults (``l1_reg="num_features(10)"``) and with
+   ``l1_reg=False``. The reference is our estimator at 16,000 coalitions per row (another
+   seed; its own rmse is about 1/4 of the best error in the table). "in 2 SE": share of our
+   values within two of our bootstrap standard errors of the reference.
+3. **Time on 10,000 rows of the 30-feature SVC** at equal error: ours at the smallest budget of
+   table 2 whose rmse and max error are both at most shap's (one row per shap setting). The
+   first line explains all 10,000 rows (one run); shap explains a subset (default settings:
+   100 rows, ``l1_reg=False``: 50 rows) and our second line 1,000 rows, and those per-row
+   times are extrapolated to 10,000 rows (time is linear in rows for both). Subset timings are
+   the best of ``--repeat`` runs (fewer once the runs took 30 s).
 
 Run: ``python benchmarks/bench_kernel.py [--quick] [--repeat K]``
 """
@@ -28,33 +29,38 @@ import os
 
 os.environ["OMP_WAIT_POLICY"] = "PASSIVE"  # before NumPy loads OpenMP
 
+import time
+import warnings
 from math import factorial
 from typing import Any
 
 import numpy as np
 import shap
-from _common import Comparison, best_of_pair, parse_args, print_comparisons, print_environment
+from _common import best_of, parse_args, print_environment, print_table
+from shap.utils._legacy import DenseData
 from sklearn.datasets import make_classification
-from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
 import explain
+from explain.explainers._kernel_shap import kernel_shap_values
 
-N_BACKGROUND_SOURCE = 1_000
+N_TRAIN = 150
 N_CLUSTERS = 10
-REFERENCE_NSAMPLES = 100_000
+N_ROWS = 10_000
+REFERENCE_NSAMPLES = 16_000
+OURS_BUDGETS_30 = (128, 192, 256, 384, 512, 768, 1024, 1536, 2108)
+BUDGETS_10 = (100, 200, 400, 800)
 
 
-def _model(n_features: int, n_explain: int) -> tuple[MLPClassifier, np.ndarray, np.ndarray]:
+def _svc(n_features: int, n_explain: int) -> tuple[SVC, np.ndarray, np.ndarray]:
     X, y = make_classification(
-        n_samples=N_BACKGROUND_SOURCE + n_explain,
-        n_features=n_features,
-        n_informative=n_features // 2,
-        random_state=0,
+        n_samples=N_TRAIN + n_explain, n_features=n_features, n_informative=n_features // 2, random_state=0
     )
-    X_train, y_train = X[:N_BACKGROUND_SOURCE], y[:N_BACKGROUND_SOURCE]
-    model = MLPClassifier(hidden_layer_sizes=(32, 32), max_iter=2_000, random_state=0)
-    return model.fit(X_train, y_train), X_train, X[N_BACKGROUND_SOURCE:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # probability=True is deprecated in 1.9
+        model = SVC(probability=True, random_state=0).fit(X[:N_TRAIN], y[:N_TRAIN])
+    return model, X[:N_TRAIN], X[N_TRAIN:]
 
 
 def exact_shapley(predict: Any, X: np.ndarray, background: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -89,135 +95,127 @@ def exact_shapley(predict: Any, X: np.ndarray, background: np.ndarray, weights: 
     return np.stack(rows, axis=1)
 
 
-def _shap_layout(values: Any) -> np.ndarray:
-    """shap 0.51's (rows, features, outputs) as our (outputs, rows, features)."""
-    array = np.asarray(values, dtype=float)
-    return array.transpose(2, 0, 1) if array.ndim == 3 else array[None]
+def _ours(model: SVC, X_train: np.ndarray, X: np.ndarray, nsamples: int | str) -> explain.Explanation:
+    explainer = explain.KernelExplainer(model, X_train, nclusters=N_CLUSTERS, nsamples=nsamples)
+    return explainer.explain_local(X)
 
 
-def _shap_call(model: MLPClassifier, X_train: np.ndarray, X: np.ndarray, **options: Any) -> tuple[Any, Any]:
-    np.random.seed(0)  # noqa: NPY002 - shap samples coalitions from NumPy's global generator
-    background = shap.kmeans(X_train, N_CLUSTERS)
-    explainer = shap.KernelExplainer(model.predict_proba, background)
-    return explainer.shap_values(X, nsamples="auto", silent=True, **options), background
-
-
-def _time_pair(
-    model: MLPClassifier, X_train: np.ndarray, X: np.ndarray, repeat: int, **shap_options: Any
-) -> tuple[Any, Any, Any, Any]:
-    """Time ours and shap's (one thread each); return timings and results."""
-
-    def ours() -> tuple[explain.Explanation, explain.KernelExplainer]:
-        explainer = explain.KernelExplainer(model, X_train, nclusters=N_CLUSTERS)
-        return explainer.explain_local(X), explainer
-
-    with threadpool_limits(1):
-        return best_of_pair(
-            ours, lambda: _shap_call(model, X_train, X, **shap_options), repeat=repeat, max_total=60.0
-        )
-
-
-def _same_background(explainer: explain.KernelExplainer, summary: Any) -> str:
-    """Whether our k-means summary and shap's hold the same rows (up to order)."""
-    ours, theirs = explainer.background_, summary.data
-    same = ours.shape == theirs.shape and np.allclose(np.sort(ours, axis=0), np.sort(theirs, axis=0))
-    return "yes" if same else "no"
-
-
-def _exact_case(n_rows: int, repeat: int) -> list[Comparison]:
-    model, X_train, X = _model(10, n_rows)
-    comparisons = []
-    for label, options in (("shap defaults", {}), ("shap l1_reg=False", {"l1_reg": False})):
-        ours_timing, (explanation, explainer), peer_timing, (shap_values, summary) = _time_pair(
-            model, X_train, X, repeat, **options
-        )
-        with threadpool_limits(1):
-            exact_ours = exact_shapley(
-                model.predict_proba, X, explainer.background_, explainer.background_weights_
-            )
-            exact_peer = exact_shapley(model.predict_proba, X, summary.data, summary.weights)
-        ours_error = np.max(np.abs(explanation.local_importance_values - exact_ours))
-        peer_error = np.max(np.abs(_shap_layout(shap_values) - exact_peer))
-        comparisons.append(
-            Comparison(
-                f"10 features, {n_rows} rows, vs {label}",
-                ours_timing,
-                peer_timing,
-                {
-                    "ours max err": f"{ours_error:.1e}",
-                    "shap max err": f"{peer_error:.1e}",
-                    "ours exact": str(explanation.fidelity.exact),
-                    "same background": _same_background(explainer, summary),
-                },
-            )
-        )
-    return comparisons
-
-
-def _reference(
-    model: MLPClassifier, X: np.ndarray, background: np.ndarray, weights: np.ndarray
+def _shap(
+    model: SVC, explainer: explain.KernelExplainer, X: np.ndarray, nsamples: Any, **options: Any
 ) -> np.ndarray:
-    """Sampled Kernel SHAP at 50x the default budget (another seed), shape (outputs, rows, features).
+    """shap's values on our background (same rows, same weights), as (outputs, rows, features)."""
+    np.random.seed(0)  # noqa: NPY002 - shap samples coalitions from NumPy's global generator
+    names = [str(i) for i in range(X.shape[1])]
+    data = DenseData(explainer.background_.copy(), names, None, explainer.background_weights_.copy())
+    peer = shap.KernelExplainer(model.predict_proba, data)
+    values = peer.shap_values(X, nsamples=nsamples, silent=True, **options)
+    return np.asarray(values, dtype=float).transpose(2, 0, 1)
 
-    Exact values of 30 features are out of reach (2**30 coalitions); this reference's own
-    sampling error is about 7x smaller than that of the default budget. It uses the library's
-    engine directly (private module) because that is the only way to pass a weighted
-    background; shap's error against it is the independent cross-check.
-    """
-    from explain.explainers._kernel_shap import kernel_shap_values
 
+def _errors(values: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
+    """Root mean square and largest absolute distance to the reference."""
+    gap = values - reference
+    return float(np.sqrt(np.mean(gap**2))), float(np.max(np.abs(gap)))
+
+
+def _timed(function: Any, repeat: int = 1) -> tuple[float, Any]:
+    timing, result = best_of(function, repeat=repeat, max_total=30.0)
+    return timing.seconds, result
+
+
+def _error_table_10(n_rows: int, repeat: int) -> None:
+    model, X_train, X = _svc(10, n_rows)
+    explainer = explain.KernelExplainer(model, X_train, nclusters=N_CLUSTERS)
+    exact = exact_shapley(model.predict_proba, X, explainer.background_, explainer.background_weights_)
+    table = []
+    for budget in BUDGETS_10:
+        ours_seconds, ours = _timed(lambda b=budget: _ours(model, X_train, X, b), repeat)
+        shap_seconds, theirs = _timed(lambda b=budget: _shap(model, explainer, X, b, l1_reg=False), repeat)
+        ours_rmse, ours_max = _errors(ours.local_importance_values, exact)
+        shap_rmse, shap_max = _errors(theirs, exact)
+        errors = (ours_rmse, ours_max, shap_rmse, shap_max)
+        table.append([f"{budget:,}", *(f"{e:.1e}" for e in errors),
+                      f"{1e3 * ours_seconds / n_rows:.1f}", f"{1e3 * shap_seconds / n_rows:.1f}"])
+    print_table(
+        f"1. Error vs exact Shapley values: 10-feature SVC, {n_rows} rows, both sampling",
+        ["coalitions/row", "ours rmse", "ours max", "shap rmse", "shap max", "ours ms/row", "shap ms/row"],
+        table,
+    )
+
+
+def _error_table_30(model: SVC, X_train: np.ndarray, X: np.ndarray) -> dict[str, Any]:
+    explainer = explain.KernelExplainer(model, X_train, nclusters=N_CLUSTERS)
     with threadpool_limits(1):
-        return kernel_shap_values(
-            model.predict_proba, X, background, weights, nsamples=REFERENCE_NSAMPLES, random_state=12_345
+        reference = kernel_shap_values(
+            model.predict_proba, X, explainer.background_, explainer.background_weights_,
+            nsamples=REFERENCE_NSAMPLES, random_state=12_345, n_bootstrap=0,
         ).values
-
-
-def _sampled_case(n_rows: int, repeat: int) -> list[Comparison]:
-    model, X_train, X = _model(30, n_rows)
-    comparisons = []
-    references: dict[str, np.ndarray] = {}
+    table, ours_errors = [], {}
+    for budget in OURS_BUDGETS_30:
+        explanation = _ours(model, X_train, X, budget)
+        rmse, largest = _errors(explanation.local_importance_values, reference)
+        gap = np.abs(explanation.local_importance_values - reference)
+        covered = np.mean(gap <= 2 * explanation.fidelity.standard_errors)
+        ours_errors[budget] = (rmse, largest)
+        table.append([f"ours, {budget:,}", f"{rmse:.1e}", f"{largest:.1e}", f"{covered:.0%}"])
+    shap_errors = {}
     for label, options in (("shap defaults", {}), ("shap l1_reg=False", {"l1_reg": False})):
-        ours_timing, (explanation, explainer), peer_timing, (shap_values, summary) = _time_pair(
-            model, X_train, X, repeat, **options
+        shap_errors[label] = _errors(_shap(model, explainer, X, "auto", **options), reference)
+        table.append([f"{label}, {2 * 30 + 2048:,}", *(f"{e:.1e}" for e in shap_errors[label]), ""])
+    print_table(
+        f"2. Error vs reference ({REFERENCE_NSAMPLES:,} coalitions/row): 30-feature SVC, {X.shape[0]} rows",
+        ["explainer, coalitions/row", "rmse", "max", "in 2 SE"],
+        table,
+    )
+    matched = {}
+    for label, (shap_rmse, shap_max) in shap_errors.items():
+        fits = [b for b, (rmse, largest) in ours_errors.items() if rmse <= shap_rmse and largest <= shap_max]
+        matched[label] = fits[0] if fits else OURS_BUDGETS_30[-1]
+    return matched
+
+
+def _time_table_30(model: SVC, X_train: np.ndarray, X: np.ndarray, matched: dict[str, Any],
+                   n_rows: int, repeat: int) -> None:
+    explainer = explain.KernelExplainer(model, X_train, nclusters=N_CLUSTERS)
+    table = []
+    subsets = {"shap defaults": (100, {}), "shap l1_reg=False": (50, {"l1_reg": False})}
+    full_budget = matched["shap defaults"]
+    for index, (label, (shap_rows, options)) in enumerate(subsets.items()):
+        shap_rows = min(shap_rows, n_rows)
+        shap_seconds, _ = _timed(
+            lambda r=shap_rows, o=options: _shap(model, explainer, X[:r], "auto", **o), repeat
         )
-        if not references:
-            references["ours"] = _reference(model, X, explainer.background_, explainer.background_weights_)
-            references["shap"] = _reference(model, X, summary.data, summary.weights)
-        ours_error = np.abs(explanation.local_importance_values - references["ours"])
-        peer_error = np.abs(_shap_layout(shap_values) - references["shap"])
-        covered = np.mean(ours_error <= 2 * explanation.fidelity.standard_errors)
-        zeros = (_shap_layout(shap_values)[-1] == 0).sum(axis=1)
-        comparisons.append(
-            Comparison(
-                f"30 features, {n_rows} rows, vs {label}",
-                ours_timing,
-                peer_timing,
-                {
-                    "ours max err": f"{ours_error.max():.1e}",
-                    "shap max err": f"{peer_error.max():.1e}",
-                    "ours exact": str(explanation.fidelity.exact),
-                    "same background": _same_background(explainer, summary),
-                    "ours max stderr": f"{explanation.fidelity.max_standard_error:.1e}",
-                    "ours err <= 2 stderr": f"{covered:.0%}",
-                    "shap zeros/row": f"{zeros.min()}-{zeros.max()}",
-                },
-            )
-        )
-    return comparisons
+        budget = matched[label]
+        if index == 0 or budget != full_budget:
+            ours_rows = n_rows if index == 0 else min(1_000, n_rows)
+            runs = 1 if ours_rows == n_rows else repeat
+            ours_seconds, _ = _timed(lambda r=ours_rows, b=budget: _ours(model, X_train, X[:r], b), runs)
+        ours_total = ours_seconds * n_rows / ours_rows
+        shap_total = shap_seconds * n_rows / shap_rows
+        table.append([f"{label} (2,108)", f"{budget:,}", f"{ours_rows:,}", f"{ours_total:.1f}",
+                      f"{shap_rows}", f"{shap_total:.0f}", f"{shap_total / ours_total:.1f}x"])
+    print_table(
+        f"3. Time for {n_rows:,} rows of the 30-feature SVC at equal error (s; subsets extrapolated)",
+        ["vs shap setting (budget)", "ours budget", "ours rows run", "ours s", "shap rows run", "shap s",
+         "shap/ours"],
+        table,
+    )
 
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    exact_rows, sampled_rows = (10, 4) if args.quick else (100, 20)
+    n_rows, error_rows_10, error_rows_30 = (1_000, 6, 4) if args.quick else (N_ROWS, 20, 12)
     print_environment()
-    print(
-        f"sizes: 10 features x {exact_rows} rows (exact); 30 features x {sampled_rows} rows (sampled); "
-        f"background: k-means {N_CLUSTERS} of {N_BACKGROUND_SOURCE:,} rows; model MLP (32, 32)"
-    )
-    comparisons = _exact_case(exact_rows, args.repeat) + _sampled_case(sampled_rows, args.repeat)
-    print_comparisons(
-        "Kernel SHAP: explain.KernelExplainer vs shap.KernelExplainer", comparisons, peer="shap"
-    )
+    model30, X_train30, X30 = _svc(30, n_rows)
+    print(f"model: SVC(probability=True) RBF on make_classification, trained on {N_TRAIN} rows "
+          f"({model30.n_support_.sum()} support vectors at 30 features); background: weighted k-means, "
+          f"{N_CLUSTERS} rows, the same for both; one BLAS/OpenMP thread")
+    start = time.perf_counter()
+    with threadpool_limits(1):
+        _error_table_10(error_rows_10, args.repeat)
+        matched = _error_table_30(model30, X_train30, X30[:error_rows_30])
+        _time_table_30(model30, X_train30, X30, matched, n_rows, args.repeat)
+    print(f"total {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

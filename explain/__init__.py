@@ -29,6 +29,7 @@ from explain.explainers import (
     TorchModel,
     TreeExplainer,
 )
+from explain.explainers._dask import local_values_dask
 
 __all__ = [
     "DeepExplainer",
@@ -53,5 +54,6 @@ __all__ = [
     "TreeExplainer",
     "__version__",
     "load_explanation",
+    "local_values_dask",
     "save_explanation",
 ]

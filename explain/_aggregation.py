@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ImportanceAccumulator", "aggregate_local"]
+__all__ = ["ImportanceAccumulator", "absolute_sums", "aggregate_local"]
 
 
 def aggregate_local(
@@ -35,6 +35,32 @@ def aggregate_local(
     return accumulator.result()
 
 
+def absolute_sums(
+    local_values: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """Weighted sum of ``|local_values|`` over rows and the total row weight.
+
+    What a chunk of rows contributes to :class:`ImportanceAccumulator`; computed where the
+    chunk is (a worker thread, a Dask worker) so that only ``(n_outputs, n_features)``
+    numbers travel.
+
+    Parameters
+    ----------
+    local_values : ndarray of shape (n_outputs, n_rows, n_features)
+        Signed local values.
+    weights : ndarray of shape (n_rows,), default=None
+        Row weights; uniform when ``None``.
+
+    Returns
+    -------
+    sums : ndarray of shape (n_outputs, n_features)
+    weight : float
+    """
+    if weights is None:
+        return np.abs(local_values).sum(axis=1), float(local_values.shape[1])
+    return np.einsum("knf,n->kf", np.abs(local_values), weights), float(np.sum(weights))
+
+
 class ImportanceAccumulator:
     """Running weighted sum of ``|local values|``, so global importance needs no local matrix.
 
@@ -52,12 +78,12 @@ class ImportanceAccumulator:
 
     def add(self, local_values: np.ndarray, weights: np.ndarray | None = None) -> None:
         """Add a batch of local values of shape (n_outputs, n_rows, n_features)."""
-        if weights is None:
-            self._sum += np.abs(local_values).sum(axis=1)
-            self._weight += local_values.shape[1]
-        else:
-            self._sum += np.einsum("knf,n->kf", np.abs(local_values), weights)
-            self._weight += float(np.sum(weights))
+        self.add_sums(*absolute_sums(local_values, weights))
+
+    def add_sums(self, sums: np.ndarray, weight: float) -> None:
+        """Add a chunk's :func:`absolute_sums` (computed elsewhere, e.g. on a worker)."""
+        self._sum += sums
+        self._weight += weight
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(per_output, global_values)`` as in :func:`aggregate_local`."""

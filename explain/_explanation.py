@@ -19,10 +19,27 @@ __all__ = ["Explanation"]
 MODEL_TASKS = ("classification", "regression")
 
 
+def _owns_or_frozen_base(array: np.ndarray) -> bool:
+    """Whether nobody can write ``array``'s memory: it owns it, or its base is read-only too."""
+    base = array.base
+    return base is None or (isinstance(base, np.ndarray) and not base.flags.writeable
+                            and _owns_or_frozen_base(base))
+
+
 def _frozen(array: Any) -> np.ndarray | None:
+    """A read-only float64 row-major copy of ``array`` (cohorts read rows).
+
+    An array that is already read-only, float64 and row-major is kept as it is: the arrays
+    of an explanation are (``dataclasses.replace`` builds a new explanation from them), as
+    are those the assembly hands over, so local values of a million rows are not copied
+    again at every step.
+    """
     if array is None:
         return None
-    out = np.array(array, dtype=np.float64, order="C")  # row-major: cohorts read rows
+    if (isinstance(array, np.ndarray) and array.dtype == np.float64 and not array.flags.writeable
+            and array.flags.c_contiguous and _owns_or_frozen_base(array)):
+        return array
+    out = np.array(array, dtype=np.float64, order="C")
     out.setflags(write=False)
     return out
 

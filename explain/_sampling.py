@@ -61,9 +61,20 @@ class SamplingPolicy:
 
 
 def sample_rows(
-    X: Matrix, policy: SamplingPolicy
+    X: Matrix, policy: SamplingPolicy, *, total_rows: int | None = None
 ) -> tuple[Matrix, np.ndarray | None, tuple[str, ...]]:
     """Apply ``policy`` to ``X``.
+
+    Parameters
+    ----------
+    X : ndarray or csr_matrix of shape (n_rows, n_features)
+        Evaluation rows.
+    policy : SamplingPolicy
+        What sampling is allowed.
+    total_rows : int, default=None
+        When ``X`` is itself a uniform random sample (of a Dask collection), the number of
+        rows it was drawn from: the note names it, and k-means weights are scaled to sum to
+        it. A sample already within ``max_rows`` is then kept whole, with a note.
 
     Returns
     -------
@@ -75,12 +86,15 @@ def sample_rows(
         A note for the explanation's fidelity record when rows were sampled.
     """
     n_rows = X.shape[0]
-    if not policy.allow_eval_sampling or n_rows <= policy.max_rows:
+    population = n_rows if total_rows is None else total_rows
+    if not policy.allow_eval_sampling or population <= policy.max_rows:
         return X, None, ()
+    if n_rows <= policy.max_rows:  # a small random sample of a larger collection
+        return X, None, (f"explained a random sample of {n_rows} of {population} rows",)
     rng = np.random.default_rng(policy.random_state)
     if policy.sampling_method == "random":
         keep = np.sort(rng.choice(n_rows, size=policy.max_rows, replace=False))
-        note = f"explained a random sample of {policy.max_rows} of {n_rows} rows"
+        note = f"explained a random sample of {policy.max_rows} of {population} rows"
         return X[keep], None, (note,)
     points: Any = X.copy() if sp.issparse(X) else np.nan_to_num(X)  # clustering needs no NaN
     if sp.issparse(points):
@@ -97,5 +111,8 @@ def sample_rows(
     order = np.lexsort((distance, labels))
     first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
     weights = np.bincount(labels, minlength=policy.max_rows)[labels[first]].astype(np.float64)
-    note = f"explained {first.size} k-means representatives of {n_rows} rows"
+    note = f"explained {first.size} k-means representatives of {population} rows"
+    if total_rows is not None:
+        weights *= total_rows / n_rows
+        note += f" (clustered on a uniform random sample of {n_rows})"
     return X[first], weights, (note,)

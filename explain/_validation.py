@@ -136,10 +136,22 @@ def _array_to_float(array: np.ndarray, where: str) -> np.ndarray:
         ) from exc
 
 
+_FINITE_CHECK_CELLS = 1 << 20
+
+
+def _all_finite(data: np.ndarray) -> bool:
+    """``np.isfinite(data).all()`` by blocks of rows, so the boolean temporary stays small
+    (a million rows must not cost a second copy of the data's size in memory)."""
+    if data.ndim != 2 or data.size <= _FINITE_CHECK_CELLS:
+        return bool(np.isfinite(data).all())
+    step = max(1, _FINITE_CHECK_CELLS // max(1, data.shape[1]))
+    return all(np.isfinite(data[i:i + step]).all() for i in range(0, data.shape[0], step))
+
+
 def _check_finite(values: Matrix, columns: tuple[str, ...] | None, where: str,
                   allow_nan: bool) -> None:
     data = values.data if sp.issparse(values) else values
-    if np.isfinite(data).all():
+    if _all_finite(data):
         return
     dense = values.toarray() if sp.issparse(values) else values
     labels = columns or tuple(f"column {i}" for i in range(dense.shape[1]))

@@ -1,7 +1,9 @@
 """Assembling batches of local values into engineered and raw explanations.
 
-Batches are aggregated as they come, so with ``include_local=False`` nothing but the running
-sums is kept. When a feature map is given, each batch is also mapped to raw features before
+Each chunk of rows is reduced to a :class:`BatchSummary` where it was computed (its
+``|value|`` sums, and its local values only when they are kept); summaries are merged in
+row order as they come, so with ``include_local=False`` nothing but the running sums is
+kept. When a feature map is given, each batch is also mapped to raw features before
 aggregation: raw global importance is the mean |raw local value|, which cannot be computed
 from engineered global importances afterwards.
 """
@@ -14,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from explain._aggregation import ImportanceAccumulator
+from explain._aggregation import ImportanceAccumulator, absolute_sums
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
 from explain._mapping import raw_fidelity
 from featurization import FeatureMap
 
-__all__ = ["LocalResult", "assemble", "with_note"]
+__all__ = ["BatchSummary", "LocalResult", "assemble", "summarize", "with_note"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class LocalResult:
     exact : bool or None, default=True
         Whether the values are exact Shapley values; ``None`` when neither exact nor sampled
         (an approximation such as DeepLIFT's, or LIME's coefficients).
+    fit_scores : ndarray of shape (n_rows,), default=None
+        Quality (weighted R²) of per-row local surrogate fits (LIME); summarized in the
+        fidelity notes. Carried on the result rather than kept on the explainer, so that
+        chunks computed in other threads or processes report it too.
     """
 
     values: np.ndarray
@@ -47,82 +53,158 @@ class LocalResult:
     additivity: float
     standard_errors: np.ndarray | None = None
     exact: bool | None = True
+    fit_scores: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What one chunk of rows contributes to an explanation.
+
+    Built by :func:`summarize` where the chunk was computed (a worker thread or a Dask
+    worker): with ``keep_local=False`` it holds ``(n_outputs, n_features)`` sums only, so the
+    chunks in flight cost little memory and little transfer.
+    """
+
+    n_rows: int
+    sums: np.ndarray
+    weight: float
+    raw_sums: np.ndarray | None
+    expected: np.ndarray
+    additivity: float
+    exact: bool | None
+    max_standard_error: float | None
+    values: np.ndarray | None = None
+    raw_values: np.ndarray | None = None
+    standard_errors: np.ndarray | None = None
+    fit_scores: np.ndarray | None = None
+
+
+def summarize(result: LocalResult, weights: np.ndarray | None, *, output_map: FeatureMap | None,
+              keep_local: bool) -> BatchSummary:
+    """Reduce one chunk's :class:`LocalResult` to its :class:`BatchSummary`.
+
+    Parameters
+    ----------
+    result : LocalResult
+        The chunk's local values.
+    weights : ndarray of shape (n_rows,) or None
+        Row weights of the chunk (from sampling).
+    output_map : FeatureMap or None
+        Raw -> explained-engineered map; raw values are mapped here, chunk by chunk.
+    keep_local : bool
+        Keep the local values (and standard errors) on the summary.
+    """
+    raw = None if output_map is None else output_map.map_values(result.values)
+    sums, weight = absolute_sums(result.values, weights)
+    stderr = result.standard_errors
+    return BatchSummary(
+        n_rows=int(result.values.shape[1]), sums=sums, weight=weight,
+        raw_sums=None if raw is None else absolute_sums(raw, weights)[0],
+        expected=result.expected, additivity=result.additivity, exact=result.exact,
+        max_standard_error=None if stderr is None else float(stderr.max(initial=0.0)),
+        values=result.values if keep_local else None,
+        raw_values=raw if keep_local else None,
+        standard_errors=stderr if keep_local else None,
+        fit_scores=result.fit_scores,
+    )
 
 
 class _Collector:
     """Running aggregate (and optionally the kept local values) of one feature space."""
 
-    def __init__(self, keep_local: bool) -> None:
-        self.keep_local = keep_local
+    def __init__(self) -> None:
         self.accumulator: ImportanceAccumulator | None = None
         self.locals: list[np.ndarray] = []
 
-    def add(self, values: np.ndarray, weights: np.ndarray | None) -> None:
+    def add(self, sums: np.ndarray, weight: float, values: np.ndarray | None) -> None:
         if self.accumulator is None:
-            self.accumulator = ImportanceAccumulator(values.shape[0], values.shape[2])
-        self.accumulator.add(values, weights)
-        if self.keep_local:
+            self.accumulator = ImportanceAccumulator(*sums.shape)
+        self.accumulator.add_sums(sums, weight)
+        if values is not None:
             self.locals.append(values)
 
-    def fields(self, classification: bool) -> dict[str, Any]:
+    def fields(self, classification: bool, keep_local: bool) -> dict[str, Any]:
         assert self.accumulator is not None  # at least one batch: data is never empty
         per_class, global_values = self.accumulator.result()
         return {
             "global_values": global_values,
             "per_class_values_": per_class if classification else None,
-            "local_values": np.concatenate(self.locals, axis=1) if self.keep_local else None,
+            "local_values": _joined(self.locals) if keep_local else None,
         }
 
 
-def assemble(batches: Iterable[tuple[LocalResult, np.ndarray | None]], *, include_local: bool,
+def _joined(blocks: list[np.ndarray]) -> np.ndarray:
+    """Blocks joined along rows, read-only so that :class:`Explanation` need not copy them."""
+    out = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
+    if out.dtype != np.float64 or not out.flags.c_contiguous or not out.flags.owndata:
+        out = np.array(out, dtype=np.float64, order="C")  # a view of a subclass' array: own it
+    out.setflags(write=False)
+    return out
+
+
+def _fit_note(scores: list[np.ndarray]) -> tuple[str, ...]:
+    if not scores:
+        return ()
+    joined = np.concatenate(scores)
+    return (f"local surrogate fits: weighted R² mean {joined.mean():.3f} (min {joined.min():.3f})",)
+
+
+def assemble(batches: Iterable[BatchSummary], *, include_local: bool,
              meta: dict[str, Any], output_map: FeatureMap | None = None,
              notes: tuple[str, ...] = ()) -> Explanation:
-    """Build the explanation from batches of ``(LocalResult, row weights or None)``.
+    """Build the explanation from the summaries of consecutive row chunks, in row order.
 
     Parameters
     ----------
-    batches : iterable of (LocalResult, ndarray or None)
-        Local values of consecutive row batches.
+    batches : iterable of BatchSummary
+        Summaries of consecutive row chunks (see :func:`summarize`); consumed one at a time.
     include_local : bool
-        Keep the local values.
+        Keep the local values (the summaries must then hold them).
     meta : dict
         The remaining :class:`Explanation` fields (method, model_task, features, classes,
-        output_space, num_examples, model_type).
+        output_space, model_type; num_examples defaults to the rows summarized).
     output_map : FeatureMap, default=None
         Raw -> explained-engineered map; when given the raw explanation is returned, with
         the engineered one as its ``engineered_explanation``.
     notes : tuple of str
         Notes for the fidelity record.
     """
-    engineered, raw = _Collector(include_local), _Collector(include_local)
+    engineered, raw = _Collector(), _Collector()
     stderrs: list[np.ndarray] = []
-    additivity, max_stderr, expected = 0.0, None, None
+    scores: list[np.ndarray] = []
+    additivity, max_stderr, expected, n_rows = 0.0, None, None, 0
     exact: bool | None = True
-    for result, weights in batches:
-        engineered.add(result.values, weights)
-        if output_map is not None:
-            raw.add(output_map.map_values(result.values), weights)
-        additivity = max(additivity, result.additivity)
-        exact = None if exact is None or result.exact is None else exact and result.exact
-        expected = result.expected
-        if result.standard_errors is not None:
-            batch_max = float(result.standard_errors.max(initial=0.0))
-            max_stderr = batch_max if max_stderr is None else max(max_stderr, batch_max)
-            if include_local:
-                stderrs.append(result.standard_errors)
+    for batch in batches:
+        n_rows += batch.n_rows
+        engineered.add(batch.sums, batch.weight, batch.values)
+        if output_map is not None and batch.raw_sums is not None:
+            raw.add(batch.raw_sums, batch.weight, batch.raw_values)
+        additivity = max(additivity, batch.additivity)
+        exact = None if exact is None or batch.exact is None else exact and batch.exact
+        expected = batch.expected
+        if batch.max_standard_error is not None:
+            max_stderr = (batch.max_standard_error if max_stderr is None
+                          else max(max_stderr, batch.max_standard_error))
+        if batch.standard_errors is not None:
+            stderrs.append(batch.standard_errors)
+        if batch.fit_scores is not None:
+            scores.append(batch.fit_scores)
     fidelity = Fidelity(
-        additivity_error=additivity, exact=exact, max_standard_error=max_stderr, notes=notes,
-        standard_errors=np.concatenate(stderrs, axis=1) if stderrs else None,
+        additivity_error=additivity, exact=exact, max_standard_error=max_stderr,
+        notes=(*notes, *_fit_note(scores)),
+        standard_errors=_joined(stderrs) if include_local and stderrs else None,
     )
     classification = meta["model_task"] == "classification"
+    meta = {"num_examples": n_rows, **meta}
     explanation = Explanation(expected_values_=expected, fidelity=fidelity,
-                              **engineered.fields(classification), **meta)
+                              **engineered.fields(classification, include_local), **meta)
     if output_map is None:
         return explanation
     return Explanation(
         expected_values_=expected, fidelity=raw_fidelity(fidelity), is_raw=True,
         engineered_explanation=explanation, feature_map=output_map,
-        **raw.fields(classification), **{**meta, "features": output_map.raw_feature_names},
+        **raw.fields(classification, include_local),
+        **{**meta, "features": output_map.raw_feature_names},
     )
 
 

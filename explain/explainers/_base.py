@@ -1,4 +1,4 @@
-"""What every local explainer shares: validation at set-up and at call, batching, assembly.
+"""What every local explainer shares: validation at set-up and at call, chunking, assembly.
 
 A concrete explainer implements :meth:`BaseExplainer._local_values` for a validated matrix
 and declares its ``method`` name; everything users call lives here.
@@ -6,11 +6,14 @@ and declares its ``method`` name; everything users call lives here.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
@@ -28,7 +31,14 @@ from explain._validation import (
     to_tabular,
 )
 from explain.explainers._adapters import ModelAdapter, model_family, resolve_task
-from explain.explainers._assembly import LocalResult, assemble
+from explain.explainers._assembly import BatchSummary, LocalResult, assemble, summarize
+from explain.explainers._dask import DaskRows, is_dask_collection
+from explain.explainers._streaming import (
+    check_n_jobs,
+    check_show_progress,
+    chunk_rows,
+    stream_chunks,
+)
 from featurization import FeatureMap
 
 __all__ = ["BaseExplainer", "LocalResult", "additivity_error"]
@@ -45,12 +55,15 @@ def additivity_error(values: np.ndarray, expected: np.ndarray, output: np.ndarra
 def _binary_expand(result: LocalResult) -> LocalResult:
     """Turn one log-odds/margin output into two symmetric class outputs, as users expect."""
     stderr = result.standard_errors
+    values = np.empty((2, *result.values.shape[1:]), dtype=np.float64)
+    np.negative(result.values[0], out=values[0])  # written in place: no temporary copies
+    values[1] = result.values[0]
     return LocalResult(
-        values=np.concatenate([-result.values, result.values]),
+        values=values,
         expected=np.concatenate([-result.expected, result.expected]),
         additivity=result.additivity,
         standard_errors=None if stderr is None else np.concatenate([stderr, stderr]),
-        exact=result.exact,
+        exact=result.exact, fit_scores=result.fit_scores,
     )
 
 
@@ -59,18 +72,37 @@ class BaseExplainer:
 
     Subclasses implement ``_local_values(X) -> LocalResult`` on a validated float matrix
     whose columns are in :attr:`columns_` order, and set ``method`` and ``output_space_``.
+
+    Contract for chunked, parallel computation: ``explain_local`` / ``explain_global`` cut
+    the rows into chunks and call ``_local_values`` on ``n_jobs`` chunks at a time, in
+    threads of this process (or processes, or Dask workers, when the user asks for them).
+    So ``_local_values`` must
+
+    * depend only on its rows (a row's values must not depend on which other rows share
+      its chunk), so that results do not depend on the chunking;
+    * not mutate ``self`` (anything a chunk reports goes into its :class:`LocalResult`),
+      so that it is thread-safe and its results survive being computed in another process;
+    * compute single-threaded (e.g. LightGBM ``num_threads=1``): the parallelism is across
+      chunks, and threads inside a chunk would oversubscribe the cores;
+    * release the GIL in its heavy work (compiled code, NumPy) for threads to pay off.
+
+    A subclass that cannot be made thread-safe sets ``parallel_chunks = False``; its chunks
+    then run one after another whatever ``n_jobs`` says. The explainer must also pickle
+    for Dask input (it is shipped once to each worker).
     """
 
     method: str = "base"
     output_space_: str = "raw"
+    parallel_chunks: ClassVar[bool] = True
+    """Whether ``_local_values`` may run on several chunks at once (see the class docstring)."""
+    n_jobs: int = 1
 
     def _set_up(self, model: Any, initialization_examples: Any, *, is_function: bool,
                 explain_subset: Sequence[int | str] | None, features: Any, classes: Any,
                 transformations: Any, model_task: str, n_jobs: int = 1,
                 require_init: bool = True, allow_all_transformations: bool = False) -> None:
         caller = type(self).__name__
-        if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
-            raise ExplanationValueError(f"{caller}: n_jobs must be a non-zero integer, got {n_jobs!r}.")
+        n_jobs = check_n_jobs(n_jobs, caller)
         featurizer = None
         self.input_model_ = model  # as given (a pipeline stays whole), for saving and scoring
         if not is_function:
@@ -213,54 +245,103 @@ class BaseExplainer:
         return np.asarray(out)
 
     # ------------------------------------------------------------------ public API
-    def explain_local(self, evaluation_examples: Any) -> Explanation:
+    def explain_local(self, evaluation_examples: Any, *, batch_size: int | None = None,
+                      show_progress: bool | None = None) -> Explanation:
         """Explain each row of ``evaluation_examples``.
+
+        Rows are explained in chunks, ``n_jobs`` chunks at a time (see the explainer's
+        ``n_jobs``); the values do not depend on the chunking.
 
         Parameters
         ----------
-        evaluation_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
-            Rows to explain, with the features the explainer was set up with.
+        evaluation_examples : array-like, DataFrame, sparse matrix, dask DataFrame or dask Array
+            Rows to explain, of shape (n_rows, n_features), with the features the explainer
+            was set up with. A Dask collection is explained partition by partition on the
+            cluster of the active Dask client and the local values gathered here; for lazy
+            local values use :func:`explain.local_values_dask`.
+        batch_size : int, default=None
+            Rows per chunk; ``None`` chooses it so a chunk's local values take a few MB and
+            there are at least ``n_jobs`` chunks.
+        show_progress : bool, default=None
+            Show a progress bar (tqdm); ``None`` shows one for long runs (many chunks) when
+            stderr is a terminal.
 
         Returns
         -------
         Explanation
             Local values for every row, and the global importances they aggregate to.
         """
-        X = self._evaluation_matrix(evaluation_examples, "explain_local")
-        return self._explain(X, include_local=True, batch_size=None)
+        where = f"{type(self).__name__}.explain_local"
+        _check_options(batch_size, show_progress, where)
+        if is_dask_collection(evaluation_examples):
+            rows = DaskRows(self, evaluation_examples, where)
+            return self._explain(rows, include_local=True, batch_size=None)
+        return self._explain(self._rows(evaluation_examples, "explain_local"), include_local=True,
+                             batch_size=batch_size, show_progress=show_progress)
 
     def explain_global(self, evaluation_examples: Any = None,
                        sampling_policy: SamplingPolicy | None = None,
-                       include_local: bool = True, batch_size: int = 100) -> Explanation:
+                       include_local: bool = True, batch_size: int | None = None, *,
+                       show_progress: bool | None = None) -> Explanation:
         """Explain the model globally, from local values on ``evaluation_examples``.
 
         Parameters
         ----------
-        evaluation_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
-            Rows whose local values are aggregated (mean |value| per feature).
+        evaluation_examples : array-like, DataFrame, sparse matrix, dask DataFrame or dask Array
+            Rows of shape (n_rows, n_features) whose local values are aggregated (mean
+            |value| per feature). A Dask collection is explained partition by partition on
+            the cluster of the active Dask client; only per-partition sums travel back when
+            ``include_local=False``.
         sampling_policy : SamplingPolicy, default=None
-            Allows summarizing many evaluation rows by representative ones.
+            Allows summarizing many evaluation rows by representative ones; the explanation's
+            ``fidelity.notes`` then say so and from how many rows. With a Dask collection a
+            uniform random sample (``max_rows`` rows for ``"random"``, ``10 * max_rows`` for
+            ``"kmeans"``, which then clusters it) is computed to this process first.
         include_local : bool, default=True
-            Keep the local values on the explanation. With ``False`` they are computed in
-            batches of ``batch_size`` rows and only their aggregate is kept, so memory stays
-            flat as the number of rows grows.
-        batch_size : int, default=100
-            Rows per batch when ``include_local=False``.
+            Keep the local values on the explanation. With ``False`` only their aggregate is
+            kept, chunk by chunk, so memory stays flat as the number of rows grows.
+        batch_size : int, default=None
+            Rows per chunk; ``None`` chooses it as in :meth:`explain_local`. Chunks are
+            computed ``n_jobs`` at a time (see the explainer's ``n_jobs``).
+        show_progress : bool, default=None
+            Show a progress bar (tqdm); ``None`` shows one for long runs when stderr is a
+            terminal.
         """
-        _check_batch_size(batch_size)
+        where = f"{type(self).__name__}.explain_global"
+        _check_options(batch_size, show_progress, where)
+        if is_dask_collection(evaluation_examples):
+            rows = DaskRows(self, evaluation_examples, where)
+            if sampling_policy is not None and sampling_policy.allow_eval_sampling:
+                X, n_total = rows.sample(sampling_policy)
+                return self._explain_global_matrix(X, sampling_policy, include_local, batch_size,
+                                                   show_progress=show_progress, total_rows=n_total)
+            return self._explain(rows, include_local=include_local, batch_size=None)
+        if sampling_policy is None or not sampling_policy.allow_eval_sampling:
+            return self._explain(self._rows(evaluation_examples, "explain_global"),
+                                 include_local=include_local, batch_size=batch_size,
+                                 show_progress=show_progress)
         X = self._evaluation_matrix(evaluation_examples, "explain_global")
-        return self._explain_global_matrix(X, sampling_policy, include_local, batch_size)
+        return self._explain_global_matrix(X, sampling_policy, include_local, batch_size,
+                                           show_progress=show_progress)
 
     def _explain_global_matrix(self, X: Matrix, sampling_policy: SamplingPolicy | None,
-                               include_local: bool, batch_size: int) -> Explanation:
-        _check_batch_size(batch_size)
+                               include_local: bool, batch_size: int | None, *,
+                               show_progress: bool | None = None,
+                               total_rows: int | None = None) -> Explanation:
+        _check_options(batch_size, show_progress, f"{type(self).__name__}.explain_global")
         weights: np.ndarray | None = None
         notes: tuple[str, ...] = ()
         if sampling_policy is not None:
-            X, weights, notes = sample_rows(X, sampling_policy)
-        return self._explain(X, include_local=include_local,
-                             batch_size=None if include_local else batch_size,
-                             weights=weights, notes=notes)
+            X, weights, notes = sample_rows(X, sampling_policy, total_rows=total_rows)
+        return self._explain(X, include_local=include_local, batch_size=batch_size,
+                             weights=weights, notes=notes, show_progress=show_progress)
+
+    def _rows(self, evaluation_examples: Any, caller: str) -> Matrix | _RawRows:
+        """Validated rows to explain: the matrix, or raw rows featurized chunk by chunk."""
+        if self.raw_input_ is None:
+            return self._evaluation_matrix(evaluation_examples, caller)
+        frame = self.raw_input_.check(evaluation_examples, "evaluation_examples")
+        return _RawRows(frame, caller)
 
     def _evaluation_matrix(self, evaluation_examples: Any, caller: str) -> Matrix:
         where = f"{type(self).__name__}.{caller}"
@@ -272,28 +353,63 @@ class BaseExplainer:
                           allow_nan=self.adapter_.allow_nan, names=names)
         return self._aligned(data, "evaluation_examples", where)
 
-    def _explain(self, X: Matrix, *, include_local: bool, batch_size: int | None,
-                 weights: np.ndarray | None = None, notes: tuple[str, ...] = ()) -> Explanation:
-        n_rows = X.shape[0]
-        step = n_rows if batch_size is None else batch_size
-        batches = (
-            (self._local_result(X[start:start + step]),
-             None if weights is None else weights[start:start + step])
-            for start in range(0, n_rows, step)
-        )
+    def _explain(self, X: Matrix | _RawRows | DaskRows, *, include_local: bool,
+                 batch_size: int | None,
+                 weights: np.ndarray | None = None, notes: tuple[str, ...] = (),
+                 show_progress: bool | None = None) -> Explanation:
+        """Explain ``X`` (validated rows, raw rows or a Dask collection) chunk by chunk; assemble.
+
+        Subclasses that add notes override this and pass ``**kwargs`` on.
+        """
+        output_map = self._explained_map()
         meta = {
             "method": self.method, "model_task": self.model_task,
             "features": self._explained_features(), "classes": self.classes_,
-            "output_space": self.output_space_, "num_examples": n_rows,
-            "model_type": self.adapter_.name,
+            "output_space": self.output_space_, "model_type": self.adapter_.name,
         }
-        output_map = None
-        if self.feature_map_ is not None:
-            output_map = (self.raw_input_.subset_map(self.explain_subset_)
-                          if self.raw_input_ is not None
-                          else _subset_map(self.feature_map_, self.explain_subset_))
+        batches: Iterable[BatchSummary]
+        if isinstance(X, DaskRows):
+            batches = X.summaries(output_map, keep_local=include_local)
+        else:
+            compute = functools.partial(
+                self._summarize_chunk if not isinstance(X, _RawRows) else self._summarize_raw_chunk,
+                output_map=output_map, keep_local=include_local,
+            )
+            n_jobs = check_n_jobs(getattr(self, "n_jobs", 1), type(self).__name__)
+            chunk = chunk_rows(X.shape[0], self._local_bytes_per_row(output_map), n_jobs, batch_size)
+            batches = stream_chunks(compute, X, weights, chunk=chunk, n_jobs=n_jobs,
+                                    parallel=self.parallel_chunks, show_progress=show_progress,
+                                    desc=f"{type(self).__name__} ({self.method})")
         return assemble(batches, include_local=include_local, meta=meta, output_map=output_map,
                         notes=notes)
+
+    def _explained_map(self) -> FeatureMap | None:
+        """The raw -> explained-engineered map explanations are returned through, if any."""
+        if self.feature_map_ is None:
+            return None
+        if self.raw_input_ is not None:
+            return self.raw_input_.subset_map(self.explain_subset_)
+        return _subset_map(self.feature_map_, self.explain_subset_)
+
+    def _local_bytes_per_row(self, output_map: FeatureMap | None) -> int:
+        """Bytes of one row's local values (engineered, plus raw when mapped), to size chunks."""
+        outputs = 1 if self.model_task != "classification" else max(2, len(self.classes_ or ()))
+        features = len(self._explained_features())
+        if output_map is not None:
+            features += len(output_map.raw_feature_names)
+        return 8 * outputs * features
+
+    def _summarize_chunk(self, X: Matrix, weights: np.ndarray | None, *,
+                         output_map: FeatureMap | None, keep_local: bool) -> BatchSummary:
+        """Explain one chunk and reduce it; runs in a worker thread (or a Dask worker)."""
+        return summarize(self._local_result(X), weights, output_map=output_map,
+                         keep_local=keep_local)
+
+    def _summarize_raw_chunk(self, rows: _RawChunk, weights: np.ndarray | None, *,
+                             output_map: FeatureMap | None, keep_local: bool) -> BatchSummary:
+        """Featurize one chunk of raw rows, then :meth:`_summarize_chunk` it."""
+        return self._summarize_chunk(self._evaluation_matrix(rows.frame, rows.method), weights,
+                                     output_map=output_map, keep_local=keep_local)
 
     def _local_result(self, X: Matrix) -> LocalResult:
         result = self._local_values(X)
@@ -319,6 +435,28 @@ class BaseExplainer:
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class _RawChunk:
+    frame: pd.DataFrame
+    method: str
+
+
+@dataclass(frozen=True)
+class _RawRows:
+    """Raw rows whose columns were checked; featurized chunk by chunk, so that memory stays
+    flat (the featurized matrix of all rows is never built)."""
+
+    frame: pd.DataFrame
+    method: str
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.frame.shape
+
+    def __getitem__(self, rows: slice) -> _RawChunk:
+        return _RawChunk(self.frame.iloc[rows], self.method)
+
+
 def _maps_only(transformations: Any) -> bool:
     """Whether ``transformations`` is a feature map (or list of them), which cannot transform."""
     items = transformations if isinstance(transformations, list) else [transformations]
@@ -334,8 +472,10 @@ def _subset_map(fmap: FeatureMap, index: np.ndarray | None) -> FeatureMap:
     return FeatureMap(fmap.raw_feature_names, names, fmap.to_matrix()[:, index])
 
 
-def _check_batch_size(batch_size: Any) -> None:
-    check_positive_int(batch_size, "batch_size", "explain_global")
+def _check_options(batch_size: Any, show_progress: Any, caller: str) -> None:
+    if batch_size is not None:
+        check_positive_int(batch_size, "batch_size", caller)
+    check_show_progress(show_progress, caller)
 
 
 def _booster_feature_names(model: Any) -> tuple[str, ...] | None:

@@ -57,6 +57,7 @@ class DeepExplainer(BaseExplainer):
     """
 
     method = "shap.deep"
+    parallel_chunks = False  # shap's DeepExplainer hooks the module's layers during each call
 
     def __init__(self, model: Any, initialization_examples: Any, explain_subset: Any = None,
                  nclusters: int = 10, features: Any = None, classes: Any = None,
@@ -100,6 +101,6 @@ class DeepExplainer(BaseExplainer):
         return LocalResult(values=self._select(values), expected=expected,
                            additivity=additivity_error(values, expected, output), exact=None)
 
-    def _explain(self, X: Matrix, **kwargs: Any) -> Explanation:
+    def _explain(self, X: Any, **kwargs: Any) -> Explanation:
         return with_note(super()._explain(X, **kwargs),
                          "Deep SHAP: DeepLIFT's approximation of SHAP values against the background")

@@ -1,47 +1,55 @@
-"""Batched Kernel SHAP (Lundberg & Lee, 2017) in pure NumPy.
+"""Batched Kernel SHAP (Lundberg & Lee, 2017) in pure NumPy: the estimator and its solver.
 
 The value of a coalition ``S`` of players (groups of columns) for a row ``x`` is the
 interventional expectation used by ``shap.KernelExplainer``::
 
-    v_x(S) = sum_b w_b * f(x_S, background_b[not S])
+    v_x(S) = sum_b w_b * f(x_S, background_b[not S]) = sum_b w_b * v_{x,b}(S)
 
 Shapley values are the solution of a weighted least-squares problem over coalitions, with the
-Shapley kernel as weights and the efficiency constraint ``sum_i phi_i = f(x) - E_w f(background)``
-imposed exactly: one variable is eliminated, as in shap, and the ``(M-1) x (M-1)`` normal system
-is solved through its symmetric pseudo-inverse.  The weighted Shapley-kernel design is very well
-conditioned (condition number ``sqrt(M)`` when exact), so the normal equations lose nothing, and
-the pseudo-inverse also covers rank-deficient sampled designs.
+Shapley kernel as weights and the efficiency constraint imposed exactly: one variable is
+eliminated, as in shap, and the ``(M-1) x (M-1)`` normal system is solved through its
+symmetric pseudo-inverse.  The weighted Shapley-kernel design is very well conditioned
+(condition number ``sqrt(M)`` when exact), so the normal equations lose nothing, and the
+pseudo-inverse also covers rank-deficient sampled designs.
 
-* **Exact** (``M`` players, ``2**M - 2`` coalitions affordable): every coalition is enumerated;
-  the constrained regression then returns exactly the Shapley values.
-* **Sampled**: the scheme of ``shap.KernelExplainer``.  Complete subset sizes are enumerated from
-  the outside in (sizes ``s`` and ``M - s`` together) while the budget allows; the remaining sizes
-  are drawn in proportion to their Shapley-kernel mass, each draw together with its complement
-  (antithetic pairs), duplicates adding weight.  Standard errors come from a bootstrap over the
-  random draws, the enumerated sizes being kept fixed in every resample.
+* **Exact** (``M`` players, ``2**M - 2`` coalitions affordable): every coalition is enumerated
+  and the constrained regression returns exactly the Shapley values.
+* **Sampled**: Shapley values are linear in the game, so ``phi(v_x) = sum_b w_b phi(v_{x,b})``.
+  Each background row ``b`` has its own sampled coalition design, and the game ``v_{x,b}``
+  (one model call per coalition) is solved on it with its own efficiency constraint
+  ``f(x) - f(b)``; the results are averaged with the background weights.  This costs exactly
+  the model calls of one design shared by all background rows (``n_coalitions *
+  n_background`` per row) at about half the variance.
+* **Standard errors** are the standard deviation of the result over bootstrap resamples of
+  the designs' random draws.
 
-Why hand-written: ``shap.KernelExplainer`` calls the model once per explained row and solves
-one regression per row and output.  Here one coalition design is shared by every row, so the
-synthetic data of many rows go to the model in large chunks (at most ``max_rows_per_call`` rows
-per call), and all rows and outputs are solved with one matrix product against the
-pseudo-inverse of the small system, computed once (and once per bootstrap resample).
+How the designs and resamples are drawn (outside-in enumeration, antithetic pairs, one design
+per background row) is :mod:`explain.explainers._kernel_design`; this module validates the
+arguments, evaluates the model on the coalitions in bounded batches, and solves.
+
+Why hand-written: ``shap.KernelExplainer`` calls the model once per explained row, solves
+one regression per row and output, and shares one design across background rows.  Here the
+designs are shared by every row, so the synthetic data of many rows go to the model in large
+chunks (at most ``max_rows_per_call`` rows per call), and all rows and outputs are solved
+with one matrix product per design against the pseudo-inverse of its small system, computed
+once (and once per bootstrap resample).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations
-from math import comb
 from typing import Literal
 
 import numpy as np
 
 from explain._exceptions import ExplanationValueError
+from explain.explainers._kernel_design import Game, draw_games
 
 __all__ = ["KernelShapResult", "kernel_shap_values"]
 
 _AUTO_EXTRA_SAMPLES = 2048  # shap's default budget is 2 * M + 2048
+_BLOCK_ELEMENTS = 2**22  # bound on n_coalitions * n_outputs * rows held at once (32 MB)
 
 
 @dataclass(frozen=True)
@@ -73,23 +81,6 @@ class KernelShapResult:
     n_coalitions: int
 
 
-@dataclass(frozen=True)
-class _Design:
-    """Coalitions shared by all rows: ``masks[:n_fixed]`` enumerated, the rest sampled.
-
-    Sampled coalition ``j`` belongs to sampling unit ``unit_of_coalition[j]`` (a draw and, for
-    paired sizes, its complement); ``draw_units`` holds the unit of every random draw, so a
-    unit's weight is its number of draws.  Sampled weights sum to ``sampled_weight``.
-    """
-
-    masks: np.ndarray
-    weights: np.ndarray
-    n_fixed: int
-    unit_of_coalition: np.ndarray
-    draw_units: np.ndarray
-    sampled_weight: float
-
-
 def kernel_shap_values(
     predict: Callable[[np.ndarray], np.ndarray],
     X: np.ndarray,
@@ -119,7 +110,9 @@ def kernel_shap_values(
         Players, each a set of column indices; must partition ``range(n_columns)``.  One
         player per column when ``None``.
     nsamples : int or "auto", default="auto"
-        Coalition budget per row.  ``"auto"`` enumerates all coalitions when
+        Coalitions per row and background row (sampled: each background row has its own
+        design of this size, so the model evaluations per row are ``nsamples * n_background``
+        as with one shared design).  ``"auto"`` enumerates all coalitions when
         ``n_players <= max_exact_players`` and otherwise samples ``2 * n_players + 2048``.  An
         int enumerates when ``2**n_players - 2 <= nsamples`` and must otherwise be at least
         ``2 * n_players``.
@@ -146,8 +139,21 @@ def kernel_shap_values(
 
     Notes
     -----
-    Besides the synthetic chunks (bounded by ``max_rows_per_call``), memory grows as
-    ``n_rows * n_coalitions * n_outputs``; explain very many rows in batches.
+    Rows are processed in blocks so that about ``2**22`` coalition values are held at once,
+    besides the synthetic chunks (bounded by ``max_rows_per_call``).  The designs and bootstrap
+    resamples are drawn before any row is seen, and the regression is solved row by row, so a
+    row's values do not depend on the other rows or on how they are batched: calls on any
+    split of ``X`` give bit-for-bit the same values (for a model whose output on a row does
+    not depend on the rows it is called with).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X, background = rng.normal(size=(3, 5)), rng.normal(size=(4, 5))
+    >>> result = kernel_shap_values(lambda Z: Z @ np.arange(5.0), X, background)
+    >>> bool(np.allclose(result.values[0], (X - background.mean(axis=0)) * np.arange(5.0)))
+    True
     """
     X, background, weights = _validate_data(X, background, background_weights)
     player_of_column, n_players = _validate_groups(groups, X.shape[1])
@@ -160,27 +166,22 @@ def kernel_shap_values(
 
     fx = _predict_chunked(predict, X, max_rows_per_call, None)
     n_outputs = fx.shape[1]
-    expected = weights @ _predict_chunked(predict, background, max_rows_per_call, n_outputs)
+    background_output = _predict_chunked(predict, background, max_rows_per_call, n_outputs)
+    expected = weights @ background_output
     delta = fx.T - expected[:, None]
     zeros = np.zeros((*delta.shape, n_players))
     if n_players == 1:
         return KernelShapResult(delta[:, :, None].copy(), expected, zeros, fx.T.copy(), True, 0)
 
-    design = _exact_design(n_players) if exact else _sampled_design(n_players, budget, rng)
-    keep = weights > 0
-    values_of_coalitions = _evaluate_coalitions(
-        predict,
-        X,
-        background[keep],
-        weights[keep],
-        np.ascontiguousarray(design.masks[:, player_of_column]),
-        max_rows_per_call,
-        n_outputs,
-    )
-    regressors, adjusted = _regression_inputs(design.masks, values_of_coalitions, expected, delta)
-    values = _solve(regressors, adjusted, design.weights, delta)
-    errors = zeros if exact else _bootstrap_errors(design, regressors, adjusted, delta, n_bootstrap, rng)
-    return KernelShapResult(values, expected, errors, fx.T.copy(), exact, design.masks.shape[0])
+    games = draw_games(n_players, exact, budget, background, weights, background_output, n_bootstrap, rng)
+    values, errors = np.empty_like(zeros), np.empty_like(zeros)
+    largest = max(game.design.masks.shape[0] for game in games)
+    row_step = max(1, _BLOCK_ELEMENTS // (n_outputs * max(largest, (n_bootstrap + 2) * n_players)))
+    for rows in _blocks(X.shape[0], row_step):
+        values[:, rows], errors[:, rows] = _explain_rows(
+            predict, X[rows], fx[rows], games, player_of_column, max_rows_per_call, n_bootstrap, exact
+        )
+    return KernelShapResult(values, expected, errors, fx.T.copy(), exact, largest)
 
 
 def _as_matrix(value: np.ndarray, name: str) -> np.ndarray:
@@ -273,106 +274,6 @@ def _resolve_budget(
     return False, budget
 
 
-def _size_weights(n_players: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Subset sizes ``1..M//2``, their normalised kernel mass and whether they are paired."""
-    sizes = np.arange(1, n_players // 2 + 1)
-    paired = 2 * sizes < n_players
-    mass = (n_players - 1.0) / (sizes * (n_players - sizes))
-    mass[paired] *= 2.0
-    return sizes, mass / mass.sum(), paired
-
-
-def _subsets_of_size(n_players: int, size: int) -> np.ndarray:
-    members = np.array(list(combinations(range(n_players), size)), dtype=np.intp)
-    masks = np.zeros((members.shape[0], n_players), dtype=bool)
-    masks[np.arange(members.shape[0])[:, None], members] = True
-    return masks
-
-
-def _exact_design(n_players: int) -> _Design:
-    codes = np.arange(1, 2**n_players - 1, dtype=np.int64)
-    masks = ((codes[:, None] >> np.arange(n_players)) & 1).astype(bool)
-    sizes = masks.sum(axis=1)
-    binomials = np.array([comb(n_players, k) for k in range(n_players + 1)], dtype=np.float64)
-    weights = (n_players - 1.0) / (binomials[sizes] * sizes * (n_players - sizes))
-    empty = np.zeros(0, dtype=np.intp)
-    return _Design(masks, weights / weights.sum(), masks.shape[0], empty, empty, 0.0)
-
-
-def _sampled_design(n_players: int, budget: int, rng: np.random.Generator) -> _Design:
-    sizes, mass, paired = _size_weights(n_players)
-    remaining, left, blocks, block_weights = mass.copy(), budget, [], []
-    for k, size in enumerate(sizes):  # complete sizes, from the outside in
-        n_subsets = comb(n_players, int(size)) * (2 if paired[k] else 1)
-        if left * remaining[k] / n_subsets < 1.0 - 1e-8:
-            break
-        left -= n_subsets
-        if remaining[k] < 1.0:
-            remaining /= 1.0 - remaining[k]
-        masks = _subsets_of_size(n_players, int(size))
-        blocks.append(np.vstack([masks, ~masks]) if paired[k] else masks)
-        block_weights.append(np.full(n_subsets, mass[k] / n_subsets))
-    n_full = len(blocks)
-    probabilities = np.where(paired, mass / 2.0, mass)[n_full:]
-    masks, unit_of_coalition, draw_units = _draw_coalitions(
-        n_players, sizes[n_full:], probabilities / probabilities.sum(), left, rng
-    )
-    sampled_weight = float(mass[n_full:].sum())
-    fixed = np.vstack(blocks) if blocks else np.zeros((0, n_players), dtype=bool)
-    weights = np.concatenate([*block_weights, _unit_weights(draw_units, unit_of_coalition, sampled_weight)])
-    return _Design(
-        np.vstack([fixed, masks]),
-        weights,
-        fixed.shape[0],
-        unit_of_coalition,
-        draw_units,
-        sampled_weight,
-    )
-
-
-def _draw_coalitions(
-    n_players: int,
-    sizes: np.ndarray,
-    probabilities: np.ndarray,
-    budget: int,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Draw coalitions (with complements for paired sizes) until ``budget`` is spent.
-
-    Returns the coalition masks, the unit of every coalition and the unit of every draw.
-    """
-    empty = np.zeros(0, dtype=np.intp)
-    if budget <= 0:
-        return np.zeros((0, n_players), dtype=bool), empty, empty
-    n_draws = 4 * budget
-    draw_sizes = sizes[rng.choice(sizes.size, size=n_draws, p=probabilities)]
-    order = np.argsort(rng.random((n_draws, n_players)), axis=1)
-    draws = np.empty((n_draws, n_players), dtype=bool)
-    np.put_along_axis(draws, order, np.arange(n_players) < draw_sizes[:, None], axis=1)
-    unique, first, inverse = np.unique(draws, axis=0, return_index=True, return_inverse=True)
-    by_first = np.argsort(first)  # units numbered in order of first appearance
-    rank = np.empty_like(by_first)
-    rank[by_first] = np.arange(by_first.size)
-    unit_masks = unique[by_first]
-    unit_paired = 2 * unit_masks.sum(axis=1) < n_players
-    n_units = int(np.searchsorted(np.cumsum(np.where(unit_paired, 2, 1)), budget, side="right"))
-    stop = first[by_first[n_units]] if n_units < by_first.size else n_draws
-    draw_units = rank[inverse.reshape(-1)[:stop]]
-    unit_masks, unit_paired = unit_masks[:n_units], unit_paired[:n_units]
-    units = np.arange(n_units)
-    masks = np.vstack([unit_masks, ~unit_masks[unit_paired]])
-    return masks, np.concatenate([units, units[unit_paired]]), draw_units
-
-
-def _unit_weights(draws: np.ndarray, unit_of_coalition: np.ndarray, total: float) -> np.ndarray:
-    """Weights of the sampled coalitions: draw counts, rescaled to sum ``total``."""
-    if unit_of_coalition.size == 0:
-        return np.zeros(0)
-    counts = np.bincount(draws, minlength=int(unit_of_coalition.max()) + 1)
-    weights = counts[unit_of_coalition].astype(np.float64)
-    return weights * (total / weights.sum())
-
-
 def _blocks(n: int, step: int) -> Iterator[slice]:
     return (slice(start, min(start + step, n)) for start in range(0, n, step))
 
@@ -417,7 +318,7 @@ def _evaluate_coalitions(
     limit: int,
     n_outputs: int,
 ) -> np.ndarray:
-    """Return ``v_x(S)`` of shape (n_coalitions, n_outputs, n_rows) in bounded chunks.
+    """Return ``v_x(S)`` of shape (n_rows, n_coalitions, n_outputs) in bounded chunks.
 
     Chunks split rows first; when one row's coalitions x background exceed ``limit`` they split
     coalitions, and (for a background larger than ``limit``) background rows.
@@ -426,14 +327,14 @@ def _evaluate_coalitions(
     n_coalitions, n_background = column_masks.shape[0], background.shape[0]
     row_step = max(1, limit // (n_coalitions * n_background))
     coalition_step = max(1, limit // n_background)
-    values = np.zeros((n_coalitions, n_outputs, n_rows))
+    values = np.zeros((n_rows, n_coalitions, n_outputs))
     for rows in _blocks(n_rows, row_step):
         for coalitions in _blocks(n_coalitions, coalition_step):
             for members in _blocks(n_background, limit):
                 synthetic = _synthetic(X[rows], column_masks[coalitions], background[members])
                 output = _call_predict(predict, synthetic.reshape(-1, n_columns), n_outputs)
                 output = output.reshape((*synthetic.shape[:3], n_outputs))
-                values[coalitions, :, rows] += np.matmul(weights[members], output).transpose(1, 2, 0)
+                values[rows, coalitions] += np.matmul(weights[members], output)
     return values
 
 
@@ -452,13 +353,13 @@ def _regression_inputs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Eliminate the last player with the efficiency constraint.
 
-    ``values`` (n_coalitions, n_outputs, n_rows) holds ``v(S)``, ``expected`` holds
+    ``values`` (n_rows, n_coalitions, n_outputs) holds ``v(S)``, ``expected`` holds
     ``v(empty)`` and ``delta`` (n_outputs, n_rows) holds ``v(full) - v(empty)``.  Returns the
     regressors ``z[:, :-1] - z[:, -1]`` and the targets ``v(S) - v(empty) - z[:, -1] * delta``,
     computed in place in ``values`` to save memory.
     """
-    values -= expected[None, :, None]
-    values[masks[:, -1]] -= delta[None]
+    values -= expected
+    values[:, masks[:, -1]] -= delta.T[:, None, :]
     z = masks.astype(np.float64)
     return z[:, :-1] - z[:, -1:], values
 
@@ -466,39 +367,57 @@ def _regression_inputs(
 def _solve(
     regressors: np.ndarray, adjusted: np.ndarray, weights: np.ndarray, delta: np.ndarray
 ) -> np.ndarray:
-    """Solve the weighted least squares for all rows and outputs at once.
+    """Solve the weighted least squares for all rows and outputs with one small system.
 
-    Returns values of shape (n_outputs, n_rows, n_players) satisfying efficiency exactly.
+    ``adjusted`` has shape (n_rows, n_coalitions, n_outputs).  Returns values of shape
+    (n_outputs, n_rows, n_players) satisfying efficiency exactly.
+
+    The solver is applied row by row (a stack of ``(n_players - 1, n_coalitions) @
+    (n_coalitions, n_outputs)`` products) rather than as one product over all rows: BLAS
+    rounds a column of one large product differently depending on its position in the block,
+    so a row's values would change in the last bits with the rows explained beside it.
+    Applied per row they are bit-for-bit the same however the rows are chunked, at the same
+    number of operations.
     """
     weighted = regressors * weights[:, None]
     solver = np.linalg.pinv(regressors.T @ weighted, hermitian=True) @ weighted.T
-    head = np.tensordot(solver, adjusted, axes=1)
-    last = delta - head.sum(axis=0)
-    return np.concatenate([head, last[None]], axis=0).transpose(1, 2, 0)
+    head = np.matmul(solver, adjusted)  # (n_rows, n_players - 1, n_outputs)
+    last = delta.T - head.sum(axis=1)
+    return np.concatenate([head, last[:, None, :]], axis=1).transpose(2, 0, 1)
 
 
-def _bootstrap_errors(
-    design: _Design,
-    regressors: np.ndarray,
-    adjusted: np.ndarray,
-    delta: np.ndarray,
+def _explain_rows(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    fx: np.ndarray,
+    games: list[Game],
+    player_of_column: np.ndarray,
+    limit: int,
     n_bootstrap: int,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Standard deviation of the values over resamples of the random draws."""
-    shape = (*delta.shape, design.masks.shape[1])
-    n_draws = design.draw_units.size
+    exact: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values and standard errors of a block of rows, each (n_outputs, n_rows, n_players).
+
+    The values are the weighted mean of the games' solutions; the standard error is the
+    standard deviation of that mean over bootstrap resamples (resample ``r`` of every game).
+    """
+    shape = (fx.shape[1], X.shape[0], int(player_of_column.max()) + 1)
+    values, resampled = np.zeros(shape), np.zeros((n_bootstrap, *shape))
+    for game in games:
+        masks = game.design.masks
+        outputs = _evaluate_coalitions(
+            predict, X, game.background, game.background_weights,
+            np.ascontiguousarray(masks[:, player_of_column]), limit, shape[0],
+        )
+        delta = fx.T - game.expected[:, None]
+        regressors, adjusted = _regression_inputs(masks, outputs, game.expected, delta)
+        values += game.weight * _solve(regressors, adjusted, game.design.weights, delta)
+        if game.bootstrap is None:  # exact, or n_bootstrap=0
+            continue
+        for resample, weights in zip(resampled, game.bootstrap, strict=True):
+            resample += game.weight * _solve(regressors, adjusted, weights, delta)
+    if exact:
+        return values, np.zeros_like(values)
     if n_bootstrap == 0:
-        return np.full(shape, np.nan)
-    if n_draws == 0:
-        return np.zeros(shape)
-    mean, sum_squares = np.zeros(shape), np.zeros(shape)
-    weights = design.weights.copy()
-    for resample in range(n_bootstrap):  # Welford's running variance
-        draws = design.draw_units[rng.integers(0, n_draws, size=n_draws)]
-        weights[design.n_fixed :] = _unit_weights(draws, design.unit_of_coalition, design.sampled_weight)
-        values = _solve(regressors, adjusted, weights, delta)
-        step = values - mean
-        mean += step / (resample + 1)
-        sum_squares += step * (values - mean)
-    return np.sqrt(sum_squares / (n_bootstrap - 1))
+        return values, np.full_like(values, np.nan)
+    return values, resampled.std(axis=0, ddof=1)

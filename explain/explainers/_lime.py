@@ -23,6 +23,7 @@ from explain._validation import Matrix, check_positive_int
 from explain.explainers._adapters import require_proba
 from explain.explainers._assembly import with_note
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
+from explain.explainers._streaming import check_n_jobs
 
 __all__ = ["LIMEExplainer"]
 
@@ -62,6 +63,8 @@ class LIMEExplainer(BaseExplainer):
         Ridge penalty of the local fits.
     random_state : int, default=0
         Seed of the perturbation sample.
+    n_jobs : int, default=1
+        Chunks of rows explained at the same time (threads; ``-1``: all cores).
 
     Notes
     -----
@@ -87,7 +90,7 @@ class LIMEExplainer(BaseExplainer):
                  classes: Any = None, categorical_features: Any = None, transformations: Any = None,
                  allow_all_transformations: bool = False, model_task: str = "unknown", *,
                  num_samples: int = 5000, kernel_width: float | None = None, alpha: float = 1.0,
-                 random_state: int = 0) -> None:
+                 random_state: int = 0, n_jobs: int = 1) -> None:
         check_positive_int(num_samples, "num_samples", "LIMEExplainer")
         check_positive_int(nclusters, "nclusters", "LIMEExplainer")
         if kernel_width is not None and not kernel_width > 0:
@@ -106,8 +109,8 @@ class LIMEExplainer(BaseExplainer):
         self.output_space_ = "probability" if self.model_task == "classification" else "raw"
         self.categorical_ = self._categorical(categorical_features)
         self.kernel_width_ = float(kernel_width or 0.75 * np.sqrt(self.n_features_in_))
+        self.n_jobs = check_n_jobs(n_jobs, "LIMEExplainer")
         self._draw()
-        self._fit_scores: list[np.ndarray] = []
 
     def _categorical(self, categorical: Any) -> np.ndarray:
         """Boolean mask of the categorical features."""
@@ -153,10 +156,10 @@ class LIMEExplainer(BaseExplainer):
             values.append(coef)
             scores.append(score)
         local = np.concatenate(values, axis=1)  # (n_outputs, n_rows, n_features)
-        self._fit_scores.append(np.concatenate(scores))
         output = self.adapter_.predict_output(dense).T
         return LocalResult(values=self._select(local), expected=self.expected_,
-                           additivity=additivity_error(local, self.expected_, output), exact=None)
+                           additivity=additivity_error(local, self.expected_, output), exact=None,
+                           fit_scores=np.concatenate(scores))
 
     def _fit_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Weighted ridge fits of the model's outputs on each row's binary representation."""
@@ -178,12 +181,8 @@ class LIMEExplainer(BaseExplainer):
         score = 1.0 - residual.sum(axis=1) / np.maximum(spread.sum(axis=1), 1e-300)
         return coef.transpose(2, 0, 1), score
 
-    def _explain(self, X: Matrix, **kwargs: Any) -> Explanation:
-        self._fit_scores = []
-        explanation = super()._explain(X, **kwargs)
-        scores = np.concatenate(self._fit_scores) if self._fit_scores else np.zeros(0)
-        note = (f"LIME local linear fits: weighted R² mean {scores.mean():.3f} (min {scores.min():.3f}); "
-                "values are surrogate coefficients and do not add up to the prediction") if scores.size \
-            else "LIME local linear fits"
-        return with_note(explanation, note)
+    def _explain(self, X: Any, **kwargs: Any) -> Explanation:
+        # the fits' weighted R² is summarized by the assembly from each chunk's fit_scores
+        return with_note(super()._explain(X, **kwargs), "LIME: values are coefficients of local "
+                         "linear surrogates and do not add up to the prediction")
 

@@ -62,6 +62,8 @@ class LinearExplainer(BaseExplainer):
         output evenly over its inputs.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set when the model's type does not tell.
+    n_jobs : int, default=1
+        Chunks of rows explained at the same time (threads; ``-1``: all cores).
 
     Examples
     --------
@@ -78,12 +80,14 @@ class LinearExplainer(BaseExplainer):
 
     def __init__(self, model: Any, initialization_examples: Any, *, explain_subset: Any = None,
                  features: Any = None, classes: Any = None, transformations: Any = None,
-                 allow_all_transformations: bool = False, model_task: str = "unknown") -> None:
+                 allow_all_transformations: bool = False, model_task: str = "unknown",
+                 n_jobs: int = 1) -> None:
         self.allow_all_transformations = allow_all_transformations
         self._set_up(model, initialization_examples, is_function=False,
                      explain_subset=explain_subset, features=features, classes=classes,
                      transformations=transformations,
-                     allow_all_transformations=allow_all_transformations, model_task=model_task)
+                     allow_all_transformations=allow_all_transformations, model_task=model_task,
+                     n_jobs=n_jobs)
         if not is_linear_model(self.model):
             raise ExplanationTypeError(
                 f"LinearExplainer: {type(self.model).__name__} is not a fitted scikit-learn linear "

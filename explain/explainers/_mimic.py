@@ -107,7 +107,8 @@ class MimicExplainer(BaseExplainer):
     random_state : int, default=0
         Seed for augmentation, the hold-out split and the surrogate.
     n_jobs : int, default=1
-        Threads of the surrogate.
+        Threads of the surrogate's training, and chunks of rows explained at the same time
+        (each chunk single-threaded; ``-1``: all cores).
 
     Examples
     --------
@@ -224,22 +225,31 @@ class MimicExplainer(BaseExplainer):
 
     def explain_global(self, evaluation_examples: Any = None,
                        sampling_policy: SamplingPolicy | None = None,
-                       include_local: bool = True, batch_size: int = 100) -> Explanation:
+                       include_local: bool = True, batch_size: int | None = None, *,
+                       show_progress: bool | None = None) -> Explanation:
         """Explain the model globally; without ``evaluation_examples``, on the initialization rows.
 
-        See :meth:`BaseExplainer.explain_global` for the parameters.
+        See :meth:`BaseExplainer.explain_global` for the parameters (Dask collections
+        included).
         """
         if evaluation_examples is None:  # as interpret-community: explain the training rows
             return self._with_surrogate_fidelity(self._explain_global_matrix(
-                self.initialization_examples_, sampling_policy, include_local, batch_size
+                self.initialization_examples_, sampling_policy, include_local, batch_size,
+                show_progress=show_progress,
             ))
         return self._with_surrogate_fidelity(super().explain_global(
-            evaluation_examples, sampling_policy, include_local, batch_size
+            evaluation_examples, sampling_policy, include_local, batch_size,
+            show_progress=show_progress,
         ))
 
-    def explain_local(self, evaluation_examples: Any) -> Explanation:
-        """Explain each row of ``evaluation_examples`` through the surrogate."""
-        return self._with_surrogate_fidelity(super().explain_local(evaluation_examples))
+    def explain_local(self, evaluation_examples: Any, *, batch_size: int | None = None,
+                      show_progress: bool | None = None) -> Explanation:
+        """Explain each row of ``evaluation_examples`` through the surrogate.
+
+        See :meth:`BaseExplainer.explain_local` for the parameters (Dask collections included).
+        """
+        return self._with_surrogate_fidelity(super().explain_local(
+            evaluation_examples, batch_size=batch_size, show_progress=show_progress))
 
     def _with_surrogate_fidelity(self, explanation: Explanation) -> Explanation:
         base, mimic = explanation.fidelity, self.surrogate_fidelity_

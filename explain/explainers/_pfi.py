@@ -100,7 +100,8 @@ class PFIExplainer(BaseExplainer):
         # set up on the first evaluation data: their column names become the feature names
         self._raw_data = transformations is not None or isinstance(model, Pipeline)
 
-    def explain_local(self, evaluation_examples: Any) -> Explanation:
+    def explain_local(self, evaluation_examples: Any, *, batch_size: int | None = None,
+                      show_progress: bool | None = None) -> Explanation:
         """Not available: permutation importance is a global method.
 
         Raises

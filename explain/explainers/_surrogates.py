@@ -42,7 +42,8 @@ class ExplainableModel(BaseEstimator):
     random_state : int, default=0
         Seed of the underlying model.
     n_jobs : int, default=1
-        Threads of the underlying model where it has them.
+        Threads of the underlying model's training where it has them; ``shap_values`` runs
+        single-threaded (the explainer computes chunks of rows in parallel instead).
     params : dict, default=None
         Extra keyword arguments for the underlying model (``explainable_model_args``).
     """
@@ -117,7 +118,9 @@ class LGBMExplainableModel(ExplainableModel):
     def _shap_values(self, X: Matrix) -> Values:
         from explain.explainers._tree import lightgbm_contributions
 
-        return lightgbm_contributions(self.model_.booster_, X, self.n_features_in_, self.n_jobs)
+        # one thread: MimicExplainer computes chunks of rows n_jobs at a time (its _local_values
+        # contract); threads inside each chunk would oversubscribe the cores
+        return lightgbm_contributions(self.model_.booster_, X, self.n_features_in_, 1)
 
 
 class DecisionTreeExplainableModel(ExplainableModel):

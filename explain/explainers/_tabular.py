@@ -10,6 +10,7 @@ from explain._sampling import SamplingPolicy
 from explain.explainers._deep import DeepExplainer
 from explain.explainers._kernel import KernelExplainer
 from explain.explainers._selection import choose_explainer
+from explain.explainers._streaming import check_n_jobs
 from explain.explainers._tree import TreeExplainer
 
 __all__ = ["TabularExplainer"]
@@ -48,7 +49,8 @@ class TabularExplainer:
         Set for functions and models whose type does not tell.
     **kwargs
         Passed to the chosen explainer (e.g. ``is_function``, ``nsamples``, ``nclusters``
-        for Kernel SHAP, ``n_jobs`` for trees).
+        for Kernel SHAP), and ``n_jobs``: chunks of rows explained at the same time, for
+        every chosen explainer (``-1``: all cores).
 
     Examples
     --------
@@ -74,13 +76,15 @@ class TabularExplainer:
             takes = (KernelExplainer, DeepExplainer) if option == "nclusters" else (KernelExplainer,)
             if chosen not in takes and option in kwargs:
                 kwargs.pop(option)
-        if chosen is not TreeExplainer:
-            kwargs.pop("n_jobs", None)
+        n_jobs = check_n_jobs(kwargs.pop("n_jobs", 1), "TabularExplainer")
         self.explainer = chosen(
             model, initialization_examples, explain_subset=explain_subset, features=features,
             classes=classes, transformations=transformations,
             allow_all_transformations=allow_all_transformations, model_task=model_task, **kwargs
         )
+        # every explainer computes n_jobs chunks of rows at a time (BaseExplainer.n_jobs),
+        # whether or not its constructor takes n_jobs
+        self.explainer.n_jobs = n_jobs
 
     @property
     def method(self) -> str:
@@ -92,22 +96,33 @@ class TabularExplainer:
         """The explained feature names."""
         return self.explainer.features_
 
-    def explain_global(self, evaluation_examples: Any, sampling_policy: SamplingPolicy | None = None,
-                       include_local: bool = True, batch_size: int = 100) -> Explanation:
-        """Global explanation; see :meth:`KernelExplainer.explain_global`."""
-        return self.explainer.explain_global(evaluation_examples, sampling_policy, include_local,
-                                             batch_size)
+    @property
+    def n_jobs(self) -> int:
+        """Chunks of rows explained at the same time (see :class:`BaseExplainer`)."""
+        return self.explainer.n_jobs
 
-    def explain_local(self, evaluation_examples: Any, interactions: bool = False) -> Explanation:
-        """Local explanation of each row; see :meth:`KernelExplainer.explain_local`.
+    def explain_global(self, evaluation_examples: Any, sampling_policy: SamplingPolicy | None = None,
+                       include_local: bool = True, batch_size: int | None = None, *,
+                       show_progress: bool | None = None) -> Explanation:
+        """Global explanation; see :meth:`BaseExplainer.explain_global` (Dask collections included)."""
+        return self.explainer.explain_global(evaluation_examples, sampling_policy, include_local,
+                                             batch_size, show_progress=show_progress)
+
+    def explain_local(self, evaluation_examples: Any, interactions: bool = False, *,
+                      batch_size: int | None = None, show_progress: bool | None = None) -> Explanation:
+        """Local explanation of each row; see :meth:`BaseExplainer.explain_local`.
 
         ``interactions=True`` adds SHAP interaction values, for tree models only (see
-        :meth:`TreeExplainer.explain_local`).
+        :meth:`TreeExplainer.explain_local`). ``batch_size`` and ``show_progress`` are as in
+        :meth:`BaseExplainer.explain_local`.
         """
+        options: dict[str, Any] = {name: value for name, value in (("batch_size", batch_size),
+                                                   ("show_progress", show_progress))
+                   if value is not None}  # only those given: not every explain_local takes them
         if interactions:
             if not isinstance(self.explainer, TreeExplainer):
                 raise ExplanationValueError(
                     f"TabularExplainer.explain_local: interactions=True needs a tree model; this model "
                     f"is explained by {self.explainer.method}.")
-            return self.explainer.explain_local(evaluation_examples, interactions=True)
-        return self.explainer.explain_local(evaluation_examples)
+            return self.explainer.explain_local(evaluation_examples, interactions=True, **options)
+        return self.explainer.explain_local(evaluation_examples, **options)

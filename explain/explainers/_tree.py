@@ -1,15 +1,19 @@
 """Exact TreeSHAP for tree ensembles.
 
-LightGBM and XGBoost compute TreeSHAP natively (``pred_contrib=True`` / ``pred_contribs=True``),
-in compiled code, with the values ``shap.TreeExplainer`` returns for them (shap calls the same
-functions); scikit-learn trees go through ``shap.TreeExplainer`` with path-dependent
-perturbation. The values are expressed in the ensemble's own output space: log-odds (raw
+LightGBM models and scikit-learn decision trees, random forests and extra-trees are explained
+by this library's compiled TreeSHAP with per-leaf tables (``explain.explainers._fast_tree_shap``,
+the FastTreeSHAP v2 algorithm): the same path-dependent values as ``shap.TreeExplainer`` and
+LightGBM's ``pred_contrib``, many times faster. XGBoost computes TreeSHAP natively
+(``pred_contribs=True``, which shap also calls); scikit-learn gradient boosting goes through
+``shap.TreeExplainer``. ``algorithm="native"`` uses LightGBM's ``pred_contrib`` and shap for
+everything. The values are expressed in the ensemble's own output space: log-odds (raw
 score) for boosted classifiers, probability for scikit-learn forests and single trees, the
 prediction for regressors; that space is recorded on the explanation as ``output_space``.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +26,8 @@ from explain._mapping import raw_interactions
 from explain._validation import Matrix
 from explain.explainers._adapters import library_class, model_family
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
+from explain.explainers._fast_tree_shap import TreeShapTables, build_tables, tree_shap_values
+from explain.explainers._tree_ensemble import UnsupportedTrees, from_lightgbm, from_sklearn
 
 __all__ = ["TreeExplainer", "is_tree_model"]
 
@@ -32,13 +38,30 @@ _SKLEARN_TREES = (
     "GradientBoostingRegressor", "HistGradientBoostingClassifier",
     "HistGradientBoostingRegressor",
 )
+# read by explain.explainers._tree_ensemble and explained by the compiled TreeSHAP
+_FAST_SKLEARN = (
+    "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier",
+    "ExtraTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
+    "ExtraTreesClassifier", "ExtraTreesRegressor",
+)
+ALGORITHMS = ("auto", "fast", "native")
+
+
+def supports_fast(model: Any) -> bool:
+    """Whether the compiled TreeSHAP reads ``model`` (LightGBM, scikit-learn trees/forests)."""
+    family, name = library_class(model)
+    if family == "lightgbm":
+        return name in ("LGBMClassifier", "LGBMRegressor", "LGBMModel")
+    return family == "sklearn" and name in _FAST_SKLEARN and getattr(model, "n_outputs_", 1) == 1
 
 
 def is_tree_model(model: Any) -> bool:
     """Whether TreeSHAP supports ``model`` (checked by class, without calling the model)."""
     family, name = library_class(model)
-    if family == "lightgbm":
-        return name in ("LGBMClassifier", "LGBMRegressor", "LGBMModel")
+    if family == "lightgbm":  # linear trees have no TreeSHAP (LightGBM's pred_contrib refuses too)
+        booster = getattr(model, "booster_", None)
+        linear = bool(getattr(booster, "params", {}).get("linear_tree", False))
+        return name in ("LGBMClassifier", "LGBMRegressor", "LGBMModel") and not linear
     if family == "xgboost":
         return name in ("XGBClassifier", "XGBRegressor", "XGBModel")
     if family == "sklearn" and name in _SKLEARN_TREES:
@@ -74,7 +97,12 @@ class TreeExplainer(BaseExplainer):
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set when the model's type does not tell.
     n_jobs : int, default=1
-        Threads for LightGBM and XGBoost contribution calls.
+        Chunks of rows explained in parallel (threads; ``-1``: all cores).
+    algorithm : {"auto", "fast", "native"}, default="auto"
+        ``"fast"``: this library's compiled TreeSHAP with per-leaf tables (LightGBM and
+        scikit-learn decision trees, random forests and extra-trees); ``"native"``: LightGBM's
+        own ``pred_contrib`` and ``shap.TreeExplainer``; ``"auto"``: fast where supported.
+        Both compute the same exact values.
 
     Examples
     --------
@@ -93,8 +121,12 @@ class TreeExplainer(BaseExplainer):
     def __init__(self, model: Any, initialization_examples: Any = None, *,
                  explain_subset: Any = None, features: Any = None, classes: Any = None,
                  transformations: Any = None, allow_all_transformations: bool = False,
-                 model_task: str = "unknown", n_jobs: int = 1) -> None:
+                 model_task: str = "unknown", n_jobs: int = 1, algorithm: str = "auto") -> None:
+        if algorithm not in ALGORITHMS:
+            raise ExplanationValueError(
+                f"TreeExplainer: algorithm must be one of {ALGORITHMS}, got {algorithm!r}.")
         self.allow_all_transformations = allow_all_transformations
+        self.algorithm = algorithm
         self._set_up(model, initialization_examples, is_function=False,
                      explain_subset=explain_subset, features=features, classes=classes,
                      transformations=transformations,
@@ -106,42 +138,84 @@ class TreeExplainer(BaseExplainer):
                 f"TreeExplainer: {type(self.model).__name__} is not a supported tree model; use "
                 "TabularExplainer, which picks a suitable explainer."
             )
+        fast = algorithm != "native" and supports_fast(self.model)
+        if algorithm == "fast" and not fast:
+            raise ExplanationValueError(
+                f"TreeExplainer: algorithm='fast' supports LightGBM and scikit-learn decision "
+                f"trees, random forests and extra-trees, not {type(self.model).__name__}; use "
+                "algorithm='auto'.")
         family = model_family(self.model)
+        self.algorithm_ = "fast" if fast else "native"
         self._compute = {"lightgbm": self._lightgbm, "xgboost": self._xgboost}.get(
             family, self._sklearn
         )
+        if fast:
+            self._compute = self._fast
         self._shap_explainer: Any = None
+        self._tables: TreeShapTables | None = None
+        self._tables_lock = threading.Lock()
         self.output_space_ = self._output_space(family)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the tables are rebuilt on first use after unpickling (they can take tens of MB)
+        state = self.__dict__.copy()
+        state["_tables"] = None
+        state["_tables_lock"] = None
+        state["_compute"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._tables_lock = threading.Lock()
+        family = model_family(self.model)
+        if self.algorithm_ == "fast":
+            self._compute = self._fast
+        else:
+            self._compute = {"lightgbm": self._lightgbm, "xgboost": self._xgboost}.get(
+                family, self._sklearn)
 
     def _output_space(self, family: str) -> str:
         if self.model_task == "regression":
             return "raw"
         if family in ("lightgbm", "xgboost"):
             return "log_odds"
+        if self.algorithm_ == "fast":  # scikit-learn trees and forests average probabilities
+            return "probability"
         import shap
 
         self._shap_explainer = shap.TreeExplainer(self.model)
         return "log_odds" if self._shap_explainer.model.tree_output == "log_odds" else "probability"
 
-    def explain_local(self, evaluation_examples: Any, interactions: bool = False) -> Explanation:
+    def explain_local(self, evaluation_examples: Any, interactions: bool = False, *,
+                      batch_size: int | None = None,
+                      show_progress: bool | None = None) -> Explanation:
         """Explain each row; with ``interactions=True`` also SHAP interaction values.
 
         Parameters
         ----------
-        evaluation_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
-            Rows to explain.
+        evaluation_examples : array-like, DataFrame, sparse matrix, dask DataFrame or dask Array
+            Rows to explain, of shape (n_rows, n_features).
         interactions : bool, default=False
             Add ``interaction_values`` of shape (outputs, rows, features, features): main
             effects on the diagonal, each row of a matrix summing to that feature's local value
             (XGBoost's own ``pred_interactions``, shap's TreeSHAP for LightGBM and scikit-learn
             trees). Raw explanations get them mapped to raw features on both axes. They cost
-            about ``n_features`` times the local values, so explain few rows at a time.
+            about ``n_features`` times the local values, so explain few rows at a time; they
+            need in-memory rows.
+        batch_size : int, default=None
+            Rows per chunk (see :meth:`BaseExplainer.explain_local`).
+        show_progress : bool, default=None
+            Show a progress bar; ``None``: for long runs on a terminal.
         """
         if not interactions:
-            return super().explain_local(evaluation_examples)
+            return super().explain_local(evaluation_examples, batch_size=batch_size,
+                                         show_progress=show_progress)
         if self.explain_subset_ is not None:
             raise ExplanationValueError("TreeExplainer.explain_local: interactions=True explains every "
                                         "feature; set up the explainer without explain_subset.")
+        if hasattr(evaluation_examples, "dask"):
+            raise ExplanationTypeError("TreeExplainer.explain_local: interactions=True needs in-memory "
+                                       "rows, not a Dask collection; compute a sample first.")
         X = self._evaluation_matrix(evaluation_examples, "explain_local")
         explanation = self._explain(X, include_local=True, batch_size=None)
         values = self._interactions(X)
@@ -181,15 +255,62 @@ class TreeExplainer(BaseExplainer):
             additivity=additivity_error(values, expected, output),
         )
 
+    def tables(self) -> TreeShapTables:
+        """The compiled TreeSHAP's per-leaf tables of the model, built on first use."""
+        with self._tables_lock:
+            if self._tables is None:
+                if model_family(self.model) == "lightgbm":
+                    try:
+                        ensemble = from_lightgbm(self.model.booster_)
+                    except UnsupportedTrees as error:
+                        raise ExplanationTypeError(
+                            f"TreeExplainer: this LightGBM model has {error}, which TreeSHAP does "
+                            "not support; use KernelExplainer or MimicExplainer.") from error
+                else:
+                    n_outputs = len(self.model.classes_) if self.model_task == "classification" else 1
+                    ensemble = from_sklearn(self.model, n_outputs)
+                self._tables = build_tables(ensemble)
+            return self._tables
+
+    def shap_values(self, X: Matrix) -> tuple[np.ndarray, np.ndarray]:
+        """SHAP values (k, n, f) and expected values (k,) of all features, without the output.
+
+        The scoring explainers use this; :meth:`explain_local` adds validation, the model's
+        output for the additivity check, and the explanation object.
+        """
+        if self.algorithm_ == "fast":
+            tables = self.tables()
+            return tree_shap_values(tables, _dense(X)), tables.expected.copy()
+        if model_family(self.model) == "lightgbm":
+            values, expected, _ = lightgbm_contributions(self.model.booster_, X,
+                                                         self.n_features_in_, 1, raw_score=False)
+            return values, expected
+        if model_family(self.model) == "xgboost":
+            values, expected, _ = self._xgboost(X)
+            return values, expected
+        return self.sklearn_values(X)
+
+    def _fast(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        dense = _dense(X)
+        values, expected = self.shap_values(dense)
+        if model_family(self.model) == "lightgbm":
+            raw = self.model.booster_.predict(dense, raw_score=True, num_threads=1)
+            scale = self.tables().ensemble.output_scale  # LightGBM's raw score of rf sums trees
+            output = scale * np.asarray(raw, dtype=np.float64).reshape(dense.shape[0], -1).T
+        else:
+            output = self._sklearn_output(dense, values.shape[0])
+        return values, expected, output
+
     def _lightgbm(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return lightgbm_contributions(self.model.booster_, X, self.n_features_in_, self.n_jobs)
+        # one thread per chunk: chunks run n_jobs at a time (BaseExplainer's contract)
+        return lightgbm_contributions(self.model.booster_, X, self.n_features_in_, 1)
 
     def _xgboost(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         import xgboost
 
         booster = self.model.get_booster()
         matrix = xgboost.DMatrix(X, feature_names=booster.feature_names, missing=np.nan,
-                                 nthread=self.n_jobs)
+                                 nthread=1)
         best = _best_iteration(self.model)
         iteration_range = (0, 0) if best is None else (0, best + 1)
         contrib = booster.predict(matrix, pred_contribs=True, iteration_range=iteration_range)
@@ -200,12 +321,13 @@ class TreeExplainer(BaseExplainer):
         return _split_contrib(contrib, self.n_features_in_, np.asarray(margin, dtype=np.float64))
 
     def _shap_tree(self) -> Any:
-        """shap's TreeExplainer of the model, made on first use and kept."""
-        if self._shap_explainer is None:
-            import shap
+        """shap's TreeExplainer of the model, made on first use and kept (chunks may ask at once)."""
+        with self._tables_lock:
+            if self._shap_explainer is None:
+                import shap
 
-            self._shap_explainer = shap.TreeExplainer(self.model)
-        return self._shap_explainer
+                self._shap_explainer = shap.TreeExplainer(self.model)
+            return self._shap_explainer
 
     def sklearn_values(self, X: Matrix) -> tuple[np.ndarray, np.ndarray]:
         """shap's TreeSHAP values (k, n, f) and expected values (k,), without the model output."""
@@ -242,6 +364,10 @@ def lightgbm_contributions(booster: Any, X: Matrix, n_features: int, n_jobs: int
         contrib = np.hstack([sp.csr_matrix(b).toarray() for b in blocks])
     raw = booster.predict(X, raw_score=True, num_threads=n_jobs) if raw_score else np.zeros(0)
     return _split_contrib(np.asarray(contrib), n_features, raw)
+
+
+def _dense(X: Matrix) -> np.ndarray:
+    return X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
 
 
 def _best_iteration(model: Any) -> int | None:

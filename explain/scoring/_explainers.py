@@ -26,7 +26,6 @@ from explain.explainers import (
 )
 from explain.explainers._adapters import model_family
 from explain.explainers._base import _subset_map
-from explain.explainers._tree import lightgbm_contributions
 from featurization import FeatureMap
 
 __all__ = [
@@ -212,6 +211,9 @@ class ScoringExplainer:
         """Predictions and probabilities without the scikit-learn wrapper, where that is exact."""
         return None
 
+    def warm_up(self) -> None:
+        """Prepare anything built lazily, so the first request is not slower (``load`` calls it)."""
+
     def predict(self, evaluation_examples: Any) -> np.ndarray:
         """The model's predictions (labels or values), shape (n_rows,)."""
         X = self.explainer_._evaluation_matrix(evaluation_examples, "predict")
@@ -324,14 +326,17 @@ class TreeScoringExplainer(ScoringExplainer):
         self.tree_model_ = tree
         self.method = "mimic.tree" if isinstance(inner, MimicExplainer) else "shap.tree"
 
+    def warm_up(self) -> None:
+        """Build the compiled TreeSHAP's tables now (they are not pickled), not on the first
+        request."""
+        if isinstance(self.explainer_, TreeExplainer) and self.explainer_.algorithm_ == "fast":
+            self.explainer_.tables()
+
     def _values(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        if self.family_ == "lightgbm":  # contributions only: scoring needs no additivity check
-            values, expected, _ = lightgbm_contributions(
-                self.tree_model_.booster_, X, self.explainer_.n_features_in_, 1, raw_score=False)
-        elif self.family_ == "xgboost" or isinstance(self.explainer_, MimicExplainer):
+        if self.family_ == "xgboost" or isinstance(self.explainer_, MimicExplainer):
             return super()._values(X)
-        else:
-            values, expected = self.explainer_.sklearn_values(X)
+        # contributions only: scoring needs no model output for an additivity check
+        values, expected = self.explainer_.shap_values(X)
         return self.explainer_._select(values), expected
 
     def _native_predictions(self, X: Any) -> tuple[np.ndarray, np.ndarray | None] | None:

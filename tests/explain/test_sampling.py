@@ -60,3 +60,16 @@ def test_kmeans_sampling_tolerates_missing_values():
     X[::7, 3] = np.nan
     rows, weights, _ = sample_rows(X, SamplingPolicy(allow_eval_sampling=True, max_rows=30))
     assert rows.shape[1] == 80 and weights.sum() == 2000
+
+
+def test_sample_of_a_larger_collection_names_the_population_and_scales_weights():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(500, 3))
+    rows, weights, notes = sample_rows(X, SamplingPolicy(allow_eval_sampling=True, max_rows=20),
+                                       total_rows=50_000)
+    assert rows.shape[0] <= 20 and weights.sum() == pytest.approx(50_000)
+    assert "of 50000 rows (clustered on a uniform random sample of 500)" in notes[0]
+    kept, none, notes = sample_rows(X[:20], SamplingPolicy(allow_eval_sampling=True, max_rows=20),
+                                    total_rows=50_000)
+    assert kept.shape[0] == 20 and none is None
+    assert notes == ("explained a random sample of 20 of 50000 rows",)

@@ -400,3 +400,96 @@ def test_logistic_regression_can_be_forced_through_kernel_shap() -> None:
     residual = explanation.local_values.sum(axis=2) + np.asarray(explanation.expected_values_)[:, None] \
         - model.predict_proba(X.iloc[:5]).T
     assert np.max(np.abs(residual)) < 1e-6
+
+
+def test_sampled_standard_errors_cover_exact_values() -> None:
+    background, rows, exact = _ten_feature_problem()
+    covered = []
+    for random_state in range(3):
+        explanation = KernelExplainer(_interactions, background, is_function=True, nsamples=200,
+                                      model_task="regression", random_state=random_state).explain_local(rows)
+        errors = explanation.fidelity.standard_errors
+        covered.append(np.mean(np.abs(explanation.local_values - exact) <= 2 * errors))
+    assert np.mean(covered) >= 0.85
+
+
+# ---------------------------------------------------------------------- parallel chunks
+
+
+@functools.cache
+def _twenty_rows() -> tuple[np.ndarray, np.ndarray]:
+    """(background of 5 rows, 20 evaluation rows) for ``_interactions``: 3 chunks of 7."""
+    rng = np.random.default_rng(3)
+    return rng.normal(size=(5, 10)), rng.normal(size=(20, 10))
+
+
+@pytest.mark.parametrize("nsamples", [400, "auto"], ids=["sampled", "exact"])
+def test_parallel_chunks_equal_one_chunk_exactly(nsamples: Any) -> None:
+    background, rows = _twenty_rows()
+    options = {"is_function": True, "model_task": "regression", "nsamples": nsamples}
+    serial = KernelExplainer(_interactions, background, n_jobs=1, **options)
+    parallel = KernelExplainer(_interactions, background, n_jobs=2, **options)
+    assert (serial.n_jobs, parallel.n_jobs) == (1, 2)
+    one_chunk = serial.explain_local(rows, batch_size=len(rows))
+    chunked = parallel.explain_local(rows, batch_size=7)
+    np.testing.assert_array_equal(chunked.local_values, one_chunk.local_values)
+    np.testing.assert_array_equal(chunked.fidelity.standard_errors, one_chunk.fidelity.standard_errors)
+    np.testing.assert_array_equal(chunked.expected_values_, one_chunk.expected_values_)
+    assert chunked.fidelity.exact is (nsamples == "auto")
+
+
+def test_parallel_chunks_of_a_classifier_equal_one_chunk() -> None:
+    model, X = _fitted("mlp", "multiclass")
+    explainer = KernelExplainer(model, X.iloc[:8], explain_subset=[0, 1, 2], n_jobs=2)
+    rows = X.iloc[100:120]
+    chunked = explainer.explain_local(rows, batch_size=7)
+    explainer.n_jobs = 1
+    one_chunk = explainer.explain_local(rows, batch_size=len(rows))
+    # the MLP's matrix products see different row counts per chunk: equal up to BLAS rounding
+    np.testing.assert_allclose(chunked.local_values, one_chunk.local_values, rtol=0, atol=1e-12)
+
+
+def test_local_values_do_not_write_to_the_explainer() -> None:
+    background, rows = _twenty_rows()
+    explainer = KernelExplainer(_interactions, background, is_function=True, nsamples=400,
+                                model_task="regression")
+    before = dict(vars(explainer))
+    explainer.explain_local(rows, batch_size=7)
+    assert vars(explainer).keys() == before.keys()
+    assert all(vars(explainer)[name] is value for name, value in before.items())
+
+
+def test_random_state_none_fixes_one_seed_for_every_chunk() -> None:
+    background, rows = _twenty_rows()
+    explainer = KernelExplainer(_interactions, background, is_function=True, nsamples=400,
+                                model_task="regression", random_state=None, n_jobs=2)
+    assert explainer.random_state is None and isinstance(explainer.seed_, int)
+    np.testing.assert_array_equal(explainer.explain_local(rows, batch_size=7).local_values,
+                                  explainer.explain_local(rows, batch_size=len(rows)).local_values)
+
+
+def test_int_random_state_is_the_seed() -> None:
+    background, rows = _twenty_rows()
+    options = {"is_function": True, "nsamples": 400, "model_task": "regression"}
+    explainer = KernelExplainer(_interactions, background, random_state=np.int64(4), **options)
+    assert explainer.seed_ == 4 and type(explainer.seed_) is int
+    other = KernelExplainer(_interactions, background, random_state=5, **options)
+    assert not np.array_equal(explainer.explain_local(rows[:2]).local_values,
+                              other.explain_local(rows[:2]).local_values)
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2", None])
+def test_bad_n_jobs_is_refused(n_jobs: Any) -> None:
+    background, _ = _twenty_rows()
+    with pytest.raises(ValueError, match="KernelExplainer: n_jobs must be a non-zero integer"):
+        KernelExplainer(_interactions, background, is_function=True, model_task="regression",
+                        n_jobs=n_jobs)
+
+
+@pytest.mark.parametrize("random_state", [-1, 1.5, True, "0", np.random.default_rng(0)])
+def test_bad_random_state_is_refused(random_state: Any) -> None:
+    background, _ = _twenty_rows()
+    with pytest.raises(ValueError, match=r"KernelExplainer: random_state must be a non-negative "
+                                         r"integer or None, got .*; pass an int seed"):
+        KernelExplainer(_interactions, background, is_function=True, model_task="regression",
+                        random_state=random_state)

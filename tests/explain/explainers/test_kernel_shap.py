@@ -341,3 +341,92 @@ def test_inconsistent_output_count_is_rejected() -> None:
 
 def _sum_columns(Z: np.ndarray) -> np.ndarray:
     return Z.sum(axis=1)
+
+
+# ---------------------------------------------------------------------- sampled estimator
+
+
+@pytest.fixture(scope="module")
+def exact_even(problem10: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    X, background, weights = problem10
+    return _brute_force(_interactions, X[:6], background, weights)
+
+
+def _sampled(
+    problem: tuple[np.ndarray, np.ndarray, np.ndarray], nsamples: int, seed: int
+) -> KernelShapResult:
+    X, background, weights = problem
+    return kernel_shap_values(
+        _interactions, X[:6], background, weights, nsamples=nsamples, max_exact_players=0, random_state=seed
+    )
+
+
+def test_sampled_error_shrinks_as_the_budget_grows(
+    problem10: tuple[np.ndarray, np.ndarray, np.ndarray], exact_even: np.ndarray
+) -> None:
+    # consistency: the error against exact values falls with the budget, about as 1/sqrt(n)
+    def rmse(nsamples: int, seed: int) -> float:
+        return float(np.sqrt(np.mean((_sampled(problem10, nsamples, seed).values - exact_even) ** 2)))
+
+    errors = [np.mean([rmse(n, seed) for seed in range(4)]) for n in (60, 240, 900)]
+    assert errors[0] > 1.5 * errors[1] and errors[1] > 1.5 * errors[2]
+    assert errors[2] < 0.02 * np.mean(np.abs(exact_even))
+
+
+def test_sampled_estimator_is_nearly_unbiased(
+    problem10: tuple[np.ndarray, np.ndarray, np.ndarray], exact_even: np.ndarray
+) -> None:
+    runs = np.stack([_sampled(problem10, 100, seed).values for seed in range(40)])
+    single_error = np.sqrt(np.mean((runs - exact_even) ** 2))
+    bias = np.sqrt(np.mean((runs.mean(axis=0) - exact_even) ** 2))
+    # averaging 40 independent runs removes most of the error: what is left is the noise of
+    # the mean (single / sqrt(40)) plus a small ratio-estimator bias
+    assert bias < 0.3 * single_error
+
+
+def test_standard_errors_are_calibrated(
+    problem10: tuple[np.ndarray, np.ndarray, np.ndarray], exact_even: np.ndarray
+) -> None:
+    covered, z_squares = [], []
+    for seed in range(8):
+        result = _sampled(problem10, 200, seed)
+        z = (result.values - exact_even) / result.standard_errors
+        covered.append(np.mean(np.abs(z) <= 2))
+        z_squares.append(np.mean(z**2))
+    assert np.mean(covered) >= 0.85
+    assert 0.5 < np.sqrt(np.mean(z_squares)) < 1.6
+
+
+def test_sampled_designs_are_complementary_pairs() -> None:
+    from explain.explainers._kernel_design import sampled_design
+
+    for n_players, budget in ((10, 300), (11, 200), (30, 400)):
+        design = sampled_design(n_players, budget, np.random.default_rng(0))
+        drawn = design.masks[design.n_fixed :]
+        half = drawn.shape[0] // 2
+        assert design.masks.shape[0] <= budget and drawn.shape[0] == 2 * half > 0
+        np.testing.assert_array_equal(drawn[half:], ~drawn[:half])  # middle size too (n even)
+        assert np.unique(drawn, axis=0).shape[0] == drawn.shape[0]
+        weights = design.weights
+        assert weights.sum() == pytest.approx(1.0)
+        np.testing.assert_allclose(weights[design.n_fixed :][half:], weights[design.n_fixed :][:half])
+
+
+def test_row_blocks_do_not_change_results(
+    problem10: tuple[np.ndarray, np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from explain.explainers import _kernel_shap
+
+    full = _sampled(problem10, 120, 5)
+    monkeypatch.setattr(_kernel_shap, "_BLOCK_ELEMENTS", 1)  # one row per block
+    blocked = _sampled(problem10, 120, 5)
+    # bit for bit: the solver is applied row by row, so BLAS blocking cannot differ
+    np.testing.assert_array_equal(blocked.values, full.values)
+    np.testing.assert_array_equal(blocked.standard_errors, full.standard_errors)
+    for row in range(3):  # and each row's values do not depend on the other rows
+        alone = kernel_shap_values(
+            _interactions, problem10[0][row : row + 1], problem10[1], problem10[2],
+            nsamples=120, max_exact_players=0, random_state=5,
+        )
+        np.testing.assert_array_equal(alone.values[:, 0], full.values[:, row])
+        np.testing.assert_array_equal(alone.standard_errors[:, 0], full.standard_errors[:, row])
