@@ -35,14 +35,16 @@ recursion. The expected value is the cover-weighted mean of the leaf values.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
 
-from explain.explainers._tree_ensemble import TreeEnsemble
+from explain.explainers._tree_ensemble import TreeEnsemble, from_lightgbm, from_sklearn
 
-__all__ = ["TreeShapTables", "build_tables", "tree_shap_values"]
+__all__ = ["CompiledTreeShap", "TreeShapTables", "build_tables", "tree_shap_values"]
 
 _MAX_TABLE_DEPTH = 16  # 2^16 entries per table: 1 MB per leaf at most
 _DEFAULT_TABLE_BUDGET = 64 * 2**20  # bytes for the K and Q tables of one model
@@ -145,6 +147,49 @@ def tree_shap_values(tables: TreeShapTables, X: np.ndarray) -> np.ndarray:
           tables.slot_q, tables.table_start, tables.k_table, tables.q_table,
           tables.gl_nodes, tables.gl_weights, tables.max_nodes, out)
     return np.ascontiguousarray(out.transpose(0, 2, 1))
+
+
+class CompiledTreeShap:
+    """The compiled TreeSHAP of one fitted model, its tables built on first use.
+
+    Thread-safe (chunks of rows may ask for the tables at once) and pickled without the
+    tables, which are rebuilt after unpickling: they can take tens of MB.
+
+    Parameters
+    ----------
+    model : LightGBM ``LGBMModel`` or scikit-learn tree / forest
+        The fitted model (read through ``booster_`` for LightGBM, ``tree_`` for scikit-learn).
+    n_outputs : int
+        Model outputs for scikit-learn models (classes, or 1); LightGBM models say it
+        themselves.
+    """
+
+    def __init__(self, model: Any, n_outputs: int = 1) -> None:
+        self.model = model
+        self.n_outputs = n_outputs
+        self._tables: TreeShapTables | None = None
+        self._lock = threading.Lock()
+
+    def tables(self) -> TreeShapTables:
+        """The model's tables (raises ``UnsupportedTrees`` for trees it cannot read)."""
+        with self._lock:
+            if self._tables is None:
+                booster = getattr(self.model, "booster_", None)
+                ensemble = (from_lightgbm(booster) if booster is not None
+                            else from_sklearn(self.model, self.n_outputs))
+                self._tables = build_tables(ensemble)
+            return self._tables
+
+    def values(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """SHAP values (outputs, rows, features) of dense ``X`` and the expected values."""
+        tables = self.tables()
+        return tree_shap_values(tables, X), tables.expected.copy()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"model": self.model, "n_outputs": self.n_outputs}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["model"], state["n_outputs"])  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------- compiled parts

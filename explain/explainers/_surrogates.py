@@ -93,9 +93,22 @@ class ExplainableModel(BaseEstimator):
 
     def _fit_model(self, X: Matrix, y: np.ndarray, categorical: list[int] | None) -> None:
         self.model_.fit(X, y)
+        self._compiled(refit=True)
 
     def _shap_values(self, X: Matrix) -> Values:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _compiled(self, refit: bool = False) -> Any:
+        """The compiled TreeSHAP of the fitted tree surrogate (made after fitting; its tables
+        are built on first use)."""
+        from explain.explainers._fast_tree_shap import CompiledTreeShap
+
+        compiled = self.__dict__.get("compiled_")
+        if refit or compiled is None:
+            n_outputs = len(self.model_.classes_) if hasattr(self.model_, "classes_") else 1
+            compiled = CompiledTreeShap(self.model_, n_outputs)
+            self.__dict__["compiled_"] = compiled
+        return compiled
 
 
 class LGBMExplainableModel(ExplainableModel):
@@ -114,13 +127,15 @@ class LGBMExplainableModel(ExplainableModel):
 
     def _fit_model(self, X: Matrix, y: np.ndarray, categorical: list[int] | None) -> None:
         self.model_.fit(X, y, categorical_feature=categorical if categorical else "auto")
+        self._compiled(refit=True)
 
     def _shap_values(self, X: Matrix) -> Values:
-        from explain.explainers._tree import lightgbm_contributions
-
-        # one thread: MimicExplainer computes chunks of rows n_jobs at a time (its _local_values
-        # contract); threads inside each chunk would oversubscribe the cores
-        return lightgbm_contributions(self.model_.booster_, X, self.n_features_in_, 1)
+        # the compiled TreeSHAP, one thread: MimicExplainer computes chunks of rows n_jobs at a
+        # time (its _local_values contract); threads inside a chunk would oversubscribe cores
+        dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+        values, expected = self._compiled().values(dense)
+        raw = self.model_.booster_.predict(dense, raw_score=True, num_threads=1)
+        return values, expected, np.asarray(raw, dtype=np.float64).reshape(dense.shape[0], -1).T
 
 
 class DecisionTreeExplainableModel(ExplainableModel):
@@ -138,18 +153,11 @@ class DecisionTreeExplainableModel(ExplainableModel):
 
     def _fit_model(self, X: Matrix, y: np.ndarray, categorical: list[int] | None) -> None:
         self.model_.fit(X, y)
-        import shap
-
-        self.explainer_ = shap.TreeExplainer(self.model_)
+        self._compiled(refit=True)
 
     def _shap_values(self, X: Matrix) -> Values:
-        from explain.explainers._tree import _normalize_shap_output
-
-        dense = X.toarray() if sp.issparse(X) else np.asarray(X)
-        values = _normalize_shap_output(
-            self.explainer_.shap_values(dense, check_additivity=False), dense.shape[0]
-        )
-        expected = np.atleast_1d(np.asarray(self.explainer_.expected_value, dtype=np.float64))
+        dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+        values, expected = self._compiled().values(dense)
         if self.classification:
             output = self.model_.predict_proba(dense).T
         else:

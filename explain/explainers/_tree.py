@@ -26,8 +26,8 @@ from explain._mapping import raw_interactions
 from explain._validation import Matrix
 from explain.explainers._adapters import library_class, model_family
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
-from explain.explainers._fast_tree_shap import TreeShapTables, build_tables, tree_shap_values
-from explain.explainers._tree_ensemble import UnsupportedTrees, from_lightgbm, from_sklearn
+from explain.explainers._fast_tree_shap import CompiledTreeShap, TreeShapTables
+from explain.explainers._tree_ensemble import UnsupportedTrees
 
 __all__ = ["TreeExplainer", "is_tree_model"]
 
@@ -152,21 +152,21 @@ class TreeExplainer(BaseExplainer):
         if fast:
             self._compute = self._fast
         self._shap_explainer: Any = None
-        self._tables: TreeShapTables | None = None
-        self._tables_lock = threading.Lock()
+        self._lock = threading.Lock()
+        n_outputs = (len(self.model.classes_) if self.model_task == "classification"
+                     and hasattr(self.model, "classes_") else 1)
+        self.compiled_ = CompiledTreeShap(self.model, n_outputs) if fast else None
         self.output_space_ = self._output_space(family)
 
     def __getstate__(self) -> dict[str, Any]:
-        # the tables are rebuilt on first use after unpickling (they can take tens of MB)
         state = self.__dict__.copy()
-        state["_tables"] = None
-        state["_tables_lock"] = None
+        state["_lock"] = None
         state["_compute"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._tables_lock = threading.Lock()
+        self._lock = threading.Lock()
         family = model_family(self.model)
         if self.algorithm_ == "fast":
             self._compute = self._fast
@@ -257,20 +257,15 @@ class TreeExplainer(BaseExplainer):
 
     def tables(self) -> TreeShapTables:
         """The compiled TreeSHAP's per-leaf tables of the model, built on first use."""
-        with self._tables_lock:
-            if self._tables is None:
-                if model_family(self.model) == "lightgbm":
-                    try:
-                        ensemble = from_lightgbm(self.model.booster_)
-                    except UnsupportedTrees as error:
-                        raise ExplanationTypeError(
-                            f"TreeExplainer: this LightGBM model has {error}, which TreeSHAP does "
-                            "not support; use KernelExplainer or MimicExplainer.") from error
-                else:
-                    n_outputs = len(self.model.classes_) if self.model_task == "classification" else 1
-                    ensemble = from_sklearn(self.model, n_outputs)
-                self._tables = build_tables(ensemble)
-            return self._tables
+        if self.compiled_ is None:
+            raise ExplanationValueError("TreeExplainer: the compiled TreeSHAP is not used for "
+                                        f"this model (algorithm_={self.algorithm_!r}).")
+        try:
+            return self.compiled_.tables()
+        except UnsupportedTrees as error:
+            raise ExplanationTypeError(
+                f"TreeExplainer: this model has {error}, which TreeSHAP does not support; use "
+                "KernelExplainer or MimicExplainer.") from error
 
     def shap_values(self, X: Matrix) -> tuple[np.ndarray, np.ndarray]:
         """SHAP values (k, n, f) and expected values (k,) of all features, without the output.
@@ -278,9 +273,9 @@ class TreeExplainer(BaseExplainer):
         The scoring explainers use this; :meth:`explain_local` adds validation, the model's
         output for the additivity check, and the explanation object.
         """
-        if self.algorithm_ == "fast":
-            tables = self.tables()
-            return tree_shap_values(tables, _dense(X)), tables.expected.copy()
+        if self.compiled_ is not None:
+            self.tables()  # errors worded for TreeExplainer
+            return self.compiled_.values(_dense(X))
         if model_family(self.model) == "lightgbm":
             values, expected, _ = lightgbm_contributions(self.model.booster_, X,
                                                          self.n_features_in_, 1, raw_score=False)
@@ -322,7 +317,7 @@ class TreeExplainer(BaseExplainer):
 
     def _shap_tree(self) -> Any:
         """shap's TreeExplainer of the model, made on first use and kept (chunks may ask at once)."""
-        with self._tables_lock:
+        with self._lock:
             if self._shap_explainer is None:
                 import shap
 

@@ -271,7 +271,7 @@ def test_explainer_sparse_input_and_pickling(classification):
     np.testing.assert_allclose(dense.local_importance_values, sparse.local_importance_values)
     explainer.tables()
     copy = pickle.loads(pickle.dumps(explainer))
-    assert copy._tables is None
+    assert copy.compiled_._tables is None
     np.testing.assert_allclose(copy.explain_local(X[:50]).local_importance_values,
                                dense.local_importance_values)
 

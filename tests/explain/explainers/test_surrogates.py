@@ -217,3 +217,22 @@ def test_same_random_state_same_surrogate(surrogate_class: type[ExplainableModel
     second = surrogate_class(random_state=4).fit(X, y).shap_values(X[:30])
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_tree_surrogates_use_the_compiled_tree_shap():
+    """The LightGBM and decision-tree surrogates agree with LightGBM's and shap's TreeSHAP."""
+    import shap
+    from sklearn.datasets import make_regression
+
+    from explain.explainers._surrogates import DecisionTreeExplainableModel, LGBMExplainableModel
+
+    X, y = make_regression(400, 6, random_state=0)
+    lgbm = LGBMExplainableModel(params={"n_estimators": 20}).fit(X, y)
+    values, expected, output = lgbm._shap_values(X[:50])
+    contrib = lgbm.model_.booster_.predict(X[:50], pred_contrib=True)
+    np.testing.assert_allclose(values[0], contrib[:, :6], atol=1e-9 * np.abs(y).max())
+    np.testing.assert_allclose(values.sum(axis=2) + expected[:, None], output, atol=1e-8 * np.abs(y).max())
+    tree = DecisionTreeExplainableModel(params={"max_depth": 6}).fit(X, y)
+    values, expected, _ = tree._shap_values(X[:50])
+    reference = shap.TreeExplainer(tree.model_).shap_values(X[:50])
+    np.testing.assert_allclose(values[0], reference, atol=1e-9 * np.abs(y).max())
