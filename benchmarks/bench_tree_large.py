@@ -2,9 +2,10 @@
 
 The model is a LightGBM binary classifier, 200 trees x 31 leaves, 50 features, trained with
 one thread on 20,000 rows of ``make_classification``; the rows explained are 1,000,000 more
-rows of the same generator (400 MB as float64). Each case runs in a fresh Python process, so
-that its peak resident memory (``ru_maxrss``) is its own; the table shows it together with
-the memory before the explanation started (data and model loaded) and the difference.
+rows of the same generator (400 MB as float64), generated once and saved to a ``.npy`` file.
+Each case runs in a fresh Python process that loads the rows and the model, so that its peak
+resident memory (``VmHWM``) is its own; the table shows it together with the memory
+before the explanation started (libraries, rows and model loaded) and the difference.
 
 Cases:
 
@@ -50,21 +51,34 @@ def _data(n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process so far, MB.
+
+    Linux's ``VmHWM`` (``/proc/self/status``) belongs to this process image; ``ru_maxrss``
+    would carry over the parent's peak across ``exec``.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run_case(case: str, model_path: str, n_rows: int) -> dict[str, object]:
     """Run one case in this process; returns its figures."""
     import joblib
+    import shap
+    from threadpoolctl import threadpool_limits
 
-    _, _, X = _data(n_rows)
+    import explain
+
+    X = np.load(Path(model_path).with_name("rows.npy"))[:n_rows]
     model = joblib.load(model_path)
     before = _rss_mb()
     start = time.perf_counter()
     cpu = time.process_time()
     if case.startswith("ours"):
-        import explain
-
         threads = int(case[-1])
         explainer = explain.TreeExplainer(model, n_jobs=threads)
         if "global" in case:
@@ -73,9 +87,6 @@ def _run_case(case: str, model_path: str, n_rows: int) -> dict[str, object]:
             explanation = explainer.explain_local(X)
         importance = np.asarray(explanation.per_class_values[1], dtype=float)
     else:
-        import shap
-        from threadpoolctl import threadpool_limits
-
         with threadpool_limits(2, user_api="openmp"):
             values = np.asarray(shap.TreeExplainer(model).shap_values(X), dtype=float)
         importance = np.abs(values).mean(axis=0)
@@ -99,7 +110,7 @@ def main() -> None:
     import lightgbm
 
     shap_rows = args.shap_rows or args.rows
-    X_train, y_train, _ = _data(0)
+    X_train, y_train, X = _data(args.rows)
     model = lightgbm.LGBMClassifier(n_estimators=200, num_leaves=31, n_jobs=1, verbose=-1,
                                     random_state=0).fit(X_train, y_train)
     print(f"LightGBM 200 trees x 31 leaves, {N_FEATURES} features; {args.rows:,} rows explained "
@@ -108,6 +119,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "model.joblib")
         joblib.dump(model, path)
+        np.save(Path(tmp) / "rows.npy", X)
+        del X
         for case, rows in (("ours global, n_jobs=1", args.rows), ("ours global, n_jobs=2", args.rows),
                            ("ours local, n_jobs=2", args.rows), ("shap, 2 threads", shap_rows)):
             out = subprocess.run([sys.executable, __file__, "--case", case, "--model", path,

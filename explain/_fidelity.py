@@ -41,6 +41,11 @@ class Fidelity:
         Level of ``confidence_interval`` (e.g. 0.95).
     n_repeats : int, default=None
         Permutation importance: number of permutations per feature.
+    sampled_from : int, default=None
+        When a ``SamplingPolicy`` summarized the evaluation rows: how many rows there were
+        (the explanation's ``num_examples`` is how many were explained).
+    sampling_method : str, default=None
+        How they were chosen then: ``"kmeans"`` or ``"random"``.
     notes : tuple of str, default=()
         Free-text remarks (e.g. that the evaluation rows were sampled).
     """
@@ -56,6 +61,8 @@ class Fidelity:
     confidence_interval: np.ndarray | None = None
     confidence_level: float | None = None
     n_repeats: int | None = None
+    sampled_from: int | None = None
+    sampling_method: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -90,8 +97,18 @@ class Fidelity:
         parts.extend(self.notes)
         return "; ".join(parts) if parts else "no diagnostics recorded"
 
+    @property
+    def sampled(self) -> bool:
+        """Whether the explained rows are a sample of the evaluation rows."""
+        return self.sampled_from is not None
+
     def scalars(self) -> dict[str, object]:
-        """Return the scalar fields as a JSON-ready dict (arrays are saved separately)."""
+        """Return the scalar fields as a JSON-ready dict (arrays are saved separately).
+
+        The sampling fields appear only when set: files without them keep schema version 2.
+        """
+        sampling: dict[str, object] = {} if self.sampled_from is None else {
+            "sampled_from": self.sampled_from, "sampling_method": self.sampling_method}
         return {
             "additivity_error": self.additivity_error,
             "exact": self.exact,
@@ -101,6 +118,7 @@ class Fidelity:
             "surrogate_holdout_rows": self.surrogate_holdout_rows,
             "confidence_level": self.confidence_level,
             "n_repeats": self.n_repeats,
+            **sampling,
             "notes": list(self.notes),
         }
 

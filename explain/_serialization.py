@@ -1,6 +1,6 @@
 """Saving and loading explanations in a versioned, pickle-free format.
 
-File format (``schema_version`` 3)
+File format (``schema_version`` 4)
 ----------------------------------
 A ZIP archive (NumPy's ``.npz`` container) holding:
 
@@ -15,8 +15,10 @@ A ZIP archive (NumPy's ``.npz`` container) holding:
   engineered explanation stores its arrays under ``engineered/<name>``.
 
 Version history: 1 — no raw/engineered link; 2 — adds ``feature_map`` and ``engineered``;
-3 — adds ``interaction_values``. A file is written with the lowest version that holds it (3
-only when it has interaction values), so older readers keep reading what they can. Files of
+3 — adds ``interaction_values``; 4 — adds the fidelity's ``sampled_from`` and
+``sampling_method``. A file is written with the lowest version that holds it (4 only when
+its rows were sampled, 3 when it has interaction values), so older readers keep reading what
+they can. Files of
 every listed version load.
 
 Arrays are float64 and written with ``allow_pickle=False``; class labels must be JSON
@@ -43,8 +45,8 @@ from featurization import FeatureMap
 
 __all__ = ["SCHEMA_VERSION", "load_explanation", "save_explanation"]
 
-SCHEMA_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+SCHEMA_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 FORMAT_NAME = "automl-explain.explanation"
 _ARRAY_FIELDS = {
     "global_values": "global_values",
@@ -259,8 +261,11 @@ def _current_umask() -> int:
 
 
 def _version_of(explanation: Explanation) -> int:
-    """The lowest schema version that holds ``explanation``: 3 for interaction values, else 2."""
+    """The lowest schema version that holds ``explanation``: 4 when sampled, 3 for interaction
+    values, else 2."""
     engineered = explanation.engineered_explanation
+    if explanation.fidelity.sampled or (engineered is not None and engineered.fidelity.sampled):
+        return 4
     if explanation.interaction_values is not None or (
             engineered is not None and engineered.interaction_values is not None):
         return 3

@@ -151,7 +151,8 @@ def _fit_note(scores: list[np.ndarray]) -> tuple[str, ...]:
 
 def assemble(batches: Iterable[BatchSummary], *, include_local: bool,
              meta: dict[str, Any], output_map: FeatureMap | None = None,
-             notes: tuple[str, ...] = ()) -> Explanation:
+             notes: tuple[str, ...] = (),
+             sampling: tuple[int, str] | None = None) -> Explanation:
     """Build the explanation from the summaries of consecutive row chunks, in row order.
 
     Parameters
@@ -168,6 +169,8 @@ def assemble(batches: Iterable[BatchSummary], *, include_local: bool,
         the engineered one as its ``engineered_explanation``.
     notes : tuple of str
         Notes for the fidelity record.
+    sampling : (int, str), default=None
+        When the rows are a sample: how many rows they were drawn from, and how.
     """
     engineered, raw = _Collector(), _Collector()
     stderrs: list[np.ndarray] = []
@@ -192,6 +195,8 @@ def assemble(batches: Iterable[BatchSummary], *, include_local: bool,
     fidelity = Fidelity(
         additivity_error=additivity, exact=exact, max_standard_error=max_stderr,
         notes=(*notes, *_fit_note(scores)),
+        sampled_from=None if sampling is None else sampling[0],
+        sampling_method=None if sampling is None else sampling[1],
         standard_errors=_joined(stderrs) if include_local and stderrs else None,
     )
     classification = meta["model_task"] == "classification"

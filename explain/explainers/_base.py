@@ -331,10 +331,15 @@ class BaseExplainer:
         _check_options(batch_size, show_progress, f"{type(self).__name__}.explain_global")
         weights: np.ndarray | None = None
         notes: tuple[str, ...] = ()
+        sampling: tuple[int, str] | None = None
         if sampling_policy is not None:
+            n_rows = X.shape[0] if total_rows is None else total_rows
             X, weights, notes = sample_rows(X, sampling_policy, total_rows=total_rows)
+            if notes:  # sampled
+                sampling = (int(n_rows), sampling_policy.sampling_method)
         return self._explain(X, include_local=include_local, batch_size=batch_size,
-                             weights=weights, notes=notes, show_progress=show_progress)
+                             weights=weights, notes=notes, show_progress=show_progress,
+                             sampling=sampling)
 
     def _rows(self, evaluation_examples: Any, caller: str) -> Matrix | _RawRows:
         """Validated rows to explain: the matrix, or raw rows featurized chunk by chunk."""
@@ -356,7 +361,8 @@ class BaseExplainer:
     def _explain(self, X: Matrix | _RawRows | DaskRows, *, include_local: bool,
                  batch_size: int | None,
                  weights: np.ndarray | None = None, notes: tuple[str, ...] = (),
-                 show_progress: bool | None = None) -> Explanation:
+                 show_progress: bool | None = None,
+                 sampling: tuple[int, str] | None = None) -> Explanation:
         """Explain ``X`` (validated rows, raw rows or a Dask collection) chunk by chunk; assemble.
 
         Subclasses that add notes override this and pass ``**kwargs`` on.
@@ -381,7 +387,7 @@ class BaseExplainer:
                                     parallel=self.parallel_chunks, show_progress=show_progress,
                                     desc=f"{type(self).__name__} ({self.method})")
         return assemble(batches, include_local=include_local, meta=meta, output_map=output_map,
-                        notes=notes)
+                        notes=notes, sampling=sampling)
 
     def _explained_map(self) -> FeatureMap | None:
         """The raw -> explained-engineered map explanations are returned through, if any."""

@@ -133,6 +133,7 @@ def test_random_sampling_of_a_dask_collection_records_the_population(client: Cli
     sampled = explainer.explain_global(dd.from_pandas(X, npartitions=4), sampling_policy=policy)
     assert sampled.num_examples == 50
     assert "random sample of 50 of 400 rows" in sampled.fidelity.notes[0]
+    assert sampled.fidelity.sampled_from == 400 and sampled.fidelity.sampling_method == "random"
     kmeans = explainer.explain_global(dd.from_pandas(X, npartitions=4),
                                       sampling_policy=SamplingPolicy(allow_eval_sampling=True,
                                                                      max_rows=20))

@@ -73,3 +73,31 @@ def test_sample_of_a_larger_collection_names_the_population_and_scales_weights()
                                     total_rows=50_000)
     assert kept.shape[0] == 20 and none is None
     assert notes == ("explained a random sample of 20 of 50000 rows",)
+
+
+def test_sampling_is_recorded_in_fields_and_survives_saving(tmp_path):
+    import json
+    import zipfile
+
+    from explain import load_explanation, save_explanation
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3000, 4))
+    model = Ridge().fit(X, X @ np.arange(4.0))
+    explainer = LinearExplainer(model, X)
+    for method in ("kmeans", "random"):
+        policy = SamplingPolicy(allow_eval_sampling=True, max_rows=200, sampling_method=method)
+        explanation = explainer.explain_global(X, sampling_policy=policy)
+        assert explanation.fidelity.sampled and explanation.fidelity.sampled_from == 3000
+        assert explanation.fidelity.sampling_method == method and explanation.num_examples == 200
+        path = save_explanation(explanation, tmp_path / f"{method}.npz")
+        with zipfile.ZipFile(path) as archive:
+            assert json.loads(archive.read("metadata.json"))["schema_version"] == 4
+        loaded = load_explanation(path)
+        assert loaded.fidelity.sampled_from == 3000 and loaded.fidelity.sampling_method == method
+    full = explainer.explain_global(X)
+    assert not full.fidelity.sampled and full.fidelity.sampling_method is None
+    path = save_explanation(full, tmp_path / "full.npz")
+    with zipfile.ZipFile(path) as archive:
+        metadata = json.loads(archive.read("metadata.json"))
+    assert metadata["schema_version"] == 2 and "sampled_from" not in metadata["fidelity"]
