@@ -209,12 +209,13 @@ def test_kernel_options_are_dropped_for_tree_and_linear_explainers() -> None:
     assert TabularExplainer(linear, X, n_jobs=2, **options).method == LINEAR
 
 
-def test_kernel_options_reach_kernel_and_n_jobs_is_dropped() -> None:
+def test_kernel_options_and_n_jobs_reach_kernel() -> None:
     model, X = _pipeline("binary")
     explainer = TabularExplainer(model, X, nsamples=100, nclusters=5, random_state=3, n_jobs=2)
     kernel = explainer.explainer
     assert isinstance(kernel, KernelExplainer)
     assert (kernel.nsamples, kernel.nclusters, kernel.random_state) == (100, 5, 3)
+    assert kernel.n_jobs == 2  # chunks of rows explained two at a time
     assert kernel.background_.shape == (5, 8)
     explanation = explainer.explain_local(X.iloc[:4])
     assert explanation.fidelity.exact is False  # 100 < 2**8 - 2 coalitions: sampled
