@@ -411,7 +411,7 @@ class BaseExplainer:
         return summarize(self._local_result(X), weights, output_map=output_map,
                          keep_local=keep_local)
 
-    def _summarize_raw_chunk(self, rows: _RawChunk, weights: np.ndarray | None, *,
+    def _summarize_raw_chunk(self, rows: _RawRows, weights: np.ndarray | None, *,
                              output_map: FeatureMap | None, keep_local: bool) -> BatchSummary:
         """Featurize one chunk of raw rows, then :meth:`_summarize_chunk` it."""
         return self._summarize_chunk(self._evaluation_matrix(rows.frame, rows.method), weights,
@@ -442,12 +442,6 @@ class BaseExplainer:
 
 
 @dataclass(frozen=True)
-class _RawChunk:
-    frame: pd.DataFrame
-    method: str
-
-
-@dataclass(frozen=True)
 class _RawRows:
     """Raw rows whose columns were checked; featurized chunk by chunk, so that memory stays
     flat (the featurized matrix of all rows is never built)."""
@@ -459,8 +453,8 @@ class _RawRows:
     def shape(self) -> tuple[int, int]:
         return self.frame.shape
 
-    def __getitem__(self, rows: slice) -> _RawChunk:
-        return _RawChunk(self.frame.iloc[rows], self.method)
+    def __getitem__(self, rows: slice) -> _RawRows:
+        return _RawRows(self.frame.iloc[rows], self.method)
 
 
 def _maps_only(transformations: Any) -> bool:

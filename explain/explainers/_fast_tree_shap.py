@@ -185,6 +185,14 @@ class CompiledTreeShap:
         tables = self.tables()
         return tree_shap_values(tables, X), tables.expected.copy()
 
+    def lightgbm_output(self, X: np.ndarray) -> np.ndarray:
+        """A LightGBM model's raw score (outputs, rows) of dense ``X``, one thread: what the
+        values add up to (a random forest's mean tree output, where LightGBM's ``raw_score``
+        gives the sum)."""
+        raw = self.model.booster_.predict(X, raw_score=True, num_threads=1)
+        scale = self.tables().ensemble.output_scale
+        return scale * np.asarray(raw, dtype=np.float64).reshape(X.shape[0], -1).T
+
     def __getstate__(self) -> dict[str, Any]:
         return {"model": self.model, "n_outputs": self.n_outputs}
 

@@ -93,22 +93,17 @@ class ExplainableModel(BaseEstimator):
 
     def _fit_model(self, X: Matrix, y: np.ndarray, categorical: list[int] | None) -> None:
         self.model_.fit(X, y)
-        self._compiled(refit=True)
 
     def _shap_values(self, X: Matrix) -> Values:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _compiled(self, refit: bool = False) -> Any:
-        """The compiled TreeSHAP of the fitted tree surrogate (made after fitting; its tables
+    def _compile(self) -> None:
+        """Tree surrogates: set ``compiled_``, the fitted model's compiled TreeSHAP (its tables
         are built on first use)."""
         from explain.explainers._fast_tree_shap import CompiledTreeShap
 
-        compiled = self.__dict__.get("compiled_")
-        if refit or compiled is None:
-            n_outputs = len(self.model_.classes_) if hasattr(self.model_, "classes_") else 1
-            compiled = CompiledTreeShap(self.model_, n_outputs)
-            self.__dict__["compiled_"] = compiled
-        return compiled
+        n_outputs = len(self.model_.classes_) if hasattr(self.model_, "classes_") else 1
+        self.compiled_ = CompiledTreeShap(self.model_, n_outputs)
 
 
 class LGBMExplainableModel(ExplainableModel):
@@ -127,15 +122,14 @@ class LGBMExplainableModel(ExplainableModel):
 
     def _fit_model(self, X: Matrix, y: np.ndarray, categorical: list[int] | None) -> None:
         self.model_.fit(X, y, categorical_feature=categorical if categorical else "auto")
-        self._compiled(refit=True)
+        self._compile()
 
     def _shap_values(self, X: Matrix) -> Values:
         # the compiled TreeSHAP, one thread: MimicExplainer computes chunks of rows n_jobs at a
         # time (its _local_values contract); threads inside a chunk would oversubscribe cores
         dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-        values, expected = self._compiled().values(dense)
-        raw = self.model_.booster_.predict(dense, raw_score=True, num_threads=1)
-        return values, expected, np.asarray(raw, dtype=np.float64).reshape(dense.shape[0], -1).T
+        values, expected = self.compiled_.values(dense)
+        return values, expected, self.compiled_.lightgbm_output(dense)
 
 
 class DecisionTreeExplainableModel(ExplainableModel):
@@ -153,11 +147,11 @@ class DecisionTreeExplainableModel(ExplainableModel):
 
     def _fit_model(self, X: Matrix, y: np.ndarray, categorical: list[int] | None) -> None:
         self.model_.fit(X, y)
-        self._compiled(refit=True)
+        self._compile()
 
     def _shap_values(self, X: Matrix) -> Values:
         dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-        values, expected = self._compiled().values(dense)
+        values, expected = self.compiled_.values(dense)
         if self.classification:
             output = self.model_.predict_proba(dense).T
         else:

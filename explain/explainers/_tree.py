@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,8 +26,10 @@ from explain._mapping import raw_interactions
 from explain._validation import Matrix
 from explain.explainers._adapters import library_class, model_family
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
-from explain.explainers._fast_tree_shap import CompiledTreeShap, TreeShapTables
 from explain.explainers._tree_ensemble import UnsupportedTrees
+
+if TYPE_CHECKING:  # numba is imported with the compiled TreeSHAP, on first use
+    from explain.explainers._fast_tree_shap import CompiledTreeShap, TreeShapTables
 
 __all__ = ["TreeExplainer", "is_tree_model"]
 
@@ -144,35 +146,33 @@ class TreeExplainer(BaseExplainer):
                 f"TreeExplainer: algorithm='fast' supports LightGBM and scikit-learn decision "
                 f"trees, random forests and extra-trees, not {type(self.model).__name__}; use "
                 "algorithm='auto'.")
-        family = model_family(self.model)
         self.algorithm_ = "fast" if fast else "native"
-        self._compute = {"lightgbm": self._lightgbm, "xgboost": self._xgboost}.get(
-            family, self._sklearn
-        )
-        if fast:
-            self._compute = self._fast
         self._shap_explainer: Any = None
         self._lock = threading.Lock()
         n_outputs = (len(self.model.classes_) if self.model_task == "classification"
                      and hasattr(self.model, "classes_") else 1)
-        self.compiled_ = CompiledTreeShap(self.model, n_outputs) if fast else None
-        self.output_space_ = self._output_space(family)
+        self.compiled_: CompiledTreeShap | None = None
+        if fast:
+            from explain.explainers._fast_tree_shap import CompiledTreeShap
+
+            self.compiled_ = CompiledTreeShap(self.model, n_outputs)
+        self.output_space_ = self._output_space(model_family(self.model))
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_lock"] = None
-        state["_compute"] = None
-        return state
+        return {**self.__dict__, "_lock": None}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+    def _compute(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Values (k, n, f), expected values (k,) and the model's output (k, n) of ``X``."""
+        if self.compiled_ is not None:
+            return self._fast(X)
         family = model_family(self.model)
-        if self.algorithm_ == "fast":
-            self._compute = self._fast
-        else:
-            self._compute = {"lightgbm": self._lightgbm, "xgboost": self._xgboost}.get(
-                family, self._sklearn)
+        if family == "lightgbm":
+            return self._lightgbm(X)
+        return self._xgboost(X) if family == "xgboost" else self._sklearn(X)
 
     def _output_space(self, family: str) -> str:
         if self.model_task == "regression":
@@ -289,12 +289,9 @@ class TreeExplainer(BaseExplainer):
         dense = _dense(X)
         values, expected = self.shap_values(dense)
         if model_family(self.model) == "lightgbm":
-            raw = self.model.booster_.predict(dense, raw_score=True, num_threads=1)
-            scale = self.tables().ensemble.output_scale  # LightGBM's raw score of rf sums trees
-            output = scale * np.asarray(raw, dtype=np.float64).reshape(dense.shape[0], -1).T
-        else:
-            output = self._sklearn_output(dense, values.shape[0])
-        return values, expected, output
+            assert self.compiled_ is not None
+            return values, expected, self.compiled_.lightgbm_output(dense)
+        return values, expected, self._sklearn_output(dense, values.shape[0])
 
     def _lightgbm(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # one thread per chunk: chunks run n_jobs at a time (BaseExplainer's contract)

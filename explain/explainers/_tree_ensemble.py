@@ -103,9 +103,7 @@ def from_lightgbm(booster: Any) -> TreeEnsemble:
         scale = per_iteration / len(trees)
     else:
         scale = 1.0
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "feature", "threshold", "left", "right", "default_left", "missing", "categorical",
-        "cat_start", "cat_len", "node_cover", "leaf_values", "leaf_cover")}
+    parts = _new_parts()
     cat_words: list[np.ndarray] = []
     n_words = 0
     node_start, leaf_start, out_start = [0], [0], []
@@ -169,9 +167,7 @@ def from_sklearn(model: Any, n_outputs: int) -> TreeEnsemble:
     estimators = list(getattr(model, "estimators_", [model]))
     scale = 1.0 / len(estimators)
     classifier = hasattr(model, "classes_")
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "feature", "threshold", "left", "right", "default_left", "missing", "categorical",
-        "cat_start", "cat_len", "node_cover", "leaf_values", "leaf_cover")}
+    parts = _new_parts()
     node_start, leaf_start, out_start = [0], [0], []
     n_features = int(model.n_features_in_)
     for estimator in estimators:
@@ -210,6 +206,13 @@ def from_sklearn(model: Any, n_outputs: int) -> TreeEnsemble:
         out_start.append(0)
     return _assemble("sklearn", n_outputs, n_features, parts, [], node_start, leaf_start,
                      out_start)
+
+
+def _new_parts() -> dict[str, list[np.ndarray]]:
+    """Per-tree arrays of each node and leaf field, concatenated by :func:`_assemble`."""
+    return {key: [] for key in (
+        "feature", "threshold", "left", "right", "default_left", "missing", "categorical",
+        "cat_start", "cat_len", "node_cover", "leaf_values", "leaf_cover")}
 
 
 def _assemble(rule: str, n_outputs: int, n_features: int, parts: dict[str, list[np.ndarray]],

@@ -73,22 +73,24 @@ def data() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     return make_frame()
 
 
-@pytest.fixture(scope="module")
-def classifier(data: Any) -> dict[str, Any]:
-    X, label, _ = data
-    pipeline = make_pipeline_of(LGBMClassifier(n_estimators=30, n_jobs=1, verbose=-1)).fit(X, label)
+def _fitted(estimator: Any, X: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
+    """The featurization pipeline of ``estimator`` fitted on ``X, y``, its explainer and scoring."""
+    pipeline = make_pipeline_of(estimator).fit(X, y)
     explainer = explain.TabularExplainer(pipeline, X.iloc[:100])
     scoring = ScoringExplainer.for_explainer(explainer)
     return {"pipeline": pipeline, "explainer": explainer, "scoring": scoring}
+
+
+@pytest.fixture(scope="module")
+def classifier(data: Any) -> dict[str, Any]:
+    X, label, _ = data
+    return _fitted(LGBMClassifier(n_estimators=30, n_jobs=1, verbose=-1), X, label)
 
 
 @pytest.fixture(scope="module")
 def regressor(data: Any) -> dict[str, Any]:
     X, _, target = data
-    pipeline = make_pipeline_of(LGBMRegressor(n_estimators=30, n_jobs=1, verbose=-1)).fit(X, target)
-    explainer = explain.TabularExplainer(pipeline, X.iloc[:100])
-    scoring = ScoringExplainer.for_explainer(explainer)
-    return {"pipeline": pipeline, "explainer": explainer, "scoring": scoring}
+    return _fitted(LGBMRegressor(n_estimators=30, n_jobs=1, verbose=-1), X, target)
 
 
 @pytest.fixture(scope="module")
