@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from automl._cli_settings import EXAMPLES, infer_task, run_settings
+from automl._cli_settings import EXAMPLES, run_settings
 from automl._compat import retrieve_model_explanation
 from automl._config import DEFAULT_STORAGE, AutoMLConfig
 from automl._exceptions import AutoMLError, ConfigError, RunNotFoundError
@@ -69,8 +69,6 @@ from explain._cli import add_address_arguments, add_serve_arguments, serve_scori
 from featurization import FeaturizationError
 
 __all__ = ["main"]
-
-_infer_task = infer_task  # the name the tests and older callers use
 
 _USER_ERRORS = (AutoMLError, ExplanationError, FeaturizationError, OSError)
 

@@ -18,8 +18,7 @@ Version history: 1 — no raw/engineered link; 2 — adds ``feature_map`` and ``
 3 — adds ``interaction_values``; 4 — adds the fidelity's ``sampled_from`` and
 ``sampling_method``. A file is written with the lowest version that holds it (4 only when
 its rows were sampled, 3 when it has interaction values), so older readers keep reading what
-they can. Files of
-every listed version load.
+they can. Files of every listed version load.
 
 Arrays are float64 and written with ``allow_pickle=False``; class labels must be JSON
 scalars (str, int, float, bool). The file is written to a temporary file in the target

@@ -114,8 +114,7 @@ def _frame_to_array(frame: pd.DataFrame, where: str) -> np.ndarray:
     dtypes = frame.dtypes
     numeric = {dtype: pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
                for dtype in set(dtypes)}  # each distinct dtype checked once, not every column
-    bad = [str(name) for name, dtype in dtypes.items() if not numeric[dtype]] if not all(
-        numeric.values()) else []
+    bad = [str(name) for name, dtype in dtypes.items() if not numeric[dtype]]
     if bad:
         raise ExplanationTypeError(
             f"{where} has non-numeric columns {_names(bad)}; explainers take numeric data. "

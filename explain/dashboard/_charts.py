@@ -70,13 +70,14 @@ def dependence_figure(feature: str, traces: dict[str, tuple[np.ndarray, np.ndarr
     ``colour`` (a feature's name and values, e.g. the strongest interacting one) a single
     cohort's points are coloured by that feature instead."""
     figure = go.Figure()
+    shading: dict[str, Any] = {}
+    scaled = None if colour is None else _scaled(colour[1])
+    if scaled is not None and colour is not None:
+        shading = {"color": scaled, "colorscale": "RdBu_r", "cmin": 0.0, "cmax": 1.0, "showscale": True,
+                   "colorbar": {"title": f"{colour[0]}<br>(strongest<br>interaction)",
+                                "tickvals": [0, 1], "ticktext": ["low", "high"]}}
     for i, (name, (x, y)) in enumerate(traces.items()):
-        marker: dict[str, Any] = {"size": 5, "opacity": 0.6, "color": COLORS[i % len(COLORS)]}
-        scaled = None if colour is None else _scaled(colour[1])
-        if scaled is not None and colour is not None:
-            marker.update(color=scaled, colorscale="RdBu_r", cmin=0.0, cmax=1.0, showscale=True,
-                          colorbar={"title": f"{colour[0]}<br>(strongest<br>interaction)",
-                                    "tickvals": [0, 1], "ticktext": ["low", "high"]})
+        marker: dict[str, Any] = {"size": 5, "opacity": 0.6, "color": COLORS[i % len(COLORS)], **shading}
         figure.add_trace(go.Scattergl(
             x=x, y=y, mode="markers", name=f"{name} ({len(x)} of {total[name]} rows)", marker=marker))
     figure.update_layout(title=f"Dependence plot of {feature}", xaxis_title=feature,

@@ -44,7 +44,7 @@ def cohort_metrics(true_y: np.ndarray, predicted_y: np.ndarray, proba: np.ndarra
         result["R²"] = float(metrics.r2_score(truth, guess)) if len(truth) > 1 else None
         return result
     labels = label_text(np.asarray(list(classes))).tolist() if classes is not None else []
-    truth, guess, labels = label_codes(true_y, labels), label_codes(predicted_y, labels), labels
+    truth, guess = label_codes(true_y, labels), label_codes(predicted_y, labels)  # extend labels
     return {**result, **metrics_from_codes(truth, guess, proba, labels)}
 
 

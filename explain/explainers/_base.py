@@ -381,7 +381,7 @@ class BaseExplainer:
                 self._summarize_chunk if not isinstance(X, _RawRows) else self._summarize_raw_chunk,
                 output_map=output_map, keep_local=include_local,
             )
-            n_jobs = check_n_jobs(getattr(self, "n_jobs", 1), type(self).__name__)
+            n_jobs = check_n_jobs(self.n_jobs, type(self).__name__)
             chunk = chunk_rows(X.shape[0], self._local_bytes_per_row(output_map), n_jobs, batch_size)
             batches = stream_chunks(compute, X, weights, chunk=chunk, n_jobs=n_jobs,
                                     parallel=self.parallel_chunks, show_progress=show_progress,

@@ -23,7 +23,6 @@ from explain._validation import Matrix, check_positive_int
 from explain.explainers._adapters import require_proba
 from explain.explainers._assembly import with_note
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
-from explain.explainers._streaming import check_n_jobs
 
 __all__ = ["LIMEExplainer"]
 
@@ -104,12 +103,12 @@ class LIMEExplainer(BaseExplainer):
         self._set_up(model, initialization_examples, is_function=is_function,
                      explain_subset=explain_subset, features=features, classes=classes,
                      transformations=transformations,
-                     allow_all_transformations=allow_all_transformations, model_task=model_task)
+                     allow_all_transformations=allow_all_transformations, model_task=model_task,
+                     n_jobs=n_jobs)
         require_proba(self.adapter_, "LIMEExplainer")
         self.output_space_ = "probability" if self.model_task == "classification" else "raw"
         self.categorical_ = self._categorical(categorical_features)
         self.kernel_width_ = float(kernel_width or 0.75 * np.sqrt(self.n_features_in_))
-        self.n_jobs = check_n_jobs(n_jobs, "LIMEExplainer")
         self._draw()
 
     def _categorical(self, categorical: Any) -> np.ndarray:

@@ -116,9 +116,7 @@ class TabularExplainer:
         :meth:`TreeExplainer.explain_local`). ``batch_size`` and ``show_progress`` are as in
         :meth:`BaseExplainer.explain_local`.
         """
-        options: dict[str, Any] = {name: value for name, value in (("batch_size", batch_size),
-                                                   ("show_progress", show_progress))
-                   if value is not None}  # only those given: not every explain_local takes them
+        options: dict[str, Any] = {"batch_size": batch_size, "show_progress": show_progress}
         if interactions:
             if not isinstance(self.explainer, TreeExplainer):
                 raise ExplanationValueError(

@@ -21,7 +21,7 @@ following ``missing_go_to_left``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -99,10 +99,7 @@ def from_lightgbm(booster: Any) -> TreeEnsemble:
     average = "average_output" in head.split("\n")
     blocks = ("Tree=" + body).split("end of trees")[0].split("\nTree=")
     trees = [_fields(block) for block in blocks if block.strip()]
-    if average and trees:
-        scale = per_iteration / len(trees)
-    else:
-        scale = 1.0
+    scale = per_iteration / len(trees) if average and trees else 1.0
     parts = _new_parts()
     cat_words: list[np.ndarray] = []
     n_words = 0
@@ -148,9 +145,8 @@ def from_lightgbm(booster: Any) -> TreeEnsemble:
         node_start.append(node_start[-1] + n_nodes)
         leaf_start.append(leaf_start[-1] + n_leaves)
         out_start.append(index % per_iteration)
-    ensemble = _assemble("lightgbm", per_iteration, n_features, parts, cat_words,
-                         node_start, leaf_start, out_start)
-    return replace(ensemble, output_scale=scale)
+    return _assemble("lightgbm", per_iteration, n_features, parts, cat_words,
+                     node_start, leaf_start, out_start, output_scale=scale)
 
 
 def from_sklearn(model: Any, n_outputs: int) -> TreeEnsemble:
@@ -217,7 +213,7 @@ def _new_parts() -> dict[str, list[np.ndarray]]:
 
 def _assemble(rule: str, n_outputs: int, n_features: int, parts: dict[str, list[np.ndarray]],
               cat_words: list[np.ndarray], node_start: list[int], leaf_start: list[int],
-              out_start: list[int]) -> TreeEnsemble:
+              out_start: list[int], output_scale: float = 1.0) -> TreeEnsemble:
     def joined(key: str, dtype: Any) -> np.ndarray:
         arrays = parts[key]
         return (np.ascontiguousarray(np.concatenate(arrays), dtype=dtype) if arrays
@@ -239,5 +235,5 @@ def _assemble(rule: str, n_outputs: int, n_features: int, parts: dict[str, list[
         cat_bits=(np.ascontiguousarray(np.concatenate(cat_words), dtype=np.uint32)
                   if cat_words else np.zeros(1, dtype=np.uint32)),
         node_cover=joined("node_cover", np.float64), leaf_values=leaf_values,
-        leaf_cover=joined("leaf_cover", np.float64),
+        leaf_cover=joined("leaf_cover", np.float64), output_scale=output_scale,
     )

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from automl._cli import _infer_task, main
+from automl._cli import main
+from automl._cli_settings import infer_task
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -216,7 +217,7 @@ def test_bad_usage_exits_2_without_a_traceback(capsys: pytest.CaptureFixture[str
     ([0.5, 1.5, 2.5], "regression"),
 ])
 def test_task_inference(values: list[object], task: str) -> None:
-    assert _infer_task(pd.Series(values, name="y"))[0] == task
+    assert infer_task(pd.Series(values, name="y"))[0] == task
 
 
 def test_python_dash_m_automl_in_a_subprocess(example: str, storage: str) -> None:
