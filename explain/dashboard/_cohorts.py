@@ -6,6 +6,11 @@ A filter reads like ``age < 30 and region == "south"``: comparisons (``<``, ``<=
 are the dataset's columns and the dashboard's derived ones (``true_y``, ``predicted_y``,
 ``error``, ...); a name with spaces is written in backticks.
 
+Filters come from a browser, so their cost is bounded before any work: at most
+``MAX_FILTER_CHARS`` characters, ``MAX_DEPTH`` levels of parentheses and ``not``,
+``MAX_COMPARISONS`` comparisons and ``MAX_LIST_VALUES`` values in one ``in`` list. Each
+column is converted (to text or numbers) at most once per filter.
+
 Written here rather than with :meth:`pandas.DataFrame.query`: ``query`` evaluates Python
 expressions, and a filter typed into a browser must never run code on the server. This
 parser only builds comparisons, and its errors name the offending column or token.
@@ -22,7 +27,13 @@ import numpy as np
 
 from explain._exceptions import ExplanationValueError
 
-__all__ = ["Cohort", "CohortError", "parse_filter"]
+__all__ = ["Cohort", "CohortError", "MAX_COMPARISONS", "MAX_DEPTH", "MAX_FILTER_CHARS", "MAX_LIST_VALUES",
+           "parse_filter"]
+
+MAX_FILTER_CHARS = 2_000
+MAX_DEPTH = 20  # nested parentheses and 'not's
+MAX_COMPARISONS = 32
+MAX_LIST_VALUES = 100
 
 _TOKEN = re.compile(r"""
     \s*(?:
@@ -88,6 +99,9 @@ class _Parser:
         self.position = 0
         self.columns = columns
         self.n_rows = n_rows
+        self.depth = 0
+        self.comparisons = 0
+        self.converted: dict[tuple[str, str], np.ndarray | None] = {}
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -125,17 +139,27 @@ class _Parser:
         return mask
 
     def negation(self) -> np.ndarray:
-        if self.is_word("not"):
-            self.take()
-            return ~self.negation()
-        if self.peek() == ("punct", "("):
-            self.take()
+        if not (self.is_word("not") or self.peek() == ("punct", "(")):
+            return self.comparison()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise CohortError(f"cohort filter: nested more than {MAX_DEPTH} levels deep (parentheses and "
+                              "'not'); write it more simply or split it into several cohorts.")
+        if self.take()[1].lower() == "not":
+            mask = ~self.negation()
+        else:
             mask = self.disjunction()
             if self.peek() != ("punct", ")"):
                 raise CohortError("cohort filter: a '(' is not closed.")
             self.take()
-            return mask
-        return self.comparison()
+        self.depth -= 1
+        return mask
+
+    def count_comparison(self) -> None:
+        self.comparisons += 1
+        if self.comparisons > MAX_COMPARISONS:
+            raise CohortError(f"cohort filter: more than {MAX_COMPARISONS} comparisons; use 'in [..]' "
+                              "lists or split it into several cohorts.")
 
     def comparison(self) -> np.ndarray:
         kind, text = self.take()
@@ -146,6 +170,7 @@ class _Parser:
             known = ", ".join(repr(c) for c in list(self.columns)[:8])
             raise CohortError(f"cohort filter: unknown column {name!r}; known columns include {known}.")
         column = self.columns[name]
+        self.count_comparison()
         if self.is_word("in", "not"):
             negate = self.take()[1].lower() == "not"
             if negate and not self.is_word("in"):
@@ -154,13 +179,23 @@ class _Parser:
                 self.take()
             mask = np.zeros(self.n_rows, dtype=bool)
             for value in self.values(name):
-                mask |= _compare(column, "==", value, name)
+                mask |= self.compare(column, "==", value, name)
             return ~mask if negate else mask
         kind, op = self.take()
         if kind != "op":
             raise CohortError(f"cohort filter: expected a comparison after {name!r}, got {op!r}.")
         value = self.value(name)
-        return _compare(column, op, value, name)
+        return self.compare(column, op, value, name)
+
+    def compare(self, column: np.ndarray, op: str, value: Any, name: str) -> np.ndarray:
+        return _compare(column, op, value, name, lambda kind: self.convert(column, name, kind))
+
+    def convert(self, column: np.ndarray, name: str, kind: str) -> np.ndarray | None:
+        """``column`` as text (``kind="str"``) or numbers (``"float"``, ``None`` if it cannot be),
+        converted once per filter: an ``in`` list compares the same column with many values."""
+        if (name, kind) not in self.converted:
+            self.converted[name, kind] = column.astype(str) if kind == "str" else _as_float(column)
+        return self.converted[name, kind]
 
     def values(self, name: str) -> list[Any]:
         if self.take() != ("punct", "["):
@@ -169,6 +204,9 @@ class _Parser:
         while self.peek() == ("punct", ","):
             self.take()
             values.append(self.value(name))
+            if len(values) > MAX_LIST_VALUES:
+                raise CohortError(f"cohort filter: the list for column {name!r} has more than "
+                                  f"{MAX_LIST_VALUES} values; split it into several cohorts.")
         if self.peek() != ("punct", "]"):
             raise CohortError(f"cohort filter: the list for column {name!r} is not closed with ']'.")
         self.take()
@@ -187,30 +225,29 @@ class _Parser:
         raise CohortError(f"cohort filter: expected a value to compare {name!r} with, got {text!r}.")
 
 
-def _compare(column: np.ndarray, op: str, value: Any, name: str) -> np.ndarray:
+def _compare(column: np.ndarray, op: str, value: Any, name: str,
+             convert: Callable[[str], np.ndarray | None]) -> np.ndarray:
+    """``column op value``; ``convert(kind)`` gives the column as ``"str"`` or ``"float"``."""
     if column.dtype.kind in "biuf" and isinstance(value, str):
         raise CohortError(f"cohort filter: column {name!r} is numeric; compare it with a number, "
                           f"not {value!r}.")
     if column.dtype.kind not in "biuf" and op not in ("==", "=", "!="):
         if isinstance(value, float):
-            numeric = _as_float(column)
+            numeric = convert("float")
             if numeric is None:
                 raise CohortError(f"cohort filter: column {name!r} is not numeric; use == or != "
                                   f"with a quoted value.")
             column = numeric
         else:
-            column = column.astype(str)
-            value = str(value)
+            column, value = convert("str"), str(value)  # type: ignore[assignment]
     elif column.dtype.kind not in "biuf":
-        if isinstance(value, float):
-            numeric = _as_float(column)
-            if numeric is not None:
-                column = numeric
-            else:
-                column, value = column.astype(str), _format(value)
+        numeric = convert("float") if isinstance(value, float) else None
+        if numeric is not None:
+            column = numeric
+        elif isinstance(value, float):
+            column, value = convert("str"), _format(value)  # type: ignore[assignment]
         else:
-            column = column.astype(str)
-            value = str(value)
+            column, value = convert("str"), str(value)  # type: ignore[assignment]
     with np.errstate(invalid="ignore"):
         return np.asarray(_COMPARE[op](column, value), dtype=bool)
 
@@ -241,7 +278,9 @@ def parse_filter(text: str, columns: Mapping[str, np.ndarray], n_rows: int) -> n
     Raises
     ------
     CohortError
-        If the expression cannot be parsed or names an unknown column; the message says which.
+        If the expression cannot be parsed, names an unknown column or is too costly (longer
+        than ``MAX_FILTER_CHARS``, nested deeper than ``MAX_DEPTH``, more than
+        ``MAX_COMPARISONS`` comparisons or ``MAX_LIST_VALUES`` list values); the message says which.
 
     Examples
     --------
@@ -252,6 +291,9 @@ def parse_filter(text: str, columns: Mapping[str, np.ndarray], n_rows: int) -> n
     """
     if not isinstance(text, str):
         raise CohortError(f"cohort filter must be a string, got {type(text).__name__}.")
+    if len(text) > MAX_FILTER_CHARS:
+        raise CohortError(f"cohort filter is {len(text):,} characters long; at most {MAX_FILTER_CHARS:,} "
+                          "are allowed: write it more simply or split it into several cohorts.")
     if not text.strip():
         return np.ones(n_rows, dtype=bool)
     return _Parser(text, columns, n_rows).parse()

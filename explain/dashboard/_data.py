@@ -17,6 +17,7 @@ import pandas as pd
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
+from explain.dashboard._cache import CohortCache
 from explain.dashboard._cohorts import Cohort
 from explain.dashboard._performance import label_codes, label_text
 
@@ -67,7 +68,7 @@ class DashboardData:
         self.predicted_y, self.proba, self.prediction_source = self._predictions()
         self.label_names, self.true_codes, self.predicted_codes = self._label_codes()
         self.columns = self._filter_columns()
-        self._cache: dict[tuple[Any, ...], Any] = {}
+        self._cache = CohortCache()  # bounded LRU: filters come from the browser
 
     # -- construction ---------------------------------------------------------------------
     def _n_rows(self) -> int:
@@ -128,10 +129,8 @@ class DashboardData:
 
     def mask(self, cohort: Cohort) -> np.ndarray:
         """Boolean mask of ``cohort``'s rows (cached by filter text)."""
-        key = ("mask", cohort.filter.strip())
-        if key not in self._cache:
-            self._cache[key] = cohort.mask(self.columns, self.n_rows)
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self._cache.get_or_compute(  # type: ignore[no-any-return]
+            ("mask", cohort.filter.strip()), lambda: cohort.mask(self.columns, self.n_rows))
 
     def importance(self, space: str, cohort: Cohort, class_index: int | None) -> np.ndarray | None:
         """Mean |local importance| of ``cohort``'s rows per feature; ``None`` without locals.
@@ -148,15 +147,13 @@ class DashboardData:
                 return np.asarray(explanation.global_values)
             return np.asarray(explanation.per_class_values[class_index])
         key = ("importance", space, cohort.filter.strip(), class_index)
-        if key not in self._cache:
-            self._cache[key] = _mean_abs(explanation.local_values, mask, class_index)
-        return self._cache[key]  # type: ignore[no-any-return]
+        local = explanation.local_values
+        return self._cache.get_or_compute(  # type: ignore[no-any-return]
+            key, lambda: _mean_abs(local, mask, class_index))
 
     def cached(self, key: tuple[Any, ...], compute: Any) -> Any:
         """``compute()``, once per ``key`` (results of cohort aggregates, keyed by filter text)."""
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
+        return self._cache.get_or_compute(key, compute)
 
     def sample(self, mask: np.ndarray, max_rows: int, random_state: int = 0) -> np.ndarray:
         """Sorted indices of at most ``max_rows`` rows of ``mask``, drawn without replacement."""

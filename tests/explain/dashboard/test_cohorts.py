@@ -196,3 +196,64 @@ def test_filter_cannot_execute_code(text, monkeypatch):
     with pytest.raises(CohortError, match="cohort filter"):
         parse_filter(text, columns(), 6)
     assert calls == []
+
+
+# -- bounded cost: filters come from a browser ------------------------------------------------------
+
+
+def test_a_filter_longer_than_the_limit_is_refused_before_it_is_read():
+    import time
+
+    from explain.dashboard._cohorts import MAX_FILTER_CHARS
+
+    huge = "age > 1 or " * 100_000 + "age > 1"  # about 1 MB
+    start = time.process_time()
+    with pytest.raises(CohortError, match=r"cohort filter is 1,100,007 characters long; at most 2,000"):
+        parse_filter(huge, columns(), 6)
+    assert time.process_time() - start < 0.05
+    assert MAX_FILTER_CHARS == 2_000
+    longest = "age > 1" + " " * (MAX_FILTER_CHARS - 7)
+    assert len(select(longest)) == 6
+
+
+@pytest.mark.parametrize("text", [
+    "(" * 400 + "age > 1" + ")" * 400,
+    "not " * 400 + "age > 1",
+    "(not " * 300 + "age > 1" + ")" * 300,
+])
+def test_deep_nesting_is_refused_with_a_message_not_a_recursion_error(text):
+    with pytest.raises(CohortError, match=r"nested more than 20 levels deep \(parentheses and 'not'\)"):
+        parse_filter(text, columns(), 6)
+
+
+def test_nesting_up_to_the_limit_is_read():
+    from explain.dashboard._cohorts import MAX_DEPTH
+
+    assert select("(" * MAX_DEPTH + "age > 30" + ")" * MAX_DEPTH) == [1, 3, 4]
+    assert select("not " * MAX_DEPTH + "age > 30") == [1, 3, 4]  # an even number of 'not's
+    assert select("not " * (MAX_DEPTH - 1) + "age > 30") == [0, 2, 5]
+    assert select("(" * 15 + "age > 30) and (age < 60" + ")" * 15) == [1, 4]  # depth is not cumulative
+    with pytest.raises(CohortError, match="nested more than"):
+        select("not " * (MAX_DEPTH + 1) + "age > 30")
+
+
+def test_too_many_comparisons_or_list_values_are_refused():
+    from explain.dashboard._cohorts import MAX_COMPARISONS, MAX_LIST_VALUES
+
+    assert select(" or ".join(["age == 40"] * MAX_COMPARISONS)) == [1]
+    with pytest.raises(CohortError, match=f"more than {MAX_COMPARISONS} comparisons; use 'in"):
+        select(" or ".join(["age == 40"] * (MAX_COMPARISONS + 1)))
+    values = ", ".join(str(v) for v in range(MAX_LIST_VALUES))
+    assert select(f"age in [{values}]") == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(CohortError, match=f"list for column 'age' has more than {MAX_LIST_VALUES} values"):
+        select(f"age in [{values}, 1000]")
+
+
+def test_each_column_is_converted_once_per_filter(monkeypatch):
+    from explain.dashboard import _cohorts
+
+    calls = []
+    real = _cohorts._as_float
+    monkeypatch.setattr(_cohorts, "_as_float", lambda column: calls.append(1) or real(column))
+    assert select("numbers in [1, 3] or numbers > 4 or numbers == 2") == [0, 1, 2, 4, 5]
+    assert len(calls) == 1
