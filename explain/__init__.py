@@ -8,6 +8,7 @@ The public API follows interpret-community's: ``TabularExplainer``, ``MimicExpla
 from explain._client import DirectoryRun, ExplanationClient, RunArtifacts
 from explain._exceptions import (
     ExplanationError,
+    ExplanationFileError,
     ExplanationTypeError,
     ExplanationValueError,
     ModelCallError,
@@ -37,6 +38,7 @@ __all__ = [
     "Explanation",
     "ExplanationClient",
     "ExplanationError",
+    "ExplanationFileError",
     "ExplanationTypeError",
     "ExplanationValueError",
     "Fidelity",

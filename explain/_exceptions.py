@@ -23,7 +23,12 @@ class ModelCallError(ExplanationError, ValueError):
     """The explained model raised when it was called on the data."""
 
 
-class SchemaVersionError(ExplanationError, ValueError):
+class ExplanationFileError(ExplanationError, ValueError):
+    """A file that :func:`~explain.load_explanation` refuses: not an explanation file, damaged,
+    inconsistent, or over the size limit. The message names the file and the cause."""
+
+
+class SchemaVersionError(ExplanationFileError):
     """A saved explanation has a format version this library cannot read."""
 
 

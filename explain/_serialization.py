@@ -23,6 +23,9 @@ they can. Files of every listed version load.
 Arrays are float64 and written with ``allow_pickle=False``; class labels must be JSON
 scalars (str, int, float, bool). The file is written to a temporary file in the target
 directory and moved into place with :func:`os.replace`, so a reader never sees half a file.
+Loading reads the archive within a size limit and checks every member, field and shape before
+building anything (:mod:`explain._archive`, :mod:`explain._file_metadata`); a damaged or
+hostile file raises :class:`~explain.ExplanationFileError` naming the file and the cause.
 """
 
 from __future__ import annotations
@@ -37,23 +40,24 @@ from typing import Any
 
 import numpy as np
 
-from explain._exceptions import ExplanationTypeError, ExplanationValueError, SchemaVersionError
+from explain._archive import DEFAULT_MAX_BYTES, ExplanationArchive
+from explain._exceptions import (
+    ExplanationError,
+    ExplanationFileError,
+    ExplanationTypeError,
+    ExplanationValueError,
+    SchemaVersionError,
+)
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
-from featurization import FeatureMap
+from explain._file_metadata import ARRAY_FIELDS as _ARRAY_FIELDS
+from explain._file_metadata import FORMAT_NAME, check_fidelity_shapes, check_metadata
+from featurization import FeatureMap, FeaturizationError
 
 __all__ = ["SCHEMA_VERSION", "load_explanation", "save_explanation"]
 
 SCHEMA_VERSION = 4
 READABLE_VERSIONS = (1, 2, 3, 4)
-FORMAT_NAME = "automl-explain.explanation"
-_ARRAY_FIELDS = {
-    "global_values": "global_values",
-    "local_values": "local_values",
-    "expected_values": "expected_values_",
-    "per_class_values": "per_class_values_",
-    "interaction_values": "interaction_values",
-}
 
 
 def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> Path:
@@ -105,13 +109,24 @@ def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> 
     return path
 
 
-def load_explanation(path: str | os.PathLike[str]) -> Explanation:
+def load_explanation(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Explanation:
     """Load an explanation saved by :func:`save_explanation`.
+
+    The file is checked as it is read, so that a damaged or hostile file is refused with
+    :class:`~explain.ExplanationFileError` rather than exhausting memory or failing deep inside
+    :mod:`zipfile`, :mod:`zlib` or :mod:`json`: only the expected members, stored or deflated,
+    inflating to at most ``max_bytes`` in all (checked against the declared sizes before
+    inflating and against the bytes actually inflated); metadata of the expected fields and
+    types, nested at most 32 deep; float64 arrays (never pickled or object arrays) whose shapes
+    agree with each other.
 
     Parameters
     ----------
     path : str or path-like
         File written by :func:`save_explanation`.
+    max_bytes : int, default=2**30 (1 GiB)
+        Most bytes the file's members may inflate to together (the arrays take about as much
+        memory). Raise it to load larger explanations from files you trust.
 
     Returns
     -------
@@ -119,22 +134,34 @@ def load_explanation(path: str | os.PathLike[str]) -> Explanation:
 
     Raises
     ------
+    FileNotFoundError
+        If ``path`` does not exist.
     SchemaVersionError
         If the file was written with a schema version this library does not read.
-    ValueError
-        If the file is not an explanation file.
+    ExplanationFileError
+        If the file is not an explanation file, is damaged or inconsistent, or its content is
+        over ``max_bytes``; the message names the file and the cause.
     """
     path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            metadata = json.loads(archive.read("metadata.json"))
-            _check_header(metadata, path)
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 1:
+        raise ExplanationValueError(f"load_explanation: max_bytes must be a positive integer, got "
+                                    f"{max_bytes!r}.")
+    with path.open("rb") as handle, ExplanationArchive(path, handle, max_bytes) as archive:
+        if "metadata.json" not in archive.names:
+            raise archive.error("it has no metadata.json")
+        metadata = archive.read_json("metadata.json")
+        _check_header(metadata, path)
+        members = {"metadata.json", *check_metadata(metadata, archive.error)}
+        unexpected, missing = sorted(archive.names - members), sorted(members - archive.names)
+        if unexpected or missing:
+            raise archive.error(f"its members do not match its metadata (unexpected: {unexpected[:5]}, "
+                                f"missing: {missing[:5]})")
+        try:
             return _explanation_from(metadata, archive, prefix="")
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
-        raise ExplanationValueError(
-            f"load_explanation: {path} is not an explanation file written by save_explanation "
-            f"({type(exc).__name__}: {exc})."
-        ) from exc
+        except ExplanationFileError:
+            raise
+        except (ExplanationError, FeaturizationError) as exc:  # the content breaks an invariant
+            raise archive.error(f"its content is inconsistent ({exc})") from exc
 
 
 def _metadata_of(explanation: Explanation, arrays: dict[str, np.ndarray],
@@ -187,33 +214,39 @@ def _json_classes(classes: tuple[Any, ...] | None) -> list[Any] | None:
     return out
 
 
-def _check_header(metadata: dict[str, Any], path: Path) -> None:
-    if metadata.get("format") != FORMAT_NAME:
-        raise ExplanationValueError(
-            f"load_explanation: {path} is not an explanation file (format "
-            f"{metadata.get('format')!r}, expected {FORMAT_NAME!r})."
-        )
+def _check_header(metadata: Any, path: Path) -> None:
+    if not isinstance(metadata, dict):
+        raise ExplanationFileError(f"load_explanation: {path} is not an explanation file (its metadata.json "
+                                   f"holds a {type(metadata).__name__}, not an object).")
+    found = metadata.get("format")
+    if found != FORMAT_NAME:
+        raise ExplanationFileError(
+            f"load_explanation: {path} is not an explanation file (format {_shown(found)}, expected "
+            f"{FORMAT_NAME!r}).")
     version = metadata.get("schema_version")
-    if version not in READABLE_VERSIONS:
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise SchemaVersionError(
-            f"load_explanation: {path} has schema_version {version!r}; this library reads "
+            f"load_explanation: {path} has schema_version {_shown(version)}; this library reads "
             f"schema_version {', '.join(map(str, READABLE_VERSIONS))}. Upgrade automl-explain "
             "to read newer files."
         )
 
 
-def _explanation_from(metadata: dict[str, Any], archive: zipfile.ZipFile,
+def _shown(value: Any) -> str:
+    """A short repr of a JSON value (a deep one is shown by its type)."""
+    return repr(value)[:40] if isinstance(value, str | int | float | bool | None) else type(value).__name__
+
+
+def _explanation_from(metadata: dict[str, Any], archive: ExplanationArchive,
                       prefix: str) -> Explanation:
-    arrays = {
-        name: np.lib.format.read_array(io.BytesIO(archive.read(f"{prefix}{name}.npy")),
-                                       allow_pickle=False)
-        for name in metadata["arrays"]
-    }
+    arrays = {name: archive.read_array(f"{prefix}{name}.npy") for name in metadata["arrays"]}
     fidelity_arrays = {
         name.removeprefix("fidelity."): value
         for name, value in arrays.items()
         if name.startswith("fidelity.")
     }
+    check_fidelity_shapes(fidelity_arrays, arrays.get("local_values"), len(metadata["features"]),
+                          archive.error, prefix)
     scalars = dict(metadata["fidelity"])
     scalars["notes"] = tuple(scalars.get("notes", ()))
     fidelity = Fidelity(**scalars, **fidelity_arrays)  # type: ignore[arg-type]
