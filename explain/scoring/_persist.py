@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 import time
@@ -31,11 +32,13 @@ import joblib
 
 from explain._exceptions import ExplanationError, ExplanationTypeError
 from explain.scoring._explainers import ScoringExplainer
+from explain.scoring._swap import exchange
 
 __all__ = ["FORMAT_VERSION", "ScoringLoadError", "load", "read_manifest", "save"]
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+STAGING_SUFFIX = ".saving"
 FILES = ("model.joblib", "explainer.joblib")
 # Libraries whose objects live in the pickles: their major.minor must match to load safely.
 PINNED = ("automl-explain", "scikit-learn", "numpy", "scipy", "pandas", "lightgbm", "xgboost", "shap",
@@ -74,8 +77,12 @@ def save(scoring_explainer: ScoringExplainer, directory: str | os.PathLike[str],
          exist_ok: bool = False) -> Path:
     """Save a scoring explainer, its model and a manifest to ``directory``; return its path.
 
-    Files are written to a temporary folder beside ``directory`` and moved in, the manifest
-    last, so a reader never sees a half-written directory as complete.
+    The files are written to a staging folder beside ``directory``, which then takes its place
+    in one step: a new folder by a rename, an existing one (``exist_ok=True``) by exchanging the
+    two folders atomically (``renameat2`` / ``renamex_np``), so that at every instant, even if the
+    process is killed, ``directory`` holds either the complete old or the complete new saved
+    explainer. The old one is then deleted. Staging folders left by saves that were killed are
+    deleted by the next save to the same place.
 
     Parameters
     ----------
@@ -84,12 +91,13 @@ def save(scoring_explainer: ScoringExplainer, directory: str | os.PathLike[str],
     directory : path-like
         Target folder; created.
     exist_ok : bool, default=False
-        Overwrite the files of an existing folder instead of refusing.
+        Replace an existing saved explainer (or an empty folder) instead of refusing.
 
     Raises
     ------
     FileExistsError
-        If ``directory`` exists and ``exist_ok`` is False.
+        If ``directory`` exists and ``exist_ok`` is False, or it is not a folder holding only a
+        saved scoring explainer (nothing else is ever deleted).
     """
     if not isinstance(scoring_explainer, ScoringExplainer):
         raise ExplanationTypeError(
@@ -97,22 +105,80 @@ def save(scoring_explainer: ScoringExplainer, directory: str | os.PathLike[str],
     target = Path(directory)
     if target.exists() and not exist_ok:
         raise FileExistsError(17, "File exists (pass exist_ok=True to overwrite)", str(target))
+    if target.exists():
+        _check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    _remove_leftovers(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=STAGING_SUFFIX,
+                                    dir=target.parent))
     try:
-        joblib.dump(scoring_explainer.model_, staging / "model.joblib")
-        joblib.dump(scoring_explainer, staging / "explainer.joblib")
-        manifest = _manifest(scoring_explainer, {name: _sha256(staging / name) for name in FILES})
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
-        if not target.exists():
-            staging.rename(target)  # atomic on one file system
-            return target
-        (target / MANIFEST).unlink(missing_ok=True)  # stale until the new one lands
-        for name in (*FILES, MANIFEST):
-            os.replace(staging / name, target / name)
+        _write_bundle(scoring_explainer, staging)
+        if target.exists():
+            _check_replaceable(target)
+            exchange(staging, target)  # staging now holds the old explainer
+        else:
+            staging.rename(target)
+        _fsync_directory(target.parent)
         return target
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_bundle(scoring: ScoringExplainer, folder: Path) -> None:
+    """The model, the explainer and the manifest (last), each flushed to disk."""
+    joblib.dump(scoring.model_, folder / "model.joblib")
+    joblib.dump(scoring, folder / "explainer.joblib")
+    manifest = _manifest(scoring, {name: _sha256(folder / name) for name in FILES})
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    for name in (*FILES, MANIFEST):
+        with (folder / name).open("rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync_directory(folder)
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to replace what is not a saved scoring explainer (or an empty folder)."""
+    if not target.is_dir():
+        raise FileExistsError(17, "File exists and is not a folder; save writes a folder", str(target))
+    others = sorted(p.name for p in target.iterdir() if p.name not in (*FILES, MANIFEST))
+    if others:
+        raise FileExistsError(
+            17, f"Folder holds other files than a saved scoring explainer ({', '.join(others[:5])}); "
+                "save(exist_ok=True) replaces only a saved scoring explainer or an empty folder",
+            str(target))
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Delete the staging folders of earlier saves to ``target`` whose process is gone."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.\w+{re.escape(STAGING_SUFFIX)}")
+    for path in target.parent.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match and path.is_dir() and not _is_running(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _is_running(pid: int) -> bool:
+    """Whether process ``pid`` exists (assumed so where this cannot be asked safely)."""
+    if os.name != "posix":  # os.kill(pid, 0) would terminate it on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make renames in ``folder`` durable (POSIX; elsewhere folders cannot be opened)."""
+    if os.name != "posix":
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _manifest(scoring: ScoringExplainer, files: dict[str, str]) -> dict[str, Any]:

@@ -7,8 +7,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import platform
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -446,3 +450,130 @@ def test_a_manifest_with_malformed_versions_is_refused(saved: Path, no_unpicklin
     _edit_manifest(saved, lambda m: m.update({"versions": ["scikit-learn", "0.1.0"]}))
     with pytest.raises(ScoringLoadError, match=r"versions"):
         load(saved)
+
+
+# ------------------------------------------------------------------------ atomic replacement
+KILLED = 86
+
+
+def _arm(step: str) -> None:
+    """In a forked child: end the process (as a kill would, no clean-up) at ``step`` of a save."""
+    real_dump, real_exchange, real_rmtree = joblib.dump, _persist.exchange, shutil.rmtree
+
+    def dump(value: Any, filename: Any, *args: Any, **kwargs: Any) -> Any:
+        if step == "nothing written":
+            os._exit(KILLED)
+        if step == "model half written":
+            Path(filename).write_bytes(b"partial")
+            os._exit(KILLED)
+        return real_dump(value, filename, *args, **kwargs)
+
+    def exchange(first: Path, second: Path) -> None:
+        if step == "bundle written":
+            os._exit(KILLED)
+        real_exchange(first, second)
+        if step == "exchanged":
+            os._exit(KILLED)
+
+    def rmtree(path: Any, *args: Any, **kwargs: Any) -> None:
+        if step == "old half deleted":
+            (Path(path) / "model.joblib").unlink()
+            os._exit(KILLED)
+        real_rmtree(path, *args, **kwargs)
+
+    joblib.dump, _persist.exchange, shutil.rmtree = dump, exchange, rmtree  # type: ignore[assignment]
+
+
+def _save_killed_at(step: str, scoring: ScoringExplainer, target: Path) -> int:
+    """Run ``save(scoring, target, exist_ok=True)`` in a forked process killed at ``step``."""
+    pid = os.fork()
+    if pid == 0:  # the child never returns into pytest
+        try:
+            _arm(step)
+            save(scoring, target, exist_ok=True)
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork to kill a save mid-way")
+@pytest.mark.parametrize(("step", "survivor"), [
+    ("nothing written", "TreeScoringExplainer"), ("model half written", "TreeScoringExplainer"),
+    ("bundle written", "TreeScoringExplainer"), ("exchanged", "LinearScoringExplainer"),
+    ("old half deleted", "LinearScoringExplainer"),
+])
+def test_a_save_killed_at_any_step_leaves_a_complete_bundle(saved: Path, step: str, survivor: str) -> None:
+    _linear()  # built before forking
+    assert _save_killed_at(step, _linear(), saved) == KILLED
+    assert read_manifest(saved)["kind"] == survivor
+    assert type(load(saved)).__name__ == survivor
+    assert len(_leftovers(saved.parent)) == 1  # the killed save's staging folder
+    save(_kernel(), saved, exist_ok=True)  # the next save removes it
+    assert _leftovers(saved.parent) == []
+    assert isinstance(load(saved), KernelScoringExplainer)
+
+
+@pytest.mark.parametrize("failing_call", [1, 2, 3, 4])
+def test_a_rename_failing_at_any_step_keeps_the_old_bundle_loadable(saved: Path, failing_call: int,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"n": 0}
+
+    def counted(real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == failing_call:
+                raise OSError("simulated failure")
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(os, "replace", counted(os.replace))
+    monkeypatch.setattr(os, "rename", counted(os.rename))
+    try:
+        save(_linear(), saved, exist_ok=True)
+    except OSError as exc:
+        assert "simulated failure" in str(exc)
+        expected = TreeScoringExplainer
+    else:
+        expected = LinearScoringExplainer
+    monkeypatch.undo()
+    assert isinstance(load(saved), expected)
+    assert _leftovers(saved.parent) == []
+
+
+def test_a_failed_exchange_keeps_the_old_bundle(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(first: Path, second: Path) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(_persist, "exchange", refuse)
+    with pytest.raises(OSError, match="Input/output error"):
+        save(_linear(), saved, exist_ok=True)
+    assert isinstance(load(saved), TreeScoringExplainer)
+    assert _leftovers(saved.parent) == []
+
+
+def test_only_the_staging_folders_of_ended_processes_are_removed(saved: Path) -> None:
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                           text=True, check=True)
+    dead, alive = int(ended.stdout), os.getpid()
+    names = {f".scoring.{dead}.k2j4l_x9.saving": False, f".scoring.{alive}.abc123.saving": True,
+             ".scoring.notes": True, f".scoring.old.{dead}.abc.saving": True}
+    for name in names:
+        (saved.parent / name).mkdir()
+        (saved.parent / name / "model.joblib").write_bytes(b"leftover")
+    save(_linear(), saved, exist_ok=True)
+    assert _leftovers(saved.parent) == sorted(name for name, kept in names.items() if kept)
+    assert isinstance(load(saved), LinearScoringExplainer)
+
+
+def test_exist_ok_replaces_only_a_saved_bundle(saved: Path, tmp_path: Path) -> None:
+    (saved / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"other files than a saved scoring explainer \(notes\.txt\)"):
+        save(_linear(), saved, exist_ok=True)
+    assert (saved / "notes.txt").read_text() == "mine"
+    assert isinstance(load(saved), TreeScoringExplainer)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError, match="not a folder"):
+        save(_linear(), tmp_path / "file", exist_ok=True)
+    assert (tmp_path / "file").read_text() == "x"
+    assert _leftovers(tmp_path) == []
