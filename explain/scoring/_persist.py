@@ -260,7 +260,16 @@ def load(directory: str | os.PathLike[str], check_versions: bool = True) -> Scor
 
 
 def _check_versions(saved: dict[str, Any], folder: Path) -> None:
+    """Refuse other major.minor versions, and manifests that do not record every version."""
     current = _versions()
+    unrecorded = [name for name in current if name not in saved]
+    malformed = [name for name, version in saved.items() if not isinstance(version, str | None)]
+    if unrecorded or malformed:
+        problem = (f"records no version of {', '.join(unrecorded[:5])}" if unrecorded
+                   else f"has versions that are not strings or null: {', '.join(map(str, malformed[:5]))}")
+        raise ScoringLoadError(
+            f"load: the manifest of {folder} {problem}; cannot check that the pickles fit the installed "
+            "libraries (save it again, or pass check_versions=False to load anyway).")
     mismatched = []
     for name, version in saved.items():
         now = current.get(name)

@@ -577,3 +577,24 @@ def test_exist_ok_replaces_only_a_saved_bundle(saved: Path, tmp_path: Path) -> N
         save(_linear(), tmp_path / "file", exist_ok=True)
     assert (tmp_path / "file").read_text() == "x"
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(("versions", "message"), [
+    ({}, r"records no version of python, automl-explain, scikit-learn, numpy, scipy;"),
+    ({"python": platform.python_version()}, r"records no version of automl-explain, scikit-learn, numpy, scipy, pandas;"),
+    ("drop numpy", r"records no version of numpy;"),
+    ("numpy as a number", r"has versions that are not strings or null: numpy;"),
+], ids=["empty", "python only", "one missing", "not a string"])
+def test_a_manifest_that_does_not_record_every_version_is_refused(saved: Path, versions: Any, message: str,
+                                                                  no_unpickling: None) -> None:
+    def edit(manifest: dict[str, Any]) -> None:
+        if versions == "drop numpy":
+            manifest["versions"].pop("numpy")
+        elif versions == "numpy as a number":
+            manifest["versions"]["numpy"] = 2.1
+        else:
+            manifest["versions"] = versions
+
+    _edit_manifest(saved, edit)
+    with pytest.raises(ScoringLoadError, match=message + r" cannot check .*check_versions=False"):
+        load(saved)
