@@ -11,9 +11,12 @@ from explain.dashboard._data import DashboardData
 from explain.dashboard._runs import Leaderboard
 from explain.dashboard._whatif import unavailable_reason
 
-__all__ = ["ALL_DATA", "build_layout"]
+__all__ = ["ALL_DATA", "HISTOGRAM", "NO_COLOUR", "TABS", "build_layout", "top_features_limit"]
 
 ALL_DATA = "All data"
+HISTOGRAM = "(histogram)"  # the explorer's Y axis when it draws a histogram of X
+NO_COLOUR = "(none)"
+TABS = ("performance", "explorer", "aggregate", "individual", "runs")
 STYLE = {"fontFamily": "system-ui, sans-serif", "margin": "0 auto", "maxWidth": "1250px", "padding": "0 12px"}
 ROW = {"display": "flex", "gap": "12px", "flexWrap": "wrap", "alignItems": "flex-end", "margin": "8px 0"}
 NOTE = {"color": "#555", "fontSize": "0.85em", "margin": "2px 0 6px"}
@@ -110,16 +113,16 @@ def _explorer_tab(data: DashboardData) -> Any:
 
     options = list(data.columns)
     x_default = options[0] if options else None
-    y_default = next((c for c in ("probability", "predicted_y") if c in data.columns), "(histogram)")
+    y_default = next((c for c in ("probability", "predicted_y") if c in data.columns), HISTOGRAM)
     return html.Div([
         html.Div([
             _cohort_picker("explorer-cohort", False),
             _labelled("X axis", dcc.Dropdown(id="explorer-x", options=options, value=x_default,
                                              clearable=False), "220px"),
-            _labelled("Y axis", dcc.Dropdown(id="explorer-y", options=["(histogram)", *options],
+            _labelled("Y axis", dcc.Dropdown(id="explorer-y", options=[HISTOGRAM, *options],
                                              value=y_default, clearable=False), "220px"),
-            _labelled("Colour", dcc.Dropdown(id="explorer-color", options=["(none)", *options],
-                                             value="true_y" if "true_y" in data.columns else "(none)",
+            _labelled("Colour", dcc.Dropdown(id="explorer-color", options=[NO_COLOUR, *options],
+                                             value="true_y" if "true_y" in data.columns else NO_COLOUR,
                                              clearable=False), "220px"),
         ], style=ROW),
         dcc.Graph(id="explorer-graph"),
@@ -128,10 +131,15 @@ def _explorer_tab(data: DashboardData) -> Any:
     ])
 
 
+def top_features_limit(data: DashboardData) -> int:
+    """The most features a "Top features" control may ask for: the widest space's count."""
+    return max(e.num_features for e in data.spaces.values())
+
+
 def _aggregate_tab(data: DashboardData) -> Any:
     from dash import dcc, html
 
-    top = min(max(e.num_features for e in data.spaces.values()), 50)
+    top = min(top_features_limit(data), 50)
     return html.Div([
         html.Div([
             _cohort_picker("agg-cohorts", True),
@@ -151,7 +159,7 @@ def _individual_tab(data: DashboardData) -> Any:
     from dash import dash_table, dcc, html
 
     reason = unavailable_reason(data)
-    top = min(max(e.num_features for e in data.spaces.values()), 50)
+    top = min(top_features_limit(data), 50)
     parts: list[Any] = [
         html.Div([
             _labelled("Row (index, or click a point in the dataset explorer)",

@@ -1,4 +1,3 @@
-import base64
 import json
 import threading
 import urllib.request
@@ -10,6 +9,7 @@ from lightgbm import LGBMClassifier
 
 from explain import ExplanationTypeError, ExplanationValueError, TabularExplainer
 from explain.dashboard import ExplanationDashboard
+from tests.explain.dashboard._support import ALL_DATA, call, decode
 
 pytest.importorskip("dash")
 
@@ -59,42 +59,6 @@ def component_ids(node) -> set[str]:
         for value in node:
             found |= component_ids(value)
     return found
-
-
-def decode(value) -> np.ndarray:
-    """A Plotly array from JSON: a plain list, or base64 ``{"dtype", "bdata"}``."""
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        if "shape" in value:  # "rows, columns" as text, or a list
-            shape = value["shape"]
-            return array.reshape([int(n) for n in (shape.split(",") if isinstance(shape, str) else shape)])
-        return array
-    return np.asarray(value)
-
-
-def call(dashboard, outputs, inputs, state=(), changed=None) -> tuple[int, dict]:
-    """POST what the browser posts to ``/_dash-update-component``; return (status, response).
-
-    ``outputs`` are ``(id, property)`` pairs, ``inputs`` and ``state`` ``(id, property, value)``.
-    """
-    if len(outputs) == 1:
-        output = "{}.{}".format(*outputs[0])
-        targets = {"id": outputs[0][0], "property": outputs[0][1]}
-    else:
-        output = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
-        targets = [{"id": i, "property": p} for i, p in outputs]
-    payload = {
-        "output": output, "outputs": targets,
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": changed if changed is not None else [f"{inputs[0][0]}.{inputs[0][1]}"],
-    }
-    response = dashboard.app.server.test_client().post("/_dash-update-component", json=payload)
-    body = response.get_json(silent=True) if response.status_code == 200 else None
-    return response.status_code, (body or {}).get("response", {})
-
-
-ALL_DATA = {"name": "All data", "filter": ""}
 
 
 # -- construction and serving ---------------------------------------------------------------------
