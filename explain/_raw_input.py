@@ -16,7 +16,8 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
-from explain._validation import check_features_argument
+from explain._frames import check_column_names, to_pandas
+from explain._validation import check_features_argument, parse_numbers
 from featurization import (
     ColumnMapper,
     FeatureMap,
@@ -79,6 +80,9 @@ class RawInput:
             raise ExplanationValueError(f"{caller}: transformations need initialization_examples.")
         frame = self._as_frame(raw_example, None, "initialization_examples")
         self.columns = tuple(str(c) for c in frame.columns)
+        self.numeric = frozenset(str(name) for name, dtype in frame.dtypes.items()
+                                 if pd.api.types.is_numeric_dtype(dtype)
+                                 and not pd.api.types.is_bool_dtype(dtype))
         self.names = check_features_argument(features, len(self.columns), caller) or self.columns
         self.feature_map = self._chain_map(transformations, allow_all_transformations)
 
@@ -103,7 +107,9 @@ class RawInput:
 
     def _as_frame(self, data: Any, columns: tuple[str, ...] | None, argument: str) -> pd.DataFrame:
         where = f"{self.caller}: {argument}"
+        data = to_pandas(data, argument=argument, caller=self.caller)
         if isinstance(data, pd.DataFrame):
+            check_column_names(data.columns, argument=argument, caller=self.caller)
             frame = data
         elif isinstance(data, np.ndarray | list):
             array = np.asarray(data, dtype=object)
@@ -138,8 +144,38 @@ class RawInput:
                 f"was set up with; {'; '.join(parts)}."
             )
         if columns == list(self.columns):
-            return frame if list(frame.columns) == columns else frame.set_axis(columns, axis=1)
-        return frame.set_axis(columns, axis=1)[list(self.columns)]
+            frame = frame if list(frame.columns) == columns else frame.set_axis(columns, axis=1)
+        else:
+            frame = frame.set_axis(columns, axis=1)[list(self.columns)]
+        return self._numeric(frame, argument)
+
+    def _numeric(self, frame: pd.DataFrame, argument: str) -> pd.DataFrame:
+        """Columns that were numbers at set-up as numbers again: numbers written as text are
+        read, anything else refused (a featurizer would silently turn it into NaN); infinite
+        values are refused naming their column."""
+        where = f"{self.caller}: {argument}"
+        texts = [c for c in self.numeric if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
+        parsed: dict[str, np.ndarray] = {}
+        refused = []
+        for name in sorted(texts, key=self.columns.index):
+            numbers, example = parse_numbers(frame[name])
+            if numbers is None:
+                refused.append(f"{name!r} (e.g. {example!r})")
+            else:
+                parsed[name] = numbers
+        if refused:
+            raise ExplanationValueError(
+                f"{where}: columns that held numbers at set-up hold other values: "
+                f"{', '.join(refused[:5])}; pass numbers (or numbers written as text) in them.")
+        if parsed:
+            frame = frame.assign(**parsed)
+        infinite = [c for c in self.columns if c in self.numeric and frame[c].dtype.kind == "f"
+                    and np.isinf(frame[c].to_numpy(dtype=np.float64, na_value=np.nan)).any()]
+        if infinite:
+            raise ExplanationValueError(
+                f"{where} contains infinite values in {', '.join(map(repr, infinite[:5]))}; replace them "
+                "with finite numbers (or NaN, if the featurization imputes missing values).")
+        return frame
 
     def transform(self, data: Any, argument: str) -> Any:
         """Validate raw rows and featurize them."""

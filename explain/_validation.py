@@ -14,9 +14,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from explain._frames import check_column_names, to_pandas
 
 __all__ = ["Tabular", "align_features", "check_features_argument", "check_positive_int", "column_kinds",
-           "to_tabular"]
+           "parse_numbers", "to_tabular"]
 
 Matrix: TypeAlias = Any
 """A 2-D float64 ``numpy.ndarray`` or ``scipy.sparse.csr_matrix``."""
@@ -64,7 +65,8 @@ def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True,
     Parameters
     ----------
     data : array-like, DataFrame or scipy.sparse matrix of shape (n_rows, n_columns)
-        Numeric data. DataFrame column names become feature names.
+        Numeric data. Column names of a pandas or polars DataFrame or a pyarrow Table /
+        RecordBatch become feature names; text columns holding numbers are read as numbers.
     argument : str
         Name of the argument, for error messages (e.g. ``"evaluation_examples"``).
     caller : str
@@ -79,11 +81,13 @@ def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True,
     TypeError
         For non-numeric columns or unsupported types.
     ValueError
-        For empty data, wrong dimensionality, infinite values, or NaN when not allowed.
+        For empty data, wrong dimensionality, column names that repeat once written as text,
+        infinite values, or NaN when not allowed.
     """
     where = f"{caller}: {argument}"
     if data is None:
         raise ExplanationValueError(f"{where} is required, got None.")
+    data = to_pandas(data, argument=argument, caller=caller)
     columns: tuple[str, ...] | None = None
     if isinstance(data, pd.Series):
         raise ExplanationValueError(
@@ -91,7 +95,7 @@ def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True,
             "use series.to_frame().T for a single row."
         )
     if isinstance(data, pd.DataFrame):
-        columns = tuple(str(c) for c in data.columns)
+        columns = check_column_names(data.columns, argument=argument, caller=caller)
         values: Matrix = _frame_to_array(data, where)
     elif sp.issparse(data):
         values = sp.csr_matrix(data, dtype=np.float64)
@@ -114,13 +118,52 @@ def _frame_to_array(frame: pd.DataFrame, where: str) -> np.ndarray:
     dtypes = frame.dtypes
     numeric = {dtype: pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
                for dtype in set(dtypes)}  # each distinct dtype checked once, not every column
-    bad = [str(name) for name, dtype in dtypes.items() if not numeric[dtype]]
-    if bad:
+    other = [i for i, dtype in enumerate(dtypes) if not numeric[dtype]]
+    if not other:
+        return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    parsed, refused = {}, []
+    for i in other:
+        numbers, example = parse_numbers(frame.iloc[:, i])
+        if numbers is None:
+            refused.append(f"{str(frame.columns[i])!r} (e.g. {example!r})")
+        else:
+            parsed[i] = numbers
+    if refused:
         raise ExplanationTypeError(
-            f"{where} has non-numeric columns {_names(bad)}; explainers take numeric data. "
-            "Encode these columns, or pass the fitted featurization as transformations=."
+            f"{where} has non-numeric columns {', '.join(refused[:5])}"
+            f"{f' and {len(refused) - 5} more' if len(refused) > 5 else ''}; explainers take "
+            "numeric data. Encode these columns, or pass the fitted featurization as transformations=."
         )
-    return frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = np.empty(frame.shape, dtype=np.float64)
+    for i in range(frame.shape[1]):
+        values[:, i] = parsed[i] if i in parsed else frame.iloc[:, i].to_numpy(dtype=np.float64,
+                                                                               na_value=np.nan)
+    return values
+
+
+def parse_numbers(column: pd.Series) -> tuple[np.ndarray | None, Any]:
+    """A text column's numbers as float64, or ``(None, first value that is not a number)``.
+
+    Only text (object, string, categorical) columns are read: numbers written as text are
+    numbers, while dates and other kinds are not silently turned into numbers. A value that
+    is not a number is reported, never turned into NaN.
+    """
+    dtype = column.dtype
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype)):
+        return None, _first(column)
+    text = column.astype(object)
+    present = text.notna().to_numpy()
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    failed = present & np.isnan(numbers)
+    if failed.any():
+        return None, text.iloc[int(np.flatnonzero(failed)[0])]
+    return numbers, None
+
+
+def _first(column: pd.Series) -> Any:
+    present = column.dropna()
+    return present.iloc[0] if len(present) else None
 
 
 def _array_to_float(array: np.ndarray, where: str) -> np.ndarray:
@@ -230,6 +273,7 @@ def align_features(data: Tabular, expected: tuple[str, ...], *, by_name: bool, a
 def column_kinds(data: Any) -> dict[str, str] | None:
     """Kind of each column of a DataFrame: ``"number"``, ``"integer"``, ``"boolean"`` or
     ``"string"`` (``None`` for other inputs); what a scoring service accepts per column."""
+    data = to_pandas(data, argument="initialization_examples", caller="column_kinds")
     if not isinstance(data, pd.DataFrame):
         return None
     kinds = {}

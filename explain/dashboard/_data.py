@@ -17,9 +17,9 @@ import pandas as pd
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
+from explain._labels import LabelMap, observed_classes
 from explain.dashboard._cache import CohortCache
 from explain.dashboard._cohorts import Cohort
-from explain.dashboard._performance import label_codes, label_text
 
 __all__ = ["DashboardData", "DERIVED_COLUMNS"]
 
@@ -66,7 +66,7 @@ class DashboardData:
         self.classes = _classes(classes, explanation, model)
         self.true_y = _labels(true_y, self.n_rows)
         self.predicted_y, self.proba, self.prediction_source = self._predictions()
-        self.label_names, self.true_codes, self.predicted_codes = self._label_codes()
+        self.label_names, self.true_codes, self.predicted_codes = self._label_codes(model)
         self.columns = self._filter_columns()
         self._cache = CohortCache()  # bounded LRU: filters come from the browser
 
@@ -91,13 +91,27 @@ class DashboardData:
             return None, None, None
         return (*reconstructed, "explanation (expected value + sum of local importances)")
 
-    def _label_codes(self) -> tuple[list[str], np.ndarray | None, np.ndarray | None]:
-        """Labels as integer codes, once, so cohort metrics are a confusion-matrix count."""
+    def _label_codes(self, model: Any) -> tuple[list[str], np.ndarray | None, np.ndarray | None]:
+        """Labels as positions in the classes, once, so cohort metrics are a confusion-matrix
+        count; true and predicted labels are then shown as the classes themselves.
+
+        True labels may be the classes, the model's own labels or positions 0..k-1, matched
+        by :class:`explain._labels.LabelMap` as everywhere in the package.
+        """
         if self.task != "classification" or self.true_y is None or self.predicted_y is None:
             return [], None, None
-        names = label_text(np.asarray(list(self.classes))).tolist() if self.classes else []
-        true_codes = label_codes(self.true_y, names)
-        return names, true_codes, label_codes(self.predicted_y, names)
+        if self.classes is not None:
+            known: tuple[Any, ...] = self.classes
+        elif self.proba is not None:  # predictions are positions of the probability columns
+            known = tuple(range(self.proba.shape[1]))
+        else:
+            known = observed_classes(self.true_y, self.predicted_y)
+        model_classes = getattr(model, "classes_", None) if model is not None else None
+        labels = LabelMap.create(known, model_classes, caller="ExplanationDashboard")
+        true_codes = labels.codes(self.true_y, argument="true_y")
+        predicted_codes = labels.codes(self.predicted_y, argument="the model's predictions")
+        self.true_y, self.predicted_y = labels.names(true_codes), labels.names(predicted_codes)
+        return [str(c) for c in labels.classes], true_codes, predicted_codes
 
     def _filter_columns(self) -> dict[str, np.ndarray]:
         columns: dict[str, np.ndarray] = {}
@@ -111,8 +125,8 @@ class DashboardData:
             columns["predicted_y"] = self.predicted_y
             if self.true_codes is not None and self.predicted_codes is not None:
                 columns["error"] = (self.true_codes != self.predicted_codes).astype(np.int64)
-            elif self.true_y is not None:
-                columns["error"] = _error(self.predicted_y, self.true_y, self.task)
+            elif self.true_y is not None:  # regression: the residual
+                columns["error"] = self.predicted_y.astype(np.float64) - self.true_y.astype(np.float64)
         if self.proba is not None and self.proba.shape[1] == 2:
             columns["probability"] = self.proba[:, 1]
         return columns
@@ -366,9 +380,3 @@ def _native(labels: np.ndarray) -> np.ndarray:
     """Object labels in the dtype NumPy gives the class labels themselves (ints stay ints,
     floats floats, strings strings)."""
     return np.asarray(labels.tolist())
-
-
-def _error(predicted: np.ndarray, true_y: np.ndarray, task: str) -> np.ndarray:
-    if task == "classification":
-        return (label_text(predicted) != label_text(true_y)).astype(np.int64)
-    return predicted.astype(np.float64) - true_y.astype(np.float64)

@@ -8,14 +8,17 @@ from typing import Any
 import numpy as np
 from sklearn import metrics
 
-__all__ = ["bin_values", "cohort_metrics", "label_codes", "label_text", "metrics_from_codes", "numeric_edges"]
+from explain._labels import LabelMap, observed_classes
+
+__all__ = ["bin_values", "cohort_metrics", "metrics_from_codes", "numeric_edges"]
 
 HISTOGRAM_BINS = 40
 MAX_CATEGORIES = 30
 
 
 def cohort_metrics(true_y: np.ndarray, predicted_y: np.ndarray, proba: np.ndarray | None, task: str,
-                   classes: Sequence[Any] | None) -> dict[str, float | int | None]:
+                   classes: Sequence[Any] | None,
+                   model_classes: Sequence[Any] | None = None) -> dict[str, float | int | None]:
     """Metrics of one cohort's rows.
 
     Classification: accuracy; precision, recall and F1 (binary: of the positive class, the
@@ -26,13 +29,22 @@ def cohort_metrics(true_y: np.ndarray, predicted_y: np.ndarray, proba: np.ndarra
     Parameters
     ----------
     true_y, predicted_y : ndarray of shape (n_rows,)
-        True and predicted labels or values of the cohort's rows.
+        True and predicted labels or values of the cohort's rows. Labels are matched to
+        ``classes`` by :class:`explain._labels.LabelMap`: by value, by the model's own labels,
+        or by position.
     proba : ndarray of shape (n_rows, n_classes), default=None
         Predicted probabilities (classifiers), for ROC AUC.
     task : {"classification", "regression"}
         The model's task.
     classes : sequence, default=None
-        Class labels, in the column order of ``proba``.
+        Class labels, in the column order of ``proba``; default: the sorted labels seen.
+    model_classes : sequence, default=None
+        The model's own labels (``model.classes_``), in the same order.
+
+    Raises
+    ------
+    ExplanationValueError
+        For labels that match neither the classes, the model's labels nor positions.
     """
     result: dict[str, float | int | None] = {"rows": len(true_y)}
     if len(true_y) == 0:
@@ -43,25 +55,11 @@ def cohort_metrics(true_y: np.ndarray, predicted_y: np.ndarray, proba: np.ndarra
         result["RMSE"] = float(np.sqrt(metrics.mean_squared_error(truth, guess)))
         result["R²"] = float(metrics.r2_score(truth, guess)) if len(truth) > 1 else None
         return result
-    labels = label_text(np.asarray(list(classes))).tolist() if classes is not None else []
-    truth, guess = label_codes(true_y, labels), label_codes(predicted_y, labels)  # extend labels
-    return {**result, **metrics_from_codes(truth, guess, proba, labels)}
-
-
-def label_codes(values: Any, labels: list[str]) -> np.ndarray:
-    """Integer codes of labels in ``labels`` (extended in place by labels not in it)."""
-    array = np.asarray(values)
-    try:  # unique values first, so only they are turned into text
-        kinds, inverse = np.unique(array, return_inverse=True)
-    except TypeError:  # mixed types cannot be sorted
-        kinds, inverse = np.unique(array.astype(str), return_inverse=True)
-    kinds = label_text(kinds)
-    position = {label: i for i, label in enumerate(labels)}
-    for kind in kinds:
-        if kind not in position:
-            position[kind] = len(labels)
-            labels.append(str(kind))
-    return np.array([position[k] for k in kinds], dtype=np.int64)[np.ravel(inverse)]
+    known = tuple(classes) if classes is not None else observed_classes(true_y, predicted_y)
+    labels = LabelMap.create(known, model_classes, caller="cohort_metrics")
+    truth = labels.codes(true_y, argument="true_y")
+    guess = labels.codes(predicted_y, argument="predicted_y")
+    return {**result, **metrics_from_codes(truth, guess, proba, [str(c) for c in known])}
 
 
 def metrics_from_codes(truth: np.ndarray, guess: np.ndarray, proba: np.ndarray | None,
@@ -102,17 +100,6 @@ def _auc(truth: np.ndarray, proba: np.ndarray | None, k: int) -> float | None:
     if present.size < k:
         return None  # one-vs-rest AUC needs every class among the cohort's rows
     return float(metrics.roc_auc_score(truth, proba, multi_class="ovr", labels=list(range(k))))
-
-
-def label_text(values: Any) -> np.ndarray:
-    """Labels as text for comparing, integer-valued numbers without a decimal point, so that
-    the label ``1`` equals ``1.0`` and ``True`` equals ``1``."""
-    array = np.asarray(values)
-    if array.dtype.kind in "biuf" and array.size:
-        as_float = array.astype(np.float64)
-        if np.isfinite(as_float).all() and (as_float == np.round(as_float)).all():
-            return as_float.astype(np.int64).astype(str)
-    return array.astype(str)
 
 
 def bin_values(values: np.ndarray, edges: np.ndarray | None = None) -> tuple[list[Any], np.ndarray]:

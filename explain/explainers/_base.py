@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
+from explain._frames import to_pandas
 from explain._mapping import as_feature_map
 from explain._raw_input import RawInput, split_pipeline
 from explain._sampling import SamplingPolicy, sample_rows
@@ -103,6 +104,9 @@ class BaseExplainer:
                 require_init: bool = True, allow_all_transformations: bool = False) -> None:
         caller = type(self).__name__
         n_jobs = check_n_jobs(n_jobs, caller)
+        # polars / pyarrow frames become pandas once, so their columns are aligned by name
+        initialization_examples = to_pandas(initialization_examples, argument="initialization_examples",
+                                            caller=caller)
         featurizer = None
         self.input_model_ = model  # as given (a pipeline stays whole), for saving and scoring
         if not is_function:
@@ -343,6 +347,8 @@ class BaseExplainer:
 
     def _rows(self, evaluation_examples: Any, caller: str) -> Matrix | _RawRows:
         """Validated rows to explain: the matrix, or raw rows featurized chunk by chunk."""
+        evaluation_examples = to_pandas(evaluation_examples, argument="evaluation_examples",
+                                        caller=f"{type(self).__name__}.{caller}")
         if self.raw_input_ is None:
             return self._evaluation_matrix(evaluation_examples, caller)
         frame = self.raw_input_.check(evaluation_examples, "evaluation_examples")
@@ -351,6 +357,7 @@ class BaseExplainer:
     def _evaluation_matrix(self, evaluation_examples: Any, caller: str) -> Matrix:
         where = f"{type(self).__name__}.{caller}"
         argument, names = "evaluation_examples", None
+        evaluation_examples = to_pandas(evaluation_examples, argument=argument, caller=where)
         if self.raw_input_ is not None:
             evaluation_examples = self.raw_input_.transform(evaluation_examples, argument)
             argument, names = "evaluation_examples after transformations", self.features_

@@ -8,18 +8,24 @@ per-call overhead fast; the importances themselves are the same quantity.
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.pipeline import Pipeline
 
-from explain._exceptions import ExplanationValueError
+from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
+from explain._frames import to_pandas
+from explain._labels import LabelMap, observed_classes, to_label_array
 from explain._validation import Matrix, check_positive_int, to_tabular
 from explain.explainers._base import BaseExplainer
 from explain.explainers._metrics import Metric, resolve_metric
@@ -27,6 +33,8 @@ from explain.explainers._metrics import Metric, resolve_metric
 __all__ = ["PFIExplainer"]
 
 _CELLS_PER_CALL = 20_000_000  # float64 cells per stacked model call (~160 MB)
+_SAMPLE = 10_000  # rows whose predictions tell the classes of a model that reports none
+_WHERE = "PFIExplainer.explain_global"
 
 
 class PFIExplainer(BaseExplainer):
@@ -124,9 +132,18 @@ class PFIExplainer(BaseExplainer):
         Parameters
         ----------
         evaluation_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
-            Rows to permute.
+            Rows to permute (pandas or polars DataFrames and pyarrow Tables are aligned to
+            the model's features by column name).
         true_labels : array-like of shape (n_rows,)
-            True targets of those rows.
+            True targets of those rows (list, array, pandas / polars Series, pyarrow array).
+            Class labels may be the values of ``classes``, the model's own labels
+            (``classes_``), or positions ``0..k-1``; model predictions are matched the same
+            way (see :mod:`explain._labels`).
+
+        Raises
+        ------
+        ExplanationValueError
+            For labels that match none of these, or a metric undefined on the rows.
 
         Returns
         -------
@@ -143,63 +160,109 @@ class PFIExplainer(BaseExplainer):
                 "PFIExplainer.explain_global: true_labels is required; permutation importance "
                 "measures how much the metric against the true labels degrades."
             )
+        evaluation_examples = to_pandas(evaluation_examples, argument="evaluation_examples",
+                                        caller=_WHERE)
         if not hasattr(self, "adapter_"):  # set up from the data (functions, raw data)
             if not self._raw_data:
                 # validated first so that errors name this method's argument, not the set-up's
-                to_tabular(evaluation_examples, argument="evaluation_examples",
-                           caller="PFIExplainer.explain_global")
+                to_tabular(evaluation_examples, argument="evaluation_examples", caller=_WHERE)
             self._set_up(self.model, evaluation_examples, require_init=True,
                          allow_all_transformations=self.allow_all_transformations, **self._options)
         X = self._evaluation_matrix(evaluation_examples, "explain_global")
-        y = self._check_labels(true_labels, X.shape[0])
-        metric = resolve_metric(self.metric, self.metric_args, self.is_error_metric,
-                                self.model_task, self._labels())
-        baseline = metric(y, self._predict(X, metric))
-        engineered = self._build(self._importances(X, y, metric, baseline), X.shape[0], metric,
-                                 features=self._explained_features())
+        given = to_label_array(true_labels, argument="true_labels", caller=_WHERE, n_rows=X.shape[0])
+        labels = self._label_map(X, given)
+        y = self._targets(given, labels)
+        metric = self._metric(labels)
+        baseline = self._baseline(metric, y, self._predict(X, metric, labels))
+        predict = functools.partial(self._predict, metric=metric, labels=labels)
+        engineered = self._build(self._importances(X, y, metric, baseline, predict), X.shape[0],
+                                 metric, features=self._explained_features())
         if self.raw_input_ is None:
             return engineered
         frame = self.raw_input_.check(evaluation_examples, "evaluation_examples")
-        return self._build(self._raw_importances(frame, X, y, metric, baseline), X.shape[0], metric,
-                           features=self.raw_input_.names, is_raw=True,
+        return self._build(self._raw_importances(frame, X, y, metric, baseline, predict), X.shape[0],
+                           metric, features=self.raw_input_.names, is_raw=True,
                            engineered_explanation=engineered,
                            feature_map=self.raw_input_.feature_map)
 
-    def _labels(self) -> np.ndarray | None:
+    def _label_map(self, X: Matrix, given: np.ndarray) -> LabelMap | None:
+        """How labels become positions in the classes (see :mod:`explain._labels`)."""
         if self.model_task != "classification":
             return None
-        return None if self.classes_ is None else np.asarray(self.classes_)
+        classes = self.classes_
+        if classes is None and self.is_function:  # the function's output columns, by position
+            classes = tuple(range(self.adapter_.predict_output(X[:1]).shape[1]))
+        elif classes is None:
+            classes = observed_classes(given, self.adapter_.predict(X[:_SAMPLE]))
+        model_classes = None if self.is_function else self.adapter_.model_classes
+        return LabelMap.create(classes, model_classes, caller=_WHERE)
 
-    def _check_labels(self, true_labels: Any, n_rows: int) -> np.ndarray:
-        y = np.asarray(true_labels)
-        if y.ndim != 1 or y.shape[0] != n_rows:
-            raise ExplanationValueError(
-                f"PFIExplainer.explain_global: true_labels must have shape ({n_rows},) to match "
-                f"evaluation_examples, got {y.shape}."
-            )
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
-            raise ExplanationValueError("PFIExplainer.explain_global: true_labels contains NaN or inf.")
+    @staticmethod
+    def _targets(y: np.ndarray, labels: LabelMap | None) -> np.ndarray:
+        """Class positions of the true labels (classifiers), or the true values (regressors)."""
+        if labels is not None:
+            return labels.codes(y, argument="true_labels")
+        if y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ExplanationTypeError(
+                    f"{_WHERE}: true_labels of a regression must be numbers, got values such as "
+                    f"{y[0]!s:.40}.") from exc
+        y = y.astype(np.float64, copy=False)
+        if not np.isfinite(y).all():
+            raise ExplanationValueError(f"{_WHERE}: true_labels contains NaN or inf.")
         return y
 
-    def _predict(self, X: Matrix, metric: Metric) -> np.ndarray:
+    def _metric(self, labels: LabelMap | None) -> Metric:
+        """The metric, fed class positions (a callable metric gets the class labels back)."""
+        positions = None if labels is None else np.arange(labels.n_classes)
+        metric = resolve_metric(self.metric, self.metric_args, self.is_error_metric,
+                                self.model_task, positions)
+        if labels is None or not callable(self.metric):
+            return metric
+        function = metric.function
+        return replace(metric, function=lambda y, p: function(labels.names(y), labels.names(p)))
+
+    @staticmethod
+    def _baseline(metric: Metric, y: np.ndarray, prediction: np.ndarray) -> float:
+        """The metric on the unpermuted rows; a metric that cannot be computed is refused here,
+        before the permutations, rather than giving NaN importances."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", UndefinedMetricWarning)
+                baseline = metric(y, prediction)
+        except (ValueError, UndefinedMetricWarning) as exc:
+            raise ExplanationValueError(
+                f"{_WHERE}: the metric {metric.name} cannot be computed on true_labels: {exc}"
+            ) from exc
+        if not np.isfinite(baseline):
+            raise ExplanationValueError(
+                f"{_WHERE}: the metric {metric.name} is {baseline} on true_labels; choose a metric "
+                "defined on these rows (e.g. roc_auc needs rows of at least two classes).")
+        return baseline
+
+    def _predict(self, X: Matrix, metric: Metric, labels: LabelMap | None) -> np.ndarray:
+        """What the metric takes: probabilities, regression values, or predicted class positions."""
         if metric.needs == "proba":
             return self.adapter_.predict_output(X)
-        if metric.needs == "value" and self.model_task == "regression":
+        if labels is None:
             return self.adapter_.predict_output(X)[:, 0]
-        labels = self.adapter_.predict(X)
-        if self.is_function and self.classes_ is not None:
-            labels = np.asarray(self.classes_)[labels]
-        return labels
+        predicted = self.adapter_.predict(X)
+        if self.is_function:  # a function's predictions are positions (argmax of its outputs)
+            return np.asarray(predicted, dtype=np.int64)
+        return labels.codes(predicted, argument="the model's predictions")
 
-    def _importances(self, X: Matrix, y: np.ndarray, metric: Metric, baseline: float) -> np.ndarray:
+    def _importances(self, X: Matrix, y: np.ndarray, metric: Metric, baseline: float,
+                     predict: Callable[[Matrix], np.ndarray]) -> np.ndarray:
         """Importance per (explained feature, repeat), shape (n_explained, n_repeats)."""
         columns = (np.arange(X.shape[1]) if self.explain_subset_ is None
                    else self.explain_subset_)
-        return self._drops(columns.size, X, y, metric, baseline, lambda chunk: _stack(
+        return self._drops(columns.size, X, y, metric, baseline, predict, lambda chunk: _stack(
             [_permuted(X, int(columns[f]), perm) for f, _, perm in chunk]))
 
     def _raw_importances(self, frame: pd.DataFrame, X: Matrix, y: np.ndarray, metric: Metric,
-                         baseline: float) -> np.ndarray:
+                         baseline: float, predict: Callable[[Matrix], np.ndarray]) -> np.ndarray:
         """Importance per (raw column, repeat): permute raw columns, then featurize."""
         assert self.raw_input_ is not None
         raw_input = self.raw_input_
@@ -212,9 +275,10 @@ class PFIExplainer(BaseExplainer):
                 blocks.append(block)
             return raw_input.transform(pd.concat(blocks, ignore_index=True), "evaluation_examples")
 
-        return self._drops(frame.shape[1], X, y, metric, baseline, stack)
+        return self._drops(frame.shape[1], X, y, metric, baseline, predict, stack)
 
     def _drops(self, n_columns: int, X: Matrix, y: np.ndarray, metric: Metric, baseline: float,
+               predict: Callable[[Matrix], np.ndarray],
                stack: Callable[[list[Any]], Matrix]) -> np.ndarray:
         """Metric drop per (column, repeat); ``stack(chunk)`` builds one model call's permuted copies.
 
@@ -227,7 +291,7 @@ class PFIExplainer(BaseExplainer):
                  for r in range(self.n_repeats)]
         scores = np.empty((n_columns, self.n_repeats))
         for chunk in _chunks(tasks, max(1, _CELLS_PER_CALL // max(1, n_rows * X.shape[1]))):
-            prediction = self._predict(stack(chunk), metric)
+            prediction = predict(stack(chunk))
             for i, (c, r, _) in enumerate(chunk):
                 scores[c, r] = metric(y, prediction[i * n_rows:(i + 1) * n_rows])
         return scores - baseline if metric.is_error else baseline - scores

@@ -9,12 +9,14 @@ explainer it was built from: the tests hold them equal row for row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from explain._labels import LabelMap
 from explain._mapping import as_feature_map
 from explain._validation import column_kinds
 from explain.explainers import (
@@ -57,7 +59,8 @@ class Scored:
     Attributes
     ----------
     predictions : ndarray of shape (n_rows,)
-        Labels or values.
+        Values, or labels as values of ``classes_`` (the model's own labels are mapped to
+        them as everywhere, see :mod:`explain._labels`).
     probabilities : ndarray of shape (n_rows, n_classes) or None
         Class probabilities of a classifier.
     values : ndarray of shape (n_outputs, n_rows, n_features) or None
@@ -132,6 +135,7 @@ class ScoringExplainer:
         self.input_schema_ = self._schema(initialization_examples)
         self.output_space_ = inner.output_space_
         self.model_ = inner.input_model_
+        _ = self._labels  # classes against the model's labels, checked at construction
 
     def _feature_map(self, inner: Any, feature_maps: Any) -> FeatureMap | None:
         if feature_maps is None:
@@ -205,7 +209,25 @@ class ScoringExplainer:
             # the model's own predict: not every classifier predicts the most probable class
             predictions = np.asarray(adapter.predict(X))
         values, expected = self._explained(X, raw) if explain else (None, None)
-        return Scored(predictions, probabilities, values, expected, raw)
+        return Scored(self._as_classes(predictions), probabilities, values, expected, raw)
+
+    @cached_property
+    def _labels(self) -> LabelMap | None:
+        """How the model's labels map to ``classes_`` (``None`` for regressors)."""
+        if self.model_task_ != "classification" or self.classes_ is None:
+            return None
+        adapter = self.explainer_.adapter_
+        return LabelMap.create(self.classes_, None if adapter.is_function else adapter.model_classes,
+                               caller=type(self).__name__)
+
+    def _as_classes(self, predictions: np.ndarray) -> np.ndarray:
+        """Predicted labels as values of ``classes_``; a function's argmax positions too."""
+        labels = self._labels
+        if labels is None:
+            return predictions
+        if self.explainer_.adapter_.is_function:
+            return labels.names(predictions)
+        return labels.to_classes(predictions, argument="the model's predictions")
 
     def _native_predictions(self, X: Any) -> tuple[np.ndarray, np.ndarray | None] | None:
         """Predictions and probabilities without the scikit-learn wrapper, where that is exact."""
@@ -215,9 +237,9 @@ class ScoringExplainer:
         """Prepare anything built lazily, so the first request is not slower (``load`` calls it)."""
 
     def predict(self, evaluation_examples: Any) -> np.ndarray:
-        """The model's predictions (labels or values), shape (n_rows,)."""
+        """The model's predictions (values, or labels as values of ``classes_``), shape (n_rows,)."""
         X = self.explainer_._evaluation_matrix(evaluation_examples, "predict")
-        return np.asarray(self.explainer_.adapter_.predict(X))
+        return self._as_classes(np.asarray(self.explainer_.adapter_.predict(X)))
 
     def predict_proba(self, evaluation_examples: Any) -> np.ndarray:
         """Class probabilities of a classifier, shape (n_rows, n_classes)."""

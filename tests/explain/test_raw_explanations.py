@@ -282,15 +282,35 @@ def test_raw_column_errors_name_the_columns(fitted):
     np.testing.assert_allclose(reordered.local_values, explainer.explain_local(X.iloc[:4]).local_values)
 
 
-def test_transformations_that_fail_are_reported(fitted):
+def test_transformations_that_fail_are_reported(fitted, monkeypatch):
+    X, y, ct, Xe = fitted
+    explainer = TreeExplainer(lgbm().fit(Xe, y), X, transformations=ct)
+
+    def fail(data):
+        raise ValueError("cannot featurize")
+
+    monkeypatch.setattr(explainer.raw_input_.steps[0], "transform", fail)
+    with pytest.raises(ValueError, match="transformations failed on evaluation_examples: ValueError: cannot"):
+        explainer.explain_local(X.iloc[:3])
+
+
+def test_numeric_raw_columns_given_as_text(fitted):
+    """Text in a column that held numbers is refused naming it (a featurizer could turn it into
+    NaN); numbers written as text are read as the numbers; infinity is refused."""
     X, y, ct, Xe = fitted
     explainer = TreeExplainer(lgbm().fit(Xe, y), X, transformations=ct)
     bad = X.iloc[:3].copy()
     bad["income"] = ["a", "b", "c"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(ValueError, match="transformations failed on evaluation_examples"):
-            explainer.explain_local(bad)
+    with pytest.raises(ValueError, match=r"held numbers at set-up hold other values: 'income' \(e.g. 'a'\)"):
+        explainer.explain_local(bad)
+    as_text = X.iloc[:5].astype({"income": str})
+    assert as_text["income"].dtype != np.float64
+    np.testing.assert_allclose(explainer.explain_local(as_text).local_values,
+                               explainer.explain_local(X.iloc[:5]).local_values, atol=1e-12)
+    infinite = X.iloc[:3].copy()
+    infinite["noise_num"] = [1.0, np.inf, 2.0]
+    with pytest.raises(ValueError, match="evaluation_examples contains infinite values in 'noise_num'"):
+        explainer.explain_local(infinite)
 
 
 def test_model_with_other_feature_count_is_refused(fitted):

@@ -240,6 +240,61 @@ def test_float_class_labels_keep_their_values(binary):
         pytest.approx(np.mean(predicted == y))
 
 
+@pytest.fixture(scope="module")
+def walkthrough():
+    """interpret-community's walkthrough set-up: integer labels, class names in ``classes=``."""
+    from sklearn.datasets import load_breast_cancer
+
+    cancer = load_breast_cancer()
+    X = pd.DataFrame(StandardScaler().fit_transform(cancer.data), columns=cancer.feature_names)
+    order = np.random.default_rng(0).permutation(len(X))
+    train, test = order[:400], order[400:500]
+    model = LogisticRegression(max_iter=1000).fit(X.iloc[train], cancer.target[train])
+    X_test, y_test = X.iloc[test].reset_index(drop=True), cancer.target[test]
+    explainer = TabularExplainer(model, X.iloc[train[:50]], classes=cancer.target_names)
+    explanation = explainer.explain_global(X_test)
+    return model, explanation, X_test, y_test, cancer.target_names
+
+
+@pytest.mark.parametrize("with_model", [True, False], ids=["model", "reconstructed"])
+def test_integer_labels_with_class_names_show_the_models_performance(walkthrough, with_model):
+    """Integer true labels are the model's own labels, named by position: metrics are the
+    model's (they used to read 0 with no ROC AUC) and rows show the class names on both sides
+    (they used to read "true: 0 · predicted: malignant")."""
+    from sklearn import metrics
+
+    model, explanation, X_test, y_test, names = walkthrough
+    data = DashboardData(explanation, model if with_model else None, X_test, y_test)
+    found = cohort_metrics(data.true_y, data.predicted_y, data.proba, data.task, data.classes)
+    predicted = model.predict(X_test)
+    assert found["accuracy"] > 0.9
+    assert found["accuracy"] == pytest.approx(metrics.accuracy_score(y_test, predicted))
+    assert found["F1"] == pytest.approx(metrics.f1_score(y_test, predicted))
+    assert found["ROC AUC"] == pytest.approx(metrics.roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
+    assert data.true_y.tolist() == names[y_test].tolist()
+    assert data.predicted_y.tolist() == names[predicted].tolist()
+    assert data.columns["error"].tolist() == (predicted != y_test).astype(int).tolist()
+    assert data.mask(Cohort("benign", "true_y == 'benign'")).sum() == (y_test == 1).sum()
+
+
+def test_class_names_as_true_labels_match_too(walkthrough):
+    model, explanation, X_test, y_test, names = walkthrough
+    by_name = DashboardData(explanation, model, X_test, names[y_test])
+    by_code = DashboardData(explanation, model, X_test, y_test)
+    np.testing.assert_array_equal(by_name.true_codes, by_code.true_codes)
+    assert by_name.true_y.tolist() == by_code.true_y.tolist()
+
+
+def test_true_labels_that_match_no_class_are_refused(walkthrough):
+    model, explanation, X_test, y_test, _ = walkthrough
+    with pytest.raises(ExplanationValueError,
+                       match=r"ExplanationDashboard: true_y does not match the classes\. "
+                             r"Labels found: 'no', 'yes'; .*classes: 'malignant', 'benign'"):
+        DashboardData(explanation, model, X_test, np.where(y_test == 1, "yes", "no"))
+    with pytest.raises(ExplanationValueError, match=r"true_y does not match the classes\. Labels found: 5, "):
+        DashboardData(explanation, model, X_test, y_test + 5)
+
+
 # -- predictions reconstructed from the explanation ------------------------------------------
 
 

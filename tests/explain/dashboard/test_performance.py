@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from sklearn import metrics
 
+from explain import ExplanationValueError
 from explain.dashboard._performance import (
     HISTOGRAM_BINS,
     MAX_CATEGORIES,
@@ -56,6 +57,27 @@ def test_numeric_labels_compare_with_numeric_classes():
     found = cohort_metrics(truth01, predicted01, proba, "classification", (0, 1))
     assert found["F1"] == pytest.approx(metrics.f1_score(truth01, predicted01))
     assert found["accuracy"] == pytest.approx(metrics.accuracy_score(truth01, predicted01))
+
+
+def test_integer_labels_are_positions_of_named_classes():
+    """The model's 0/1 with classes named otherwise: the labels are matched by position (they
+    used to count every row as an error)."""
+    truth, predicted, proba = binary_case()
+    truth01, predicted01 = (truth == "yes").astype(int), (predicted == "yes").astype(int)
+    named = cohort_metrics(truth, predicted, proba, "classification", ("no", "yes"))
+    for classes, model_classes in ((("no", "yes"), (0, 1)), (("no", "yes"), None)):
+        found = cohort_metrics(truth01, predicted01, proba, "classification", classes, model_classes)
+        assert found == named
+    mixed = cohort_metrics(truth01, predicted, proba, "classification", ("no", "yes"), (0, 1))
+    assert mixed == named
+
+
+def test_labels_matching_no_class_are_refused():
+    truth, predicted, proba = binary_case()
+    with pytest.raises(ExplanationValueError,
+                       match=r"cohort_metrics: true_y does not match the classes\. Labels found: 'no', "
+                             r"'yes'; not among the classes: 'no', 'yes'; classes: 'a', 'b'"):
+        cohort_metrics(truth, predicted, proba, "classification", ("a", "b"))
 
 
 def test_multiclass_metrics_are_macro_averages_and_one_vs_rest_auc():

@@ -377,3 +377,87 @@ def test_save_load_round_trip(problems: dict, tmp_path: Path) -> None:
                  "model_type"):
         assert getattr(loaded, name) == getattr(explanation, name), name
     assert loaded.local_values is None
+
+
+# ---------------------------------------------------------------------- labels and classes
+@pytest.fixture(scope="module")
+def walkthrough() -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """interpret-community's walkthrough set-up: integer labels, class names in ``classes=``."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    data = load_breast_cancer()
+    X = StandardScaler().fit_transform(data.data)
+    order = np.random.default_rng(0).permutation(len(X))
+    train, test = order[:400], order[400:]
+    model = LogisticRegression(max_iter=1000).fit(X[train], data.target[train])
+    assert model.score(X[test], data.target[test]) > 0.9
+    return model, X[test], data.target[test], data.target_names
+
+
+@pytest.mark.parametrize("metric", ["roc_auc", "accuracy", "f1", "log_loss", "average_precision"])
+def test_integer_labels_with_class_names_in_classes(metric: str, walkthrough: tuple) -> None:
+    """Integer labels are the model's own labels, matched by position to the named classes;
+    the names themselves give the same importances (they used to raise 'Mix of label input
+    types', and roc_auc gave NaN importances after ~150 UndefinedMetricWarnings)."""
+    model, X, y, names = walkthrough
+    unnamed = PFIExplainer(model, metric=metric).explain_global(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        by_position = PFIExplainer(model, metric=metric, classes=names).explain_global(X, y)
+        by_name = PFIExplainer(model, metric=metric, classes=names).explain_global(X, names[y])
+    assert by_position.classes == tuple(names)
+    assert np.isfinite(by_position.global_values).all() and by_position.global_values.max() > 0
+    np.testing.assert_allclose(by_position.global_values, unnamed.global_values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(by_name.global_values, unnamed.global_values, rtol=0, atol=1e-12)
+
+
+def test_callable_metric_gets_the_class_labels(walkthrough: tuple) -> None:
+    model, X, y, names = walkthrough
+    seen: list[set[Any]] = []
+
+    def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        seen.append(set(y_true.tolist()) | set(y_pred.tolist()))
+        return float(np.mean(y_true == y_pred))
+
+    explained = PFIExplainer(model, metric=accuracy, classes=names, n_repeats=2).explain_global(X, y)
+    assert set().union(*seen) == set(names)
+    reference = PFIExplainer(model, metric="accuracy", n_repeats=2).explain_global(X, y)
+    np.testing.assert_allclose(explained.global_values, reference.global_values, rtol=0, atol=1e-12)
+
+
+def test_labels_that_match_no_class_are_refused(walkthrough: tuple) -> None:
+    model, X, y, names = walkthrough
+    explainer = PFIExplainer(model, metric="accuracy", classes=names)
+    with pytest.raises(ValueError, match=r"true_labels does not match the classes\. Labels found: 'no', "
+                                         r"'yes'; not among the classes: 'no', 'yes'; classes: 'malignant', "
+                                         r"'benign'; the model's classes_: 0, 1\. Pass labels"):
+        explainer.explain_global(X, np.where(y == 1, "yes", "no"))
+    with pytest.raises(ValueError, match=r"the metric roc_auc cannot be computed on true_labels: Only one"):
+        PFIExplainer(model, metric="roc_auc").explain_global(X[y == 1], y[y == 1])
+
+
+def test_classes_in_another_order_than_the_model_are_refused(problems: dict) -> None:
+    model, X, y = problems["binary"]
+    with pytest.raises(ValueError, match=r"classes 'yes', 'no' name the model's own labels 'no', 'yes' at"):
+        PFIExplainer(model, metric="accuracy", classes=["yes", "no"]).explain_global(X, y)
+
+
+def test_regression_targets_must_be_numbers(problems: dict) -> None:
+    model, X, y = problems["regression"]
+    with pytest.raises(TypeError, match=r"true_labels of a regression must be numbers, got values such as a"):
+        PFIExplainer(model).explain_global(X, np.full(len(y), "a"))
+
+
+def test_polars_and_pyarrow_frames_are_aligned_by_name(problems: dict) -> None:
+    import polars as pl
+    import pyarrow as pa
+
+    model, X, y = problems["binary"]
+    reference = PFIExplainer(model, metric="accuracy").explain_global(X, y)
+    reordered = X[X.columns[::-1]]
+    for frame, labels in ((pl.from_pandas(reordered), pl.Series(y)),
+                          (pa.Table.from_pandas(reordered), pa.array(y))):
+        explained = PFIExplainer(model, metric="accuracy").explain_global(frame, labels)
+        assert explained.features == tuple(X.columns)
+        np.testing.assert_array_equal(explained.global_values, reference.global_values)

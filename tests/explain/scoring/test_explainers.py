@@ -603,9 +603,13 @@ def _relabelled() -> tuple[ScoringExplainer, Any, pd.DataFrame]:
 @pytest.mark.parametrize("make", [_thresholded, _relabelled], ids=["thresholded", "classes-given"])
 def test_score_predictions_equal_predict(make: Callable[[], tuple[ScoringExplainer, Any, pd.DataFrame]]
                                          ) -> None:
+    """The model's own predict, its labels named by ``classes_`` (0/1 -> "no"/"yes" when
+    classes were given), in ``predict`` and ``score`` alike."""
     scoring, model, rows = make()
-    np.testing.assert_array_equal(scoring.predict(rows), model.predict(rows))  # predict is right
-    assert list(scoring.score(rows, explain=False).predictions) == list(model.predict(rows))
+    expected = np.asarray(scoring.classes_)[np.searchsorted(model.classes_, model.predict(rows))]
+    assert set(expected) <= set(scoring.classes_)
+    np.testing.assert_array_equal(scoring.predict(rows), expected)  # predict is right
+    assert list(scoring.score(rows, explain=False).predictions) == list(expected)
 
 
 # ---------------------------------------------------------------------------------------- from_run
