@@ -8,7 +8,15 @@ experiment back: children, best model, leaderboard, explanations and the report.
 from automl._compat import explain_model, retrieve_model_explanation
 from automl._config import AutoMLConfig
 from automl._estimators import estimator_names
-from automl._exceptions import AutoMLError, ConfigError, ConfigTypeError, DataError, RunNotFoundError
+from automl._exceptions import (
+    AutoMLError,
+    ConfigError,
+    ConfigTypeError,
+    DataError,
+    RunNotFoundError,
+    SearchError,
+    StorageError,
+)
 from automl._metrics import metric_names
 from automl._runs import AutoMLRun, ChildRun
 from automl._search import AutoML
@@ -23,6 +31,8 @@ __all__ = [
     "ConfigTypeError",
     "DataError",
     "RunNotFoundError",
+    "SearchError",
+    "StorageError",
     "estimator_names",
     "explain_model",
     "metric_names",

@@ -10,7 +10,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-__all__ = ["EarlyStopping", "MaxSearchTrials", "Progress", "search_trials_done"]
+__all__ = ["EarlyStopping", "Progress", "search_trials_done"]
 
 logger = logging.getLogger("automl")
 
@@ -19,24 +19,13 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
 def search_trials_done(study: optuna.Study) -> int:
-    """Finished trials of the search; the ensemble, a run ``finalize`` adds as a trial, is none."""
-    return sum(t.user_attrs.get("estimator") != "Ensemble"
-               for t in study.get_trials(deepcopy=False, states=FINISHED))
+    """Finished trials of the search, as counted towards ``iterations``.
 
-
-class MaxSearchTrials:
-    """Stop the study once ``iterations`` search trials have finished.
-
-    Optuna's ``MaxTrialsCallback`` would count the ensemble run of an earlier ``fit`` too, so a
-    resumed search would run one trial fewer than asked.
+    Neither the ensemble (a run ``finalize`` adds as a trial) nor a trial stopped from outside
+    (its worker killed or interrupted; see :mod:`automl._stale`) counts.
     """
-
-    def __init__(self, iterations: int) -> None:
-        self.iterations = iterations
-
-    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        if search_trials_done(study) >= self.iterations:
-            study.stop()
+    return sum(t.user_attrs.get("estimator") != "Ensemble" and not t.user_attrs.get("stopped")
+               for t in study.get_trials(deepcopy=False, states=FINISHED))
 
 
 class EarlyStopping:
@@ -45,17 +34,26 @@ class EarlyStopping:
     def __init__(self, patience: int = 20) -> None:
         self.patience = patience
 
-    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+    def should_stop(self, study: optuna.Study) -> bool:
+        """Whether the last ``patience`` completed trials did not improve on the best."""
         completed = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
                      if t.value is not None]
         if len(completed) <= self.patience:
-            return
+            return False
         sign = 1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1.0
         values = [sign * float(t.value or 0.0) for t in sorted(completed, key=lambda t: t.number)]
         best_at = max(range(len(values)), key=lambda i: (values[i], -i))
         if len(values) - 1 - best_at >= self.patience:
             logger.info("early stopping: no improvement in the last %d trials", self.patience)
+            return True
+        return False
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> bool:
+        """As an Optuna callback: stop ``study`` when :meth:`should_stop`."""
+        stop = self.should_stop(study)
+        if stop and hasattr(study, "stop"):
             study.stop()
+        return stop
 
 
 class Progress:
@@ -74,8 +72,7 @@ class Progress:
                             file=sys.stderr, dynamic_ncols=True)
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED,
-                                                            TrialState.FAIL)))
+        done = search_trials_done(study)
         line = self._line(study, done)
         if self.bar is not None:
             self.bar.n = min(done, self.total)

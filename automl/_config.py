@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +43,20 @@ class TrainingData:
     classes: np.ndarray | None
 
 
+def _to_pandas(frame: Any) -> Any:
+    """A polars DataFrame or a pyarrow Table as a pandas DataFrame (columns kept by name)."""
+    module = type(frame).__module__.split(".", 1)[0]
+    if module in ("polars", "pyarrow") and hasattr(frame, "to_pandas"):
+        return frame.to_pandas()
+    return frame
+
+
 def _split_label(frame: Any, label: str | None, field: str) -> tuple[pd.DataFrame, np.ndarray]:
+    frame = _to_pandas(frame)
     if not isinstance(frame, pd.DataFrame):
         raise ConfigTypeError(
-            f"AutoMLConfig: {field} must be a pandas DataFrame, got {type(frame).__name__}."
+            f"AutoMLConfig: {field} must be a pandas or polars DataFrame or a pyarrow Table, got "
+            f"{type(frame).__name__}."
         )
     if label is None:
         raise ConfigError(f"AutoMLConfig: label_column_name is required with {field}.")
@@ -59,6 +70,7 @@ def _split_label(frame: Any, label: str | None, field: str) -> tuple[pd.DataFram
 
 
 def _as_frame(X: Any, field: str) -> pd.DataFrame:
+    X = _to_pandas(X)
     if isinstance(X, pd.DataFrame):
         frame = X.copy()
     elif isinstance(X, np.ndarray) and X.ndim == 2:
@@ -67,10 +79,73 @@ def _as_frame(X: Any, field: str) -> pd.DataFrame:
         raise ConfigTypeError(
             f"AutoMLConfig: {field} must be a DataFrame or a 2-D array, got {type(X).__name__}."
         )
-    frame.columns = [str(c) for c in frame.columns]
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) < len(names):
+        seen: dict[str, list[Any]] = {}
+        for original, name in zip(frame.columns, names, strict=True):
+            seen.setdefault(name, []).append(original)
+        clashes = [" and ".join(repr(c) for c in group) for group in seen.values() if len(group) > 1]
+        raise DataError(
+            f"AutoMLConfig: {field} has columns whose names are the same as text: "
+            f"{'; '.join(clashes[:5])}; rename them so every column name is distinct."
+        )
+    frame.columns = names
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise DataError(f"AutoMLConfig: {field} is empty (shape {frame.shape}).")
+    _check_finite(frame, field)
     return frame
+
+
+def _check_finite(frame: pd.DataFrame, field: str) -> None:
+    """Refuse infinite values: no featurizer or model can use them, and NaN means missing."""
+    bad = []
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_float_dtype(column.dtype):
+            infinite = np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan))
+        elif pd.api.types.is_object_dtype(column.dtype):  # numbers among other objects; not the text "inf"
+            infinite = np.fromiter((isinstance(v, float | np.floating) and math.isinf(v) for v in column),
+                                   dtype=bool, count=len(column))
+        else:
+            continue
+        if infinite.any():
+            rows = np.flatnonzero(infinite)[:3].tolist()
+            bad.append(f"{name!r} ({int(infinite.sum())} at rows {rows})")
+    if bad:
+        raise DataError(
+            f"AutoMLConfig: {field} has infinite values in columns {', '.join(bad[:5])}; replace them "
+            "with a finite value, or with NaN to mark them missing."
+        )
+
+
+def _check_numbers_as_text(X: pd.DataFrame, X_valid: pd.DataFrame) -> pd.DataFrame:
+    """Validation columns that are numbers in training must hold numbers (text that parses is converted).
+
+    The featurizer would turn text it cannot read as a number into a missing value and impute
+    it: a score computed on values that are not the user's.
+    """
+    out = X_valid.copy()
+    for name in X.columns:
+        if not pd.api.types.is_numeric_dtype(X[name].dtype) or pd.api.types.is_numeric_dtype(out[name].dtype):
+            continue
+        values = out[name]
+        parsed = pd.to_numeric(values, errors="coerce")
+        unreadable = values[parsed.isna() & values.notna()]
+        if len(unreadable):
+            shown = ", ".join(repr(v) for v in unreadable.unique()[:5])
+            raise DataError(
+                f"AutoMLConfig: validation_data column {name!r} is numeric in the training data but has "
+                f"{len(unreadable)} values that are not numbers ({shown}); fix them, or replace them "
+                "with NaN to mark them missing."
+            )
+        out[name] = parsed
+    return out
+
+
+def _label_types(y: np.ndarray) -> list[str]:
+    if y.dtype != object:
+        return [y.dtype.name]
+    return sorted({type(v).__name__ for v in y if v is not None and not (isinstance(v, float) and v != v)})
 
 
 def _check_labels(y: np.ndarray, n_rows: int, task: str, field: str) -> np.ndarray:
@@ -83,6 +158,16 @@ def _check_labels(y: np.ndarray, n_rows: int, task: str, field: str) -> np.ndarr
             f"AutoMLConfig: the label ({field}) has {int(missing.sum())} missing values, e.g. at "
             f"rows {np.flatnonzero(missing.to_numpy())[:5].tolist()}; drop or fill those rows."
         )
+    if isinstance(y.dtype, pd.CategoricalDtype) or y.dtype == object:
+        types = _label_types(y)
+        numeric = {"int", "float", "int64", "float64", "int32", "float32"}
+        if len(types) > 1 and not set(types) <= numeric:
+            examples = {type(v).__name__: v for v in y}
+            shown = " and ".join(f"{name} (e.g. {examples[name]!r})" for name in types[:5])
+            raise DataError(
+                f"AutoMLConfig: the label ({field}) mixes value types: {shown}; convert it to one "
+                "type, e.g. y.astype(str)."
+            )
     if task == "regression":
         try:
             y = y.astype(np.float64)
@@ -152,6 +237,11 @@ class AutoMLConfig:
         Seed of the sampler, the folds and the models.
     verbosity : int, default=logging.INFO
         Logging level; ``logging.WARNING`` or above also hides the progress bar.
+    overwrite : bool, default=False
+        What to do when ``experiment_name`` exists in ``storage`` with other data or settings
+        (task, metric, features, models): ``False`` refuses with an error that says what
+        differs; ``True`` deletes the stored experiment (its trials, models and explanations)
+        and starts again. With the same data and settings the search resumes either way.
     """
 
     def __init__(self, task: str, training_data: pd.DataFrame | None = None,
@@ -165,7 +255,7 @@ class AutoMLConfig:
                  enable_early_stopping: bool = True, ensemble: bool = True,
                  experiment_name: str = "automl", storage: str | None = None,
                  artifact_path: str | None = None, n_jobs: int = 1, random_state: int | None = None,
-                 verbosity: int = logging.INFO) -> None:
+                 verbosity: int = logging.INFO, overwrite: bool = False) -> None:
         if task not in TASKS:
             raise ConfigError(f"AutoMLConfig: task must be one of {TASKS}, got {task!r}.")
         self.task = task
@@ -198,6 +288,9 @@ class AutoMLConfig:
             raise ConfigTypeError(f"AutoMLConfig: random_state must be an int or None, got {random_state!r}.")
         self.random_state = random_state
         self.verbosity = verbosity
+        if not isinstance(overwrite, bool):
+            raise ConfigTypeError(f"AutoMLConfig: overwrite must be True or False, got {overwrite!r}.")
+        self.overwrite = overwrite
         self.label_column_name = label_column_name
         self.data = self._data(training_data, label_column_name, X, y, validation_data)
 
@@ -224,7 +317,7 @@ class AutoMLConfig:
             missing = sorted(set(features.columns) - set(X_valid.columns))
             if missing:
                 raise ConfigError(f"AutoMLConfig: validation_data lacks columns {missing[:5]}.")
-            X_valid = X_valid[list(features.columns)]
+            X_valid = _check_numbers_as_text(features, X_valid[list(features.columns)])
         classes = (self._check_classes(labels, folds=validation_data is None)
                    if self.task == "classification" else None)
         if classes is not None and y_valid is not None:

@@ -25,3 +25,11 @@ class DataError(AutoMLError, ValueError):
 
 class RunNotFoundError(AutoMLError, LookupError):
     """No experiment or run with that name or id exists in the storage."""
+
+
+class StorageError(AutoMLError, OSError):
+    """The experiment's database or artifact folder cannot be read or written (read-only, full, gone)."""
+
+
+class SearchError(AutoMLError, RuntimeError):
+    """The search ended without a usable run (every trial failed or ran out of time)."""

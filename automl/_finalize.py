@@ -12,8 +12,9 @@ from optuna.trial import TrialState
 from automl._ensemble import select_ensemble
 from automl._explanations import explain_model_rows
 from automl._folds import PreparedData
+from automl._lock import experiment_lock
 from automl._refit import fit_run_model
-from automl._runs import AutoMLRun, RunFiles
+from automl._runs import AutoMLRun, ChildRun, RunFiles
 from automl._trial import secondary_metrics
 from explain import ExplanationClient
 
@@ -30,20 +31,34 @@ EXPLAINED_ROWS = "explained_rows.joblib"
 
 
 def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
-    """Add the ensemble run (if it helps), refit the best run and explain it."""
-    if config.ensemble:
-        _add_ensemble(run, config, data)
+    """Add the ensemble run (if it helps), refit the best run and explain it.
+
+    Workers of one experiment finalize one at a time (the ``finalize`` lock): the first refits
+    and explains the best run; the others find it done, unless a trial they finished since
+    made another run the best.
+    """
+    with experiment_lock(run.store.storage.engine, run.experiment_name, "finalize"):
         run.refresh()
-    try:
-        best = run.best_child()
-    except LookupError:
-        logger.warning("no completed run: nothing to refit or explain")
-        return
-    if run.study.user_attrs.get("finalized_run") == best.number:
-        return  # another worker (or an earlier fit) already did it
-    model = fit_run_model(run, best, data.featurizer, data.X_full, data.y_full, config.task,
-                          config.random_state)
-    run.store.upload_object(run.study, best.number, "model.joblib", model)
+        if config.ensemble:
+            _add_ensemble(run, config, data)
+            run.refresh()
+        try:
+            best = run.best_child()
+        except LookupError:
+            logger.warning("no completed run: nothing to refit or explain")
+            return
+        if run.study.user_attrs.get("finalized_run") == best.number:
+            return  # another worker (or an earlier fit) already did it
+        _refit_and_explain(run, best, config, data)
+        run.study.set_user_attr("finalized_run", best.number)
+
+
+def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, data: PreparedData) -> None:
+    model = run.store.latest_object(run.study, best.number, "model.joblib")
+    if model is None:  # else refitted earlier, by get_model() or a finalization that was cut short
+        model = fit_run_model(run, best, data.featurizer, data.X_full, data.y_full, config.task,
+                              config.random_state)
+        run.store.upload_object(run.study, best.number, "model.joblib", model)
     if config.model_explainability:
         validation = config.data.X_valid is not None
         X = config.data.X_valid if config.data.X_valid is not None else config.data.X
@@ -61,7 +76,6 @@ def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
             "X": rows, "y": None if y is None else np.asarray(y)[positions],
             "source": "validation data" if validation else "training data"})
         logger.info("explained the best run %s with %s", best.id, explanation.method)
-    run.study.set_user_attr("finalized_run", best.number)
 
 
 def _add_ensemble(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:

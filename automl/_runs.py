@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
 from automl._exceptions import RunNotFoundError
-from automl._store import ExperimentStore
+from automl._store import ExperimentStore, sqlite_file
 
 __all__ = ["AutoMLRun", "ChildRun", "RunFiles"]
 
@@ -96,7 +95,10 @@ class ChildRun:
     @property
     def error(self) -> str | None:
         """Why a failed or pruned run stopped."""
-        return self.trial.user_attrs.get("error")
+        error = self.trial.user_attrs.get("error")
+        if error is None and self.trial.state == TrialState.FAIL:
+            return "stopped without a result (its worker ended while it ran)"
+        return error
 
     def get_model(self) -> Any:
         """The run's model fitted on all training data (refitted and stored on first use)."""
@@ -153,8 +155,9 @@ class AutoMLRun:
         from automl._config import DEFAULT_STORAGE
 
         url = storage or DEFAULT_STORAGE
-        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-            raise RunNotFoundError(f"no experiment {experiment_name!r}: {url} does not exist.")
+        database = sqlite_file(url)
+        if database is not None and not database.exists():
+            raise RunNotFoundError(f"no experiment {experiment_name!r}: {database} does not exist.")
         store = ExperimentStore(url, artifact_path)
         return cls(store, store.load_study(experiment_name))
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
-import warnings
 from typing import Any
 
 import numpy as np
 import optuna
 from optuna.trial import TrialState
 
-from automl._callbacks import EarlyStopping, MaxSearchTrials, Progress, search_trials_done
+from automl._callbacks import EarlyStopping, Progress, search_trials_done
 from automl._config import AutoMLConfig
-from automl._estimators import DEFAULT_ORDER, get_estimator
-from automl._exceptions import ConfigError
+from automl._estimators import get_estimator
+from automl._exceptions import ConfigError, SearchError
 from automl._explanations import explain_engineered_rows
 from automl._finalize import finalize
-from automl._folds import PreparedData, make_featurizer, prepare
+from automl._folds import PreparedData, prepare
+from automl._lock import experiment_lock
+from automl._loop import SearchLoop
 from automl._runs import AutoMLRun, RunFiles
+from automl._setup import open_experiment
+from automl._stale import fail_stale_trials
 from automl._store import ExperimentStore
 from automl._trial import Limits, TrialTimeout, evaluate
 from explain import ExplanationClient, ExplanationError
@@ -27,10 +29,8 @@ from explain import ExplanationClient, ExplanationError
 __all__ = ["AutoML"]
 
 logger = logging.getLogger("automl")
-# Optuna cannot change a parameter's choices within a study: "models" are the estimator's
 PROBE_ROWS = 1
 MAX_RUN_ROWS = 100
-_SETTINGS_THAT_MUST_MATCH = ("task", "primary_metric", "features", "models")
 
 
 class AutoML:
@@ -67,91 +67,47 @@ class AutoML:
         """Run (or resume) the search, then the ensemble and the best model's explanation.
 
         Trials of an earlier run of the same experiment in the same storage are kept and
-        count towards ``iterations``.
+        count towards ``iterations``; trials an earlier run left running when it was killed
+        are marked failed with the reason, and killed default trials are queued again.
 
         Returns
         -------
         AutoMLRun
             The parent run.
+
+        Raises
+        ------
+        ConfigError
+            When the stored experiment of that name was created with other settings or data.
+        SearchError
+            When no trial completed (every one failed or ran out of time).
+        StorageError
+            When the database or the artifact folder cannot be written.
         """
         config = self.config
         logging.getLogger("automl").setLevel(config.logger_level)
         # failed trials are reported by our progress callback, in one line (Optuna prints tracebacks)
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         store = ExperimentStore(config.storage, config.artifact_path)
-        study = self._study(store)
-        run = AutoMLRun(store, study)
-        finished = search_trials_done(study)
-        started = time.perf_counter()
-        data = prepare(config)
-        if finished < config.iterations:
-            logger.info("experiment %r: %d of %d trials done, searching %s", config.experiment_name,
-                        finished, config.iterations, ", ".join(config.models))
-            self._optimize(study, store, data, finished)
-        else:
-            logger.info("experiment %r already has %d finished trials", config.experiment_name, finished)
-        finalize(run.refresh(), config, data)
-        logger.info("done in %.1f s", time.perf_counter() - started)
-        return run.refresh()
-
-    # ------------------------------------------------------------------ study
-    def _sampler(self, seed: int | None) -> optuna.samplers.BaseSampler:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.samplers.TPESampler(
-                seed=seed, multivariate=True, group=True, constant_liar=True,
-                n_startup_trials=max(5, len(self.config.models)),
-            )
-
-    def _worker_seed(self, study: optuna.Study) -> int | None:
-        """``random_state`` for the first worker of a study, a distinct seed for each next one.
-
-        Workers sharing one config (and so one ``random_state``) would otherwise draw the same
-        random start-up trials. Each ``fit`` registers itself in the study; its rank among the
-        registered workers offsets the seed, so a single worker stays reproducible.
-        """
-        worker = uuid.uuid4().hex
-        study.set_user_attr(f"worker:{worker}", time.time())
-        workers = sorted((v, k) for k, v in study.user_attrs.items() if k.startswith("worker:"))
-        rank = [k for _, k in workers].index(f"worker:{worker}")
-        if self.config.random_state is None:
-            return None
-        return self.config.random_state + 7919 * rank
-
-    def _study(self, store: ExperimentStore) -> optuna.Study:
-        config = self.config
-        study = optuna.create_study(
-            study_name=config.experiment_name, storage=store.storage, sampler=self._sampler(None),
-            pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
-            direction="maximize" if config.metric.greater_is_better else "minimize",
-            load_if_exists=True,
-        )
-        settings = {**config.describe(), "random_state": config.random_state}
-        stored = study.user_attrs.get("settings")
-        if stored is None:
-            study.set_user_attr("settings", settings)
-            store.upload_object(study, "experiment", "training_data.joblib",
-                                {"X": config.data.X, "y": config.data.y})
-            store.upload_object(study, "experiment", "featurizer.joblib", make_featurizer(config))
-            self._enqueue_defaults(study)
-        else:
-            for key in _SETTINGS_THAT_MUST_MATCH:
-                if stored.get(key) != settings[key]:
-                    raise ConfigError(
-                        f"AutoML: experiment {config.experiment_name!r} in {config.storage} was "
-                        f"created with {key}={stored.get(key)!r}, not {settings[key]!r}; use another "
-                        "experiment_name to start a new search."
-                    )
-        study.sampler = self._sampler(self._worker_seed(study))
-        return study
-
-    def _enqueue_defaults(self, study: optuna.Study) -> None:
-        """Try each family's plain defaults first (as many as ``iterations`` allows)."""
-        names = [name for name in DEFAULT_ORDER if name in self.config.models]
-        for name in names[:self.config.iterations]:
-            spec = get_estimator(name)
-            study.enqueue_trial({"estimator": name, **spec.prefixed(spec.defaults)},
-                                user_attrs={"default": True})
+        with store.translate_errors(f"run experiment {config.experiment_name!r}"):
+            study = open_experiment(config, store)
+            run = AutoMLRun(store, study)
+            started = time.perf_counter()
+            data = prepare(config)
+            with experiment_lock(store.storage.engine, study.study_name, "search"):
+                fail_stale_trials(study)
+            finished = search_trials_done(study)
+            if finished < config.iterations:
+                logger.info("experiment %r: %d of %d trials done, searching %s", config.experiment_name,
+                            finished, config.iterations, ", ".join(config.models))
+                self._optimize(study, store, data, finished)
+            else:
+                logger.info("experiment %r already has %d finished trials", config.experiment_name,
+                            finished)
+            _check_some_run_completed(run.refresh(), config)
+            finalize(run, config, data)
+            logger.info("done in %.1f s", time.perf_counter() - started)
+            return run.refresh()
 
     # ------------------------------------------------------------------ search
     def _optimize(self, study: optuna.Study, store: ExperimentStore, data: PreparedData,
@@ -160,15 +116,16 @@ class AutoML:
         timeout = None if config.experiment_timeout_minutes is None \
             else config.experiment_timeout_minutes * 60
         self._deadline = None if timeout is None else time.perf_counter() + timeout
-        callbacks: list[Any] = [MaxSearchTrials(config.iterations)]
-        if config.enable_early_stopping:
-            callbacks.append(EarlyStopping(patience=20))
         progress = Progress(config, finished, timeout, enabled=config.logger_level <= logging.INFO)
-        callbacks.append(progress)
+        callbacks: list[Any] = [progress]
+        if config.enable_early_stopping:
+            early = EarlyStopping(patience=20)
+            callbacks.append(lambda study, trial: early.should_stop(study))
+        objective = lambda trial: self._objective(trial, study, store, data)  # noqa: E731
+        loop = SearchLoop(study, store.storage.engine, objective, iterations=config.iterations,
+                          deadline=self._deadline, callbacks=callbacks, n_jobs=config.n_jobs)
         try:
-            study.optimize(lambda trial: self._objective(trial, study, store, data),
-                           timeout=timeout, callbacks=callbacks, catch=(Exception,),
-                           n_jobs=config.n_jobs, gc_after_trial=False)
+            loop.run()
         finally:
             progress.close()
 
@@ -231,3 +188,26 @@ class AutoML:
         ExplanationClient.from_run(RunFiles(store, study, trial.number)).upload_model_explanation(
             explanation, comment="run")
         trial.set_user_attr("explain_seconds", time.perf_counter() - start)
+
+
+def _check_some_run_completed(run: AutoMLRun, config: AutoMLConfig) -> None:
+    """Raise :class:`SearchError` when the search has no completed run, saying why."""
+    children = [c for c in run.get_children() if c.estimator != "Ensemble"]
+    if any(c.status == "Completed" for c in children):
+        return
+    errors = [c.error or "" for c in children if c.status in ("Failed", "Pruned")]
+    if any("iteration_timeout_minutes" in e for e in errors):
+        hint = (f" {sum('iteration_timeout_minutes' in e for e in errors)} of them ran past "
+                f"iteration_timeout_minutes={config.iteration_timeout_minutes}: raise it.")
+    elif config.experiment_timeout_minutes is not None and (
+            not errors or any("experiment_timeout_minutes" in e for e in errors)):
+        hint = (f" experiment_timeout_minutes={config.experiment_timeout_minutes} left no time for "
+                "one: raise it.")
+    elif errors:
+        hint = f" The first error: {errors[0]}"
+    else:
+        hint = ""
+    raise SearchError(
+        f"AutoML: experiment {config.experiment_name!r} has no completed run after "
+        f"{len(children)} trials.{hint} The trials are stored; run.leaderboard() lists their errors."
+    )

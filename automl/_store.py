@@ -14,18 +14,22 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import joblib
 import optuna
 import sqlalchemy
-from optuna.artifacts import FileSystemArtifactStore, download_artifact, get_all_artifact_meta
+from optuna.artifacts import download_artifact, get_all_artifact_meta
 from optuna.artifacts import upload_artifact as optuna_upload
+from optuna.artifacts.exceptions import ArtifactNotFound
 
-from automl._exceptions import ConfigError, RunNotFoundError
+from automl._artifacts import AtomicArtifactStore
+from automl._exceptions import ConfigError, RunNotFoundError, StorageError
 
-__all__ = ["ExperimentStore", "default_artifact_path"]
+__all__ = ["ExperimentStore", "default_artifact_path", "sqlite_file"]
 
 _NAME = re.compile(r"^run-(?P<run>\d+|experiment)__(?P<name>.+)@(?P<time>\d+)$")
 CONNECT_TIMEOUT_SECONDS = 10
@@ -34,9 +38,23 @@ _SCHEMA_ATTEMPTS = 4
 
 def default_artifact_path(storage: str) -> str:
     """``artifacts`` beside a SQLite database file, else ``./automl_runs/artifacts``."""
-    if storage.startswith("sqlite:///") and storage != "sqlite:///:memory:":
-        return str(Path(storage.removeprefix("sqlite:///")).parent / "artifacts")
-    return str(Path("automl_runs") / "artifacts")
+    folder = _sqlite_folder(storage)
+    return str(folder / "artifacts") if folder is not None else str(Path("automl_runs") / "artifacts")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (also ``sqlite:///file:PATH?mode=ro&uri=true``), or ``None``
+    for an in-memory database or another kind of database."""
+    if not url.startswith("sqlite:"):
+        return None
+    database = sqlalchemy.engine.make_url(url).database or ""
+    database = database.removeprefix("file:").split("?", 1)[0]
+    return None if not database or database == ":memory:" else Path(database)
+
+
+def _sqlite_folder(url: str) -> Path | None:
+    file = sqlite_file(url)
+    return None if file is None else file.parent
 
 
 def _engine_kwargs(url: str) -> dict[str, Any]:
@@ -54,10 +72,9 @@ def _open_storage(url: str) -> optuna.storages.RDBStorage:
     attempt = 0
     while True:
         try:
-            with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return optuna.storages.RDBStorage(url, heartbeat_interval=30, grace_period=120,
-                                                  engine_kwargs=_engine_kwargs(url))
+                return optuna.storages.RDBStorage(url, engine_kwargs=_engine_kwargs(url))
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
             # Workers started together on a new database race to create Optuna's tables; the
             # loser's transaction is rolled back and a retry finds the winner's tables.
@@ -81,6 +98,22 @@ def _without_password(url: str) -> str:
         return url
 
 
+def _database_reason(exc: BaseException) -> str:
+    """The database driver's own message behind ``exc`` (Optuna and SQLAlchemy wrap it)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        orig = getattr(seen, "orig", None)
+        if orig is not None:
+            return str(orig).strip().splitlines()[0]
+        seen = seen.__cause__ or seen.__context__
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _os_reason(exc: OSError) -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"[Errno {exc.errno}] {reason}" if exc.errno is not None else reason
+
+
 class ExperimentStore:
     """Access to one storage URL and one artifact folder.
 
@@ -94,12 +127,51 @@ class ExperimentStore:
 
     def __init__(self, storage: str, artifact_path: str | None = None) -> None:
         self.url = storage
-        if storage.startswith("sqlite:///") and storage != "sqlite:///:memory:":
-            Path(storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.artifact_path = artifact_path or default_artifact_path(storage)
-        Path(self.artifact_path).mkdir(parents=True, exist_ok=True)
+        for folder, what in ((_sqlite_folder(storage), "the database's folder"),
+                             (Path(self.artifact_path), "the artifact folder")):
+            if folder is None:
+                continue
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"AutoML: cannot create {what} {folder}: {_os_reason(exc)}.") from exc
         self.storage = _open_storage(storage)
-        self.artifacts = FileSystemArtifactStore(self.artifact_path)
+        self.artifacts = AtomicArtifactStore(self.artifact_path)
+        self.artifacts.remove_abandoned()
+
+    @property
+    def display_url(self) -> str:
+        """The storage URL without its password (a SQLite URL as given: it has none)."""
+        return self.url if self.url.startswith("sqlite:") else _without_password(self.url)
+
+    @contextmanager
+    def translate_errors(self, action: str) -> Iterator[None]:
+        """Turn the database's errors inside the block into a :class:`StorageError` naming it."""
+        try:
+            yield
+        except StorageError:
+            raise
+        except (optuna.exceptions.StorageInternalError, sqlalchemy.exc.SQLAlchemyError) as exc:
+            reason = _database_reason(exc)
+            lowered = reason.lower()
+            if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
+                hint = "The database is read-only: make it writable to search (reading runs works as it is)."
+            elif "disk" in lowered or "full" in lowered or "space" in lowered:
+                hint = "The disk holding the database is full: free space there."
+            else:
+                hint = "Check that the database is reachable and writable."
+            raise StorageError(f"AutoML: cannot {action}: the storage {self.display_url} failed: "
+                               f"{reason}. {hint}") from exc
+
+    def delete_experiment(self, study: optuna.Study) -> None:
+        """Delete a study with every artifact it stores."""
+        for meta in get_all_artifact_meta(study, storage=self.storage):
+            try:
+                self.artifacts.remove(meta.artifact_id)
+            except ArtifactNotFound:
+                pass
+        optuna.delete_study(study_name=study.study_name, storage=self.storage)
 
     def load_study(self, name: str) -> optuna.Study:
         """Load the study called ``name``."""
@@ -117,19 +189,48 @@ class ExperimentStore:
 
     # ------------------------------------------------------------------ artifacts
     def upload_file(self, study: optuna.Study, run: int | str, name: str, path: str) -> str:
-        """Upload ``path`` as artifact ``name`` of ``run`` (a trial number or ``"experiment"``)."""
-        with tempfile.TemporaryDirectory() as folder:
-            named = Path(folder) / f"run-{run}__{name}@{time.time_ns()}"
-            shutil.copyfile(path, named)
-            return optuna_upload(artifact_store=self.artifacts, file_path=str(named),
-                                 study_or_trial=study)
+        """Upload ``path`` as artifact ``name`` of ``run`` (a trial number or ``"experiment"``).
+
+        Raises
+        ------
+        StorageError
+            When the file cannot be written (full disk, read-only folder) or recorded; nothing
+            of it is left behind.
+        """
+        what = f"{name!r} of {'the experiment' if run == 'experiment' else f'run {run}'}"
+        self.artifacts.take_written()
+        try:
+            with self.translate_errors(f"record {what}"), tempfile.TemporaryDirectory() as folder:
+                named = Path(folder) / f"run-{run}__{name}@{time.time_ns()}"
+                shutil.copyfile(path, named)
+                return optuna_upload(artifact_store=self.artifacts, file_path=str(named),
+                                     study_or_trial=study)
+        except BaseException as exc:
+            written = self.artifacts.take_written()
+            if written is not None:  # the file is stored but not recorded: remove it
+                self.artifacts.remove(written)
+            if isinstance(exc, OSError) and not isinstance(exc, StorageError):
+                raise StorageError(
+                    f"AutoML: cannot store {what} in the artifact folder {self.artifact_path}: "
+                    f"{_os_reason(exc)}{f' ({exc.filename})' if exc.filename else ''}. Free space "
+                    "there or choose another artifact_path."
+                ) from exc
+            raise
 
     def upload_object(self, study: optuna.Study, run: int | str, name: str, obj: Any) -> str:
         """Pickle ``obj`` with joblib and upload it (trusted content: models, arrays)."""
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "object.joblib"
-            joblib.dump(obj, path)
-            return self.upload_file(study, run, name, str(path))
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "object.joblib"
+                joblib.dump(obj, path)
+                return self.upload_file(study, run, name, str(path))
+        except OSError as exc:
+            if isinstance(exc, StorageError):
+                raise
+            raise StorageError(
+                f"AutoML: cannot write {name!r} to the temporary folder {tempfile.gettempdir()}: "
+                f"{_os_reason(exc)}. Free space there or set TMPDIR to another folder."
+            ) from exc
 
     def list(self, study: optuna.Study, run: int | str | None = None,
              name: str | None = None) -> list[dict[str, Any]]:

@@ -114,7 +114,8 @@ def test_training_data_and_x_are_exclusive(table: pd.DataFrame) -> None:
 
 
 def test_data_types(table: pd.DataFrame) -> None:
-    with pytest.raises(ConfigTypeError, match="training_data must be a pandas DataFrame, got dict"):
+    with pytest.raises(ConfigTypeError, match="training_data must be a pandas or polars DataFrame or a "
+                                              "pyarrow Table, got dict"):
         config(dict(table))  # type: ignore[arg-type]
     with pytest.raises(ConfigTypeError, match="training data must be a DataFrame or a 2-D array, got list"):
         AutoMLConfig("classification", X=[[1, 2]], y=[0])
@@ -149,6 +150,73 @@ def test_validation_data_needs_no_rows_per_fold(table: pd.DataFrame) -> None:
     rare.loc[:1, "label"] = "maybe"  # 2 rows: fewer than the folds, but there are no folds
     cfg = config(rare.iloc[:45], validation_data=rare.iloc[45:], n_cross_validations=5)
     assert cfg.data.classes.tolist() == ["maybe", "no", "yes"]
+
+
+def test_infinite_feature_values_are_refused_naming_the_column(table: pd.DataFrame) -> None:
+    bad = table.copy()
+    bad.loc[[3, 7], "f2"] = [np.inf, -np.inf]
+    with pytest.raises(DataError, match=r"training data has infinite values in columns 'f2' "
+                                        r"\(2 at rows \[3, 7\]\); replace them .* NaN to mark them missing"):
+        config(bad)
+    with pytest.raises(DataError, match=r"validation_data has infinite values in columns 'f2'"):
+        config(table.iloc[:40], validation_data=bad.iloc[:10])
+    objects = table.astype({"f1": object})
+    objects.loc[5, "f1"] = float("inf")
+    with pytest.raises(DataError, match=r"columns 'f1' \(1 at rows \[5\]\)"):
+        config(objects)
+    text = table.assign(f1=np.where(table["f0"] > 0, "inf", "finite"))  # the word is a category
+    assert config(text).data.X["f1"].tolist()[:3] == text["f1"].tolist()[:3]
+
+
+def test_column_names_that_collide_as_text_are_refused(table: pd.DataFrame) -> None:
+    X = table.drop(columns="label")
+    X.columns = [1, "1", "f2", "f3"]
+    with pytest.raises(DataError, match=r"training data has columns whose names are the same as text: "
+                                        r"1 and '1'; rename them"):
+        AutoMLConfig("classification", X=X, y=table["label"], n_cross_validations=3)
+    X.columns = ["f0", "f0", "f2", "f3"]
+    with pytest.raises(DataError, match="'f0' and 'f0'"):
+        AutoMLConfig("classification", X=X, y=table["label"], n_cross_validations=3)
+
+
+def test_labels_mixing_types_are_refused(table: pd.DataFrame) -> None:
+    y = np.array([1, "1", 0, "0"] * 15, dtype=object)
+    with pytest.raises(DataError, match=r"the label \(y\) mixes value types: int \(e\.g\. \d\) and str "
+                                        r"\(e\.g\. '\d'\); convert it to one type"):
+        AutoMLConfig("classification", X=table.drop(columns="label"), y=y, n_cross_validations=3)
+    numbers = np.array([1, 0.0] * 30, dtype=object)  # ints and floats compare as numbers: fine
+    assert AutoMLConfig("classification", X=table.drop(columns="label"), y=numbers,
+                        n_cross_validations=3).data.classes.tolist() == [0, 1]
+
+
+def test_validation_text_in_a_numeric_column_is_refused_or_parsed(table: pd.DataFrame) -> None:
+    train, valid = table.iloc[:40], table.iloc[40:].copy()
+    as_text = valid.assign(f1=valid["f1"].map(repr))  # every value parses: converted
+    cfg = config(train, validation_data=as_text)
+    np.testing.assert_array_equal(cfg.data.X_valid["f1"].to_numpy(), valid["f1"].to_numpy())
+    broken = as_text.copy()
+    broken.loc[broken.index[:2], "f1"] = ["n.a.", "1,5"]
+    with pytest.raises(DataError, match=r"validation_data column 'f1' is numeric in the training data "
+                                        r"but has 2 values that are not numbers \('n\.a\.', '1,5'\)"):
+        config(train, validation_data=broken)
+
+
+@pytest.mark.parametrize("kind", ["polars", "pyarrow"])
+def test_polars_and_arrow_tables_are_read_by_column_name(table: pd.DataFrame, kind: str) -> None:
+    if kind == "polars":
+        polars = pytest.importorskip("polars")
+        other = polars.from_pandas(table[["label", "f3", "f0", "f2", "f1"]])
+    else:
+        pyarrow = pytest.importorskip("pyarrow")
+        other = pyarrow.Table.from_pandas(table[["label", "f3", "f0", "f2", "f1"]], preserve_index=False)
+    cfg = config(table.iloc[:40], validation_data=other.slice(40, 20))
+    pd.testing.assert_frame_equal(cfg.data.X_valid.reset_index(drop=True),
+                                  table.iloc[40:].drop(columns="label").reset_index(drop=True))
+
+
+def test_overwrite_must_be_a_bool(table: pd.DataFrame) -> None:
+    with pytest.raises(ConfigTypeError, match="overwrite must be True or False, got 'yes'"):
+        config(table, overwrite="yes")
 
 
 # ---------------------------------------------------------------------- settings
@@ -283,8 +351,8 @@ def test_a_resumed_experiment_must_keep_its_task_metric_features_and_models(
         settings["X"] = settings["X"].drop(columns=settings.pop("drop"))
     if settings["y"] is None:
         settings["y"] = np.arange(60.0)
-    with pytest.raises(ConfigError, match=f"AutoML: experiment 'first' in .* was {match}; use another "
-                                          "experiment_name"):
+    with pytest.raises(ConfigError, match=f"AutoML: experiment 'first' in .* does not match this "
+                                          f"configuration: it was {match}[;.].* use another experiment_name"):
         AutoML(AutoMLConfig(**settings)).fit()
 
 

@@ -18,6 +18,7 @@ from optuna.trial import TrialState
 import automl._store
 from automl import AutoML, AutoMLConfig, AutoMLRun, ConfigError
 from automl._estimators import get_estimator
+from automl._setup import open_experiment
 from automl._store import ExperimentStore
 from tests.automl._postgres import PostgresServer
 
@@ -123,7 +124,6 @@ def test_postgres_that_never_answers_times_out(tmp_path: Path, monkeypatch: pyte
     assert time.perf_counter() - started < 10
 
 
-@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")  # ask() outside optimize()
 def test_workers_with_one_random_state_draw_different_trials(tmp_path: Path,
                                                               breast_cancer_frame: pd.DataFrame,
                                                               small_search_settings: Any) -> None:
@@ -132,7 +132,7 @@ def test_workers_with_one_random_state_draw_different_trials(tmp_path: Path,
     config = AutoMLConfig("classification", training_data=breast_cancer_frame, label_column_name="target",
                           **small_search_settings(f"sqlite:///{tmp_path / 'runs.db'}", "seeds", 16))
     store = ExperimentStore(config.storage, str(tmp_path / "artifacts"))
-    workers = [AutoML(config)._study(store) for _ in range(2)]  # the study as each worker's fit opens it
+    workers = [open_experiment(config, store) for _ in range(2)]  # the study as each worker's fit opens it
     drawn = []
     for _ in range(3):
         for study in workers:

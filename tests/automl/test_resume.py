@@ -75,13 +75,18 @@ def test_search_killed_with_sigkill_resumes(tmp_path: Path, breast_cancer_frame:
         new = run.study.trials[number]
         assert (new.state, new.value, new.params) == (TrialState.COMPLETE, old.value, old.params), number
         _assert_stored_files(run, number, len(breast_cancer_frame))
-    # earlier finished trials count towards iterations; trials left running by the kill do not
-    finished = _search_trials(run.study, FINISHED)
+    # earlier finished trials count towards iterations; trials left running by the kill do not:
+    # the resume fails them at once (their process is gone), saying why
+    finished = [t for t in _search_trials(run.study, FINISHED) if not t.user_attrs.get("stopped")]
     assert len(finished) == 12, [(t.number, t.state.name) for t in run.study.trials]
     new_numbers = {t.number for t in finished} - numbers_before
     assert len(new_numbers) == 12 - finished_before
-    still_running = [t.number for t in run.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
-    assert still_running == left_running  # within Optuna's heartbeat grace period they stay RUNNING
+    assert not run.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    for number in left_running:
+        child = run.get_child(number)
+        assert child.status == "Failed", number
+        assert child.error.startswith(f"stopped: its worker process {worker.process.pid} on "), child.error
+        assert child.error.endswith("ended while it ran (killed)")
 
     best, model = run.get_output()
     assert run.store.list(run.study, best.number, "model.joblib"), "the best model was not stored"

@@ -22,8 +22,8 @@ import pytest
 from sklearn.datasets import load_diabetes, load_wine
 
 import automl._search
-from automl import AutoML, AutoMLConfig, AutoMLRun, ChildRun, RunNotFoundError
-from automl._callbacks import EarlyStopping, MaxSearchTrials
+from automl import AutoML, AutoMLConfig, AutoMLRun, ChildRun, RunNotFoundError, SearchError
+from automl._callbacks import EarlyStopping, search_trials_done
 from automl._estimators import DEFAULT_ORDER, ESTIMATORS, get_estimator
 from automl._metrics import get_metric
 from automl._refit import fit_tail
@@ -293,7 +293,11 @@ def test_validation_data_replaces_cross_validation(tmp_path: Any) -> None:
 def test_iteration_timeout_fails_slow_trials(tmp_path: Any) -> None:
     config = small_config(tmp_path, experiment_name="slow", iteration_timeout_minutes=0.0001,
                           allowed_models=["RandomForest"], iterations=2)
-    run = AutoML(config).fit()
+    # a limit too small for any trial is not a successful search with no run
+    with pytest.raises(SearchError, match=r"no completed run after 2 trials\. 2 of them ran past "
+                                          r"iteration_timeout_minutes=0\.0001: raise it"):
+        AutoML(config).fit()
+    run = AutoMLRun.load("slow", config.storage)  # the trials are stored, with their errors
     assert [c.status for c in run.get_children()] == ["Failed", "Failed"]
     assert all("iteration_timeout_minutes" in c.error for c in run.get_children())
     with pytest.raises(RunNotFoundError, match="no completed run"):
@@ -365,13 +369,12 @@ def test_early_stopping_callback(values: list[float], direction: str, stops: boo
     assert study.stopped is stops
 
 
-def test_max_search_trials_does_not_count_the_ensemble_run() -> None:
+def test_search_trials_done_counts_neither_the_ensemble_nor_stopped_trials() -> None:
     study = FakeStudy([0.5, 0.6], "maximize")
     study.trials.append(optuna.trial.create_trial(value=0.7, user_attrs={"estimator": "Ensemble"}))
-    MaxSearchTrials(3)(study, study.trials[-1])  # type: ignore[arg-type]
-    assert not study.stopped
-    MaxSearchTrials(2)(study, study.trials[-1])  # type: ignore[arg-type]
-    assert study.stopped
+    study.trials.append(optuna.trial.create_trial(state=optuna.trial.TrialState.FAIL,
+                                                  user_attrs={"stopped": True, "error": "stopped: killed"}))
+    assert search_trials_done(study) == 2  # type: ignore[arg-type]
 
 
 def test_early_stopping_stops_a_real_study() -> None:
