@@ -53,8 +53,7 @@ def retrieve_model_explanation(run: AutoMLRun | ChildRun, raw: bool = False,
     """
     child = run.best_child() if isinstance(run, AutoMLRun) else run
     client = ExplanationClient.from_run(child)
-    explanation = client.download_model_explanation(raw=True if raw else None,
-                                                    engineered=None if raw else True)
+    explanation = client.download_model_explanation(raw=bool(raw))
     return summary_tuple(explanation, top_k)
 
 

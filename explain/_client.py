@@ -123,7 +123,25 @@ class ExplanationClient:
 
     def list_model_explanations(self, comment: str | None = None, raw: bool | None = None,
                                 engineered: bool | None = None) -> list[dict[str, Any]]:
-        """Metadata of the stored explanations matching the filters, oldest first."""
+        """Metadata of the stored explanations matching the filters, oldest first.
+
+        Parameters
+        ----------
+        comment : str, default=None
+            Only explanations uploaded with this comment.
+        raw : bool, default=None
+            ``True``: explanations offering a raw one; ``False``: explanations offering an
+            engineered one (a raw explanation stored with its engineered one inside offers
+            both); ``None``: no filter.
+        engineered : bool, default=None
+            ``True`` is ``raw=False`` and ``False`` is ``raw=True``; ``None``: no filter.
+
+        Raises
+        ------
+        ExplanationValueError
+            When ``raw`` and ``engineered`` ask for opposite things.
+        """
+        view = _view(raw, engineered, "list_model_explanations")
         found = []
         with tempfile.TemporaryDirectory() as folder:
             for item in self.run.list_files():
@@ -133,31 +151,49 @@ class ExplanationClient:
                 self.run.download_file(item["id"], str(path))
                 found.append(json.loads(path.read_text()))
         return [m for m in found
-                if (comment is None or m["comment"] == comment)
-                and (raw is None or m["raw"] == raw)
-                and (engineered is None or m["engineered"] == engineered)]
+                if (comment is None or m["comment"] == comment) and (view is None or m[view])]
 
     def download_model_explanation(self, explanation_id: str | None = None, top_k: int | None = None,
                                    comment: str | None = None, raw: bool | None = None,
                                    engineered: bool | None = None) -> Explanation:
         """The explanation ``explanation_id``, or the newest one matching the filters.
 
-        ``engineered=True`` returns the engineered explanation (also when it was stored inside
-        a raw one); ``raw=True`` the raw one.
+        As in azureml-interpret, ``raw=False`` returns the engineered explanation (what
+        Azure's AutoML walkthrough downloads with ``download_model_explanation(raw=False)``)
+        and ``raw=True`` the raw one; ``engineered=True`` / ``False`` say the same from the
+        other side. A raw explanation stored with its engineered one inside answers both:
+        ``raw=False`` returns the engineered one it carries. Without ``raw`` and
+        ``engineered`` (the default), the newest matching explanation is returned as stored.
+
+        Parameters
+        ----------
+        explanation_id : str, default=None
+            The id :meth:`upload_model_explanation` returned; default the newest match.
+        top_k : int, default=None
+            Keep only the ``top_k`` most important features.
+        comment : str, default=None
+            Only explanations uploaded with this comment.
+        raw, engineered : bool, default=None
+            The feature space wanted (see above).
+
+        Raises
+        ------
+        ExplanationValueError
+            When nothing matches, or ``raw`` and ``engineered`` ask for opposite things.
         """
-        if raw and engineered:
-            raise ExplanationValueError("download_model_explanation: ask for raw or engineered, not both.")
-        matching = self.list_model_explanations(comment, raw if raw else None,
-                                                engineered if engineered else None)
+        view = _view(raw, engineered, "download_model_explanation")
+        matching = self.list_model_explanations(comment, raw, engineered)
         if explanation_id is not None:
             matching = [m for m in matching if m["id"] == explanation_id]
         if not matching:
             raise ExplanationValueError(
                 "download_model_explanation: no stored explanation matches "
-                f"(id={explanation_id!r}, comment={comment!r}, raw={raw!r}, engineered={engineered!r})."
+                f"(id={explanation_id!r}, comment={comment!r}, raw={raw!r}, engineered={engineered!r}); "
+                "list_model_explanations() shows what is stored."
             )
         explanation = self._load(matching[-1]["id"])
-        if engineered and explanation.is_raw and explanation.engineered_explanation is not None:
+        if view == "engineered" and explanation.is_raw:
+            assert explanation.engineered_explanation is not None  # the metadata says it has one
             explanation = explanation.engineered_explanation
         return explanation if top_k is None else explanation.top_k(top_k)
 
@@ -168,3 +204,17 @@ class ExplanationClient:
             path = Path(folder) / "explanation.npz"
             self.run.download_file(file_id, str(path))
             return load_explanation(path)
+
+
+def _view(raw: bool | None, engineered: bool | None, caller: str) -> str | None:
+    """The feature space asked for: ``"raw"``, ``"engineered"`` or ``None`` (either)."""
+    if raw is not None and engineered is not None and bool(raw) == bool(engineered):
+        if raw:
+            raise ExplanationValueError(f"{caller}: ask for raw or engineered, not both.")
+        raise ExplanationValueError(
+            f"{caller}: raw=False and engineered=False ask for neither feature space; pass one of them.")
+    if raw is not None:
+        return "raw" if raw else "engineered"
+    if engineered is not None:
+        return "engineered" if engineered else "raw"
+    return None

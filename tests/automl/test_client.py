@@ -90,8 +90,8 @@ def test_filters_by_comment_raw_and_engineered(run: RunArtifacts, explanation: E
     engineered_id = client.upload_model_explanation(explanation.engineered_explanation, comment="engineered")
     assert [m["id"] for m in client.list_model_explanations(comment="raw")] == [raw_id]
     assert [m["id"] for m in client.list_model_explanations(raw=True)] == [raw_id]
-    assert [m["id"] for m in client.list_model_explanations(raw=False)] == [engineered_id]
-    # a raw explanation carries its engineered one: both answer engineered=True, oldest first
+    # a raw explanation carries its engineered one: both answer raw=False / engineered=True
+    assert [m["id"] for m in client.list_model_explanations(raw=False)] == [raw_id, engineered_id]
     assert [m["id"] for m in client.list_model_explanations(engineered=True)] == [raw_id, engineered_id]
     assert client.list_model_explanations(comment="other") == []
     # without an id: the newest match
