@@ -76,19 +76,51 @@ def _parser() -> argparse.ArgumentParser:
 def add_address_arguments(parser: argparse.ArgumentParser, port: int, any_port: bool = True) -> None:
     """``--host`` and ``--port`` of a command that serves (shared with ``automl``)."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=port,
+    parser.add_argument("--port", type=_bounded(int, 0 if any_port else 1, 65535), default=port,
                         help=f"port (default {port}{'; 0 = any free port' if any_port else ''})")
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of a scoring service command (shared with ``automl serve``)."""
-    from explain.scoring._service import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ROWS
+    from explain.scoring._service import (
+        DEFAULT_BODY_TIMEOUT,
+        DEFAULT_HEADER_TIMEOUT,
+        DEFAULT_LIMIT_CONCURRENCY,
+        DEFAULT_MAX_BODY_BYTES,
+        DEFAULT_MAX_ROWS,
+    )
 
     add_address_arguments(parser, port=8000, any_port=False)
-    parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS,
+    parser.add_argument("--max-rows", type=_bounded(int, 1), default=DEFAULT_MAX_ROWS,
                         help=f"most rows per request (default {DEFAULT_MAX_ROWS})")
-    parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
+    parser.add_argument("--max-body-bytes", type=_bounded(int, 1), default=DEFAULT_MAX_BODY_BYTES,
                         help=f"largest request body (default {DEFAULT_MAX_BODY_BYTES})")
+    parser.add_argument("--header-timeout", type=_bounded(float, 0.001), default=DEFAULT_HEADER_TIMEOUT,
+                        metavar="SECONDS", help=f"most seconds to receive a request's headers "
+                                                f"(default {DEFAULT_HEADER_TIMEOUT:g})")
+    parser.add_argument("--body-timeout", type=_bounded(float, 0.001), default=DEFAULT_BODY_TIMEOUT,
+                        metavar="SECONDS", help=f"most seconds to receive a request's body "
+                                                f"(default {DEFAULT_BODY_TIMEOUT:g})")
+    parser.add_argument("--limit-concurrency", type=_bounded(int, 1), default=DEFAULT_LIMIT_CONCURRENCY,
+                        metavar="N", help=f"most connections and requests at once; more get 503 "
+                                          f"(default {DEFAULT_LIMIT_CONCURRENCY})")
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float = float("inf")) -> Any:
+    """An argparse type: a ``kind`` number in ``[low, high]`` (finite), else a one-line usage error."""
+    noun = "an integer" if kind is int else "a number"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+        if not low <= value <= high:  # also refuses nan
+            bound = f"from {low:g} to {high:g}" if high != float("inf") else f"of at least {low:g}"
+            raise argparse.ArgumentTypeError(f"expected {noun} {bound}, got {text!r}")
+        return value
+
+    return parse
 
 
 def serve_scoring(scoring: Any, args: argparse.Namespace) -> None:
@@ -96,10 +128,15 @@ def serve_scoring(scoring: Any, args: argparse.Namespace) -> None:
     from explain.scoring import create_app
 
     uvicorn = require("uvicorn", "serve", "the scoring service")
-    app = create_app(scoring, max_rows=args.max_rows, max_body_bytes=args.max_body_bytes)
+    from explain.scoring._server import server_config
+
+    app = create_app(scoring, max_rows=args.max_rows, max_body_bytes=args.max_body_bytes,
+                     body_timeout=args.body_timeout)
+    config = server_config(app, host=args.host, port=args.port, header_timeout=args.header_timeout,
+                           limit_concurrency=args.limit_concurrency)
     print(f"Scoring service at http://{args.host}:{args.port}/ (POST /score, GET /metadata, "
           f"GET /docs; Ctrl+C to stop)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.Server(config).run()
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -146,4 +183,9 @@ def _read_model(path: str | None) -> Any:
 
     if not Path(path).is_file():
         raise FileNotFoundError(2, "No such file or directory", path)
-    return joblib.load(path)
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # unpickling runs the file's code, which can raise anything: report it
+        raise ExplanationValueError(f"--model {path} could not be unpickled ({type(exc).__name__}: "
+                                    f"{str(exc)[:200]}); expected a fitted model saved with "
+                                    "joblib.dump.") from exc

@@ -250,13 +250,23 @@ def load(directory: str | os.PathLike[str], check_versions: bool = True) -> Scor
             raise ScoringLoadError(f"load: the manifest of {folder} has no 'versions' object; cannot check "
                                    "the library versions (pass check_versions=False to load anyway).")
         _check_versions(versions, folder)
-    scoring = joblib.load(folder / "explainer.joblib")
+    scoring = _unpickled(folder / "explainer.joblib")
     if not isinstance(scoring, ScoringExplainer):
         raise ScoringLoadError(f"load: {folder / 'explainer.joblib'} holds a {type(scoring).__name__}, "
                                "not a scoring explainer.")
-    scoring.model_ = joblib.load(folder / "model.joblib")
+    scoring.model_ = _unpickled(folder / "model.joblib")
     scoring.warm_up()
     return scoring
+
+
+def _unpickled(path: Path) -> Any:
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # unpickling runs the file's code, which can raise anything: report it
+        raise ScoringLoadError(
+            f"load: {path} could not be unpickled ({type(exc).__name__}: {str(exc)[:200]}); it matches "
+            "its checksum, so it was written so, or it needs other library versions than the installed "
+            "ones.") from exc
 
 
 def _check_versions(saved: dict[str, Any], folder: Path) -> None:

@@ -2,8 +2,8 @@
 
 The scoring service accepts rows only in the scoring explainer's input columns and kinds:
 numbers (``null`` is missing where the model takes missing values), integers, booleans and
-strings. Anything else is the client's error and is reported as such, never passed on to the
-model to fail there.
+strings (valid Unicode: JSON's lone ``"\\ud800"`` escapes are refused). Anything else is the
+client's error and is reported as such, never passed on to the model to fail there.
 """
 
 from __future__ import annotations
@@ -68,6 +68,10 @@ def _column(name: str, kind: str, values: list[Any], allow_missing: bool) -> Any
     for i, v in present:
         if not isinstance(v, str):
             raise RowsError(f"data[{i}].{name}: expected a string, got {_shown(v)}.")
+        if not v.isascii() and not _is_unicode(v):
+            raise RowsError(f"data[{i}].{name}: the string {_shown(v)} holds a lone surrogate (a \\ud800-"
+                            "\\udfff escape not part of a pair), which is not Unicode text; send valid "
+                            "UTF-8 text.")
     return np.array([None if i in absent else v for i, v in enumerate(values)], dtype=object)
 
 
@@ -86,6 +90,15 @@ def _numbers(name: str, kind: str, values: list[Any], present: list[tuple[int, A
     if whole:  # built from the ints themselves: no rounding through float64
         return np.array([int(v) for v in values], dtype=np.int64)
     return np.array([np.nan if i in absent else float(v) for i, v in enumerate(values)], dtype=np.float64)
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (JSON's ``"\\ud800"`` escapes can make it otherwise)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _shown(value: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -70,12 +71,15 @@ def wait_for_health(url: str, timeout: float = 60.0, process: subprocess.Popen[A
     raise AssertionError(f"{url}/health did not answer within {timeout} s")
 
 
-def start_live_server(app: Any) -> tuple[str, Any, threading.Thread]:
-    """Serve ``app`` with uvicorn in a background thread; return its URL, server and thread."""
+def start_live_server(app: Any, **limits: Any) -> tuple[str, Any, threading.Thread]:
+    """Serve ``app`` with uvicorn in a background thread, configured as ``explain serve`` does
+    (``limits``: ``header_timeout``, ``limit_concurrency``); return its URL, server and thread."""
     port = free_port()
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    from explain.scoring._server import server_config
+
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, **limits))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
@@ -86,3 +90,40 @@ def start_live_server(app: Any) -> tuple[str, Any, threading.Thread]:
 def stop_live_server(server: Any, thread: threading.Thread) -> None:
     server.should_exit = True
     thread.join(timeout=15)
+
+
+class LogRegressor(RegressorMixin, BaseEstimator):
+    """``log(a) + b`` over two number columns: NaN for ``a < 0``, -inf at ``a == 0``."""
+
+    def fit(self, X: Any, y: Any) -> LogRegressor:
+        self.n_features_in_ = 2
+        self.feature_names_in_ = np.array(["a", "b"], dtype=object)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        values = np.asarray(X, dtype=float)
+        with np.errstate(all="ignore"):
+            return np.log(values[:, 0]) + values[:, 1]
+
+
+class LogClassifier(ClassifierMixin, LogRegressor):
+    """Class 1 with probability ``sigmoid(log(a) + b)``: NaN probabilities for ``a < 0``."""
+
+    def fit(self, X: Any, y: Any) -> LogClassifier:
+        super().fit(X, y)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            p = 1 / (1 + np.exp(-LogRegressor.predict(self, X)))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
+
+
+def log_frame(n_rows: int = 100, seed: int = 1) -> pd.DataFrame:
+    """Rows where the log models are finite (``a`` in [1, 5])."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"a": rng.uniform(1, 5, n_rows), "b": rng.normal(size=n_rows)})
