@@ -581,7 +581,8 @@ def test_exist_ok_replaces_only_a_saved_bundle(saved: Path, tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("versions", "message"), [
     ({}, r"records no version of python, automl-explain, scikit-learn, numpy, scipy;"),
-    ({"python": platform.python_version()}, r"records no version of automl-explain, scikit-learn, numpy, scipy, pandas;"),
+    ({"python": platform.python_version()},
+     r"records no version of automl-explain, scikit-learn, numpy, scipy, pandas;"),
     ("drop numpy", r"records no version of numpy;"),
     ("numpy as a number", r"has versions that are not strings or null: numpy;"),
 ], ids=["empty", "python only", "one missing", "not a string"])
