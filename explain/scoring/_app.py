@@ -63,11 +63,13 @@ def build_app(scoring: ScoringExplainer, max_rows: int, max_body_bytes: int, bod
 
     @app.exception_handler(StarletteHTTPException)
     async def refused(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-            # FastAPI's "There was an error parsing the body": bytes that are not UTF-8
-            return StrictJSONResponse(status_code=422, content={
-                "detail": f"body: not UTF-8 encoded JSON ({exc.__cause__.reason} at byte "
-                          f"{exc.__cause__.start})."})
+        cause = exc.__cause__
+        if exc.status_code == 400 and isinstance(cause, ValueError):
+            # FastAPI's "There was an error parsing the body": bytes that are not UTF-8, or an
+            # integer of more digits than Python converts
+            problem = (f"not UTF-8 encoded JSON ({cause.reason} at byte {cause.start})"
+                       if isinstance(cause, UnicodeDecodeError) else f"not JSON this service reads ({cause})")
+            return StrictJSONResponse(status_code=422, content={"detail": f"body: {problem[:300]}."})
         return await http_exception_handler(request, exc)
 
     @app.get("/health", response_model=Health)

@@ -3,7 +3,10 @@
 Schemathesis generates requests from the app's own OpenAPI schema (valid and invalid ones) for
 every operation; Hypothesis strategies generate ``/score`` bodies closer to real traffic
 (records with the model's columns or random ones, values of every JSON type, batches up to one
-over the row limit, random ``explain`` / ``raw`` / ``top_k``).
+over the row limit, random ``explain`` / ``raw`` / ``top_k``), hostile ones (lone surrogates in
+values and keys, huge and non-finite numbers, nested junk), and rows for which a model returns
+NaN. A 200 never carries NaN, infinity or ``null`` where a number belongs; a 4xx carries a
+message. Run with ``--hypothesis-show-statistics`` to see how the statuses were distributed.
 """
 
 from __future__ import annotations
@@ -13,24 +16,34 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import json
+import math
+import re
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("fastapi")
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from lightgbm import LGBMClassifier  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 import explain  # noqa: E402
 from explain.scoring import ScoringExplainer, create_app  # noqa: E402
-from tests.explain.scoring._support import REGIONS, make_frame, make_pipeline_of  # noqa: E402
+from tests.explain.scoring._support import (  # noqa: E402
+    REGIONS,
+    LogClassifier,
+    LogRegressor,
+    log_frame,
+    make_frame,
+    make_pipeline_of,
+)
 
 with warnings.catch_warnings():  # Starlette's note that its test client will move to httpx2
     warnings.simplefilter("ignore")
@@ -77,14 +90,27 @@ def test_no_operation_answers_with_a_server_error(app: Any) -> None:
 
 
 # ---------------------------------------------------------------------- hypothesis bodies
-def json_values(finite: bool = True) -> st.SearchStrategy[Any]:
-    """Any JSON value (finite numbers only, unless ``finite`` is False)."""
+SURROGATES = st.characters(categories=["Cs"])  # lone "\\ud800"-style escapes once in JSON
+HUGE = st.sampled_from([1e308, -1e308, 1.7976931348623157e308, 5e-324, -0.0, 10**400, -(10**400), 2**63,
+                        2**64, -(2**63) - 1])
+
+
+def texts(hostile: bool = False, max_size: int = 8) -> st.SearchStrategy[str]:
+    """Strings; with lone surrogates among the characters when ``hostile``."""
+    return st.text(st.characters() | SURROGATES if hostile else st.characters(), max_size=max_size)
+
+
+def json_values(finite: bool = True, hostile: bool = False) -> st.SearchStrategy[Any]:
+    """Any JSON value (finite numbers only, unless ``finite`` is False; lone surrogates, huge
+    numbers and deeper nesting when ``hostile``)."""
     scalars = st.one_of(
         st.none(), st.booleans(), st.integers(), st.integers(min_value=-(2 ** 70), max_value=2 ** 70),
-        st.floats(allow_nan=not finite, allow_infinity=not finite), st.text(max_size=8),
+        st.floats(allow_nan=not finite, allow_infinity=not finite), texts(hostile),
+        *([HUGE] if hostile else []),
     )
     return st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
-                        | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+                        | st.dictionaries(texts(hostile, 5), inner, max_size=3),
+                        max_leaves=12 if hostile else 6)
 
 
 FITTING = {
@@ -100,32 +126,44 @@ def fitting_records() -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({name: FITTING[kind] | st.none() for name, kind in KINDS.items()})
 
 
+HOSTILE_FITTING = {
+    "integer": st.integers() | HUGE,
+    "number": st.floats() | HUGE,
+    "string": st.sampled_from(REGIONS) | texts(hostile=True),
+    "boolean": st.booleans(),
+}
+
+
 @st.composite
-def records(draw: st.DrawFn, finite: bool = True) -> Any:
+def records(draw: st.DrawFn, finite: bool = True, hostile: bool = False) -> Any:
     """A row: the model's columns with values of any type, some dropped or added, or not a row."""
     shape = draw(st.sampled_from(["columns", "columns", "dropped", "extra", "random", "not an object"]))
+    values = json_values(finite, hostile)
     if shape == "not an object":
-        return draw(json_values(finite).filter(lambda v: not isinstance(v, dict)))
+        return draw(values.filter(lambda v: not isinstance(v, dict)))
     if shape == "random":
-        return draw(st.dictionaries(st.text(max_size=6), json_values(finite), max_size=5))
-    row = {name: draw(FITTING[kind] | json_values(finite)) for name, kind in KINDS.items()}
+        return draw(st.dictionaries(texts(hostile, 6), values, max_size=5))
+    fitting = HOSTILE_FITTING if hostile else FITTING
+    row = {name: draw(fitting[kind] | values) for name, kind in KINDS.items()}
     if shape == "dropped":
         row.pop(draw(st.sampled_from(sorted(KINDS))))
     elif shape == "extra":
-        extra = draw(st.text(min_size=1, max_size=6).filter(lambda k: k not in KINDS))
-        row[extra] = draw(json_values(finite))
+        extra = draw(texts(hostile, 6).filter(lambda k: k not in KINDS and k != ""))
+        row[extra] = draw(values)
     return row
 
 
 @st.composite
-def score_bodies(draw: st.DrawFn, finite: bool = True) -> Any:
+def score_bodies(draw: st.DrawFn, finite: bool = True, hostile: bool = False) -> Any:
     """``(mode, body)``: a /score body, well-formed (about half), mixed (odd rows and options) or
     any JSON at all. Batches have 0 to one over the row limit rows (a few distinct ones).
+    ``hostile`` bodies are never well-formed: their rows hold surrogates and huge numbers.
     """
-    mode = draw(st.sampled_from(["well-formed", "well-formed", "mixed", "mixed", "any"]))
+    modes = ["mixed", "mixed", "any"] if hostile else ["well-formed", "well-formed", "mixed", "mixed", "any"]
+    mode = draw(st.sampled_from(modes))
     if mode == "any":
-        return mode, draw(json_values(finite))
-    rows_of = fitting_records() if mode == "well-formed" else records(finite)
+        return mode, draw(json_values(finite, hostile))
+    rows_of = fitting_records() if mode == "well-formed" else records(finite, hostile)
     n_rows = draw(st.integers(0 if mode == "mixed" else 1, MAX_ROWS + 1)
                   | st.sampled_from([1, MAX_ROWS, MAX_ROWS + 1]))
     distinct = draw(st.lists(rows_of, min_size=1, max_size=3))
@@ -134,20 +172,42 @@ def score_bodies(draw: st.DrawFn, finite: bool = True) -> Any:
     options = {"explain": st.booleans(), "raw": st.none() | st.booleans(),
                "top_k": st.none() | st.integers(1, 12)}
     if mode == "mixed":
-        options = {"explain": options["explain"] | json_values(finite),
-                   "raw": options["raw"] | json_values(finite),
-                   "top_k": st.none() | st.integers(-2, 12) | json_values(finite)}
+        junk = json_values(finite, hostile)
+        options = {"explain": options["explain"] | junk, "raw": options["raw"] | junk,
+                   "top_k": st.none() | st.integers(-2, 12) | junk}
     for key, strategy in options.items():
         if draw(st.booleans()):
             body[key] = draw(strategy)
     if mode == "mixed" and draw(st.integers(0, 9)) == 0:
-        body[draw(st.text(min_size=1, max_size=6))] = draw(json_values(finite))
+        body[draw(texts(hostile).filter(bool))] = draw(json_values(finite, hostile))
     return mode, body
 
 
 def _post(client: TestClient, body: Any) -> Any:
     content = json.dumps(body).encode()
     return client.post("/score", content=content, headers={"content-type": "application/json"})
+
+
+def _strict_json(response: Any) -> Any:
+    """The response parsed, failing on NaN / Infinity tokens (JSON has none)."""
+    return json.loads(response.content.decode("utf-8"),
+                      parse_constant=lambda token: pytest.fail(f"{token} in {response.text[:300]}"))
+
+
+def _check_answer(response: Any) -> Any:
+    """Every answer: no 5xx, strict UTF-8 JSON, a message on a 4xx, finite numbers on a 200."""
+    assert response.status_code < 500, response.text[:500]
+    answer = _strict_json(response)
+    event(f"status {response.status_code}")
+    if response.status_code != 200:
+        assert isinstance(answer["detail"], str) and answer["detail"], answer
+        return answer
+    assert all(p is not None for p in answer["predictions"]), answer
+    numbers = [p for row in answer["probabilities"] or [] for p in row.values()]
+    for explanation in answer["explanations"] or []:
+        numbers += [explanation["expected_value"], *(i["value"] for i in explanation["importances"])]
+    assert all(isinstance(n, int | float) and math.isfinite(n) for n in numbers), answer
+    return answer
 
 
 def _check_scored(body: Any, answer: dict[str, Any]) -> None:
@@ -178,9 +238,7 @@ def test_generated_score_bodies_get_200_413_or_422(client: TestClient, case: tup
     mode, body = case
     response = _post(client, body)
     assert response.status_code in OK_STATUSES, (body, response.status_code, response.text[:500])
-    answer = response.json()
-    if response.status_code != 200:
-        assert isinstance(answer["detail"], str) and answer["detail"]
+    answer = _check_answer(response)
     if mode == "well-formed":  # rows the model takes: scored, unless there are too many
         assert response.status_code == (200 if len(body["data"]) <= MAX_ROWS else 413), response.text[:500]
     if isinstance(body, dict) and isinstance(body.get("data"), list) and len(body["data"]) > MAX_ROWS:
@@ -244,3 +302,59 @@ def misplaced_non_finite(draw: st.DrawFn) -> Any:
 def test_misplaced_nan_and_infinity_get_a_422_not_a_5xx(client: TestClient, body: Any) -> None:
     response = _post(client, body)  # json.dumps writes NaN / Infinity, which the service parses
     assert response.status_code in OK_STATUSES, (body, response.status_code, response.text[:500])
+    _check_answer(response)
+
+
+def _post_raw(client: TestClient, body: Any) -> Any:
+    """``body`` as JSON text, lone surrogates written as ``\\udXXX`` escapes, as a client would."""
+    return client.post("/score", content=json.dumps(body).encode("ascii"),
+                       headers={"content-type": "application/json"})
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@given(case=score_bodies(finite=False, hostile=True))
+@settings(max_examples=150, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.filter_too_much])
+def test_hostile_bodies_get_a_4xx_with_a_message_or_finite_numbers(client: TestClient,
+                                                                   case: tuple[str, Any]) -> None:
+    _, body = case
+    answer = _check_answer(_post_raw(client, body))
+    if isinstance(answer, dict) and "predictions" in answer:
+        _check_scored(body, answer)
+
+
+@pytest.fixture(scope="module", params=["regression", "classification"])
+def log_service(request: pytest.FixtureRequest) -> Iterator[tuple[TestClient, Any]]:
+    """The service of a model returning NaN for a < 0 (and -inf at a == 0 for the regressor),
+    explained by Kernel SHAP, with the model."""
+    X = log_frame()
+    model = (LogRegressor() if request.param == "regression" else LogClassifier()).fit(X, X["a"] > 2)
+    scoring = ScoringExplainer.for_explainer(explain.TabularExplainer(model, X.iloc[:20]))
+    with TestClient(create_app(scoring, max_rows=MAX_ROWS), raise_server_exceptions=False) as test_client:
+        yield test_client, model
+
+
+LOG_VALUES = st.floats(-10, 10) | st.sampled_from([0.0, -0.0, 1e-300, 1e300, -1e300]) | st.integers(-3, 3)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # Kernel SHAP of NaN outputs
+@given(rows=st.lists(st.fixed_dictionaries({"a": LOG_VALUES, "b": LOG_VALUES}), min_size=1, max_size=8),
+       explain_=st.booleans())
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+def test_rows_a_model_returns_nan_for_are_named_never_scored_as_null(log_service: tuple[TestClient, Any],
+                                                                     rows: list[dict[str, Any]],
+                                                                     explain_: bool) -> None:
+    client, model = log_service
+    response = client.post("/score", json={"data": rows, "explain": explain_})
+    answer = _check_answer(response)
+    frame = pd.DataFrame(rows, columns=["a", "b"], dtype=float)
+    outputs = model.predict_proba(frame) if hasattr(model, "predict_proba") else model.predict(frame)
+    undefined = np.flatnonzero(~np.isfinite(outputs.reshape(len(rows), -1)).all(axis=1)).tolist()
+    if undefined:
+        assert response.status_code == 422, answer
+        head, _, text = answer["detail"].partition(": the model returned NaN or infinite ")
+        assert [int(i) for i in re.findall(r"data\[(\d+)\]", head)] == undefined[:5], (answer, undefined)
+        assert text, answer
+    else:
+        assert response.status_code == 200, (rows, answer)

@@ -91,6 +91,8 @@ SURROGATE_BODIES = [
     (b'{"data": [{"age": 30, "income": 1.0, "region": "north", "member": true}], "\\ud800": 1}', "body"),
     (b'{"data": [{"age": 30, "income": 1.0, "\\ud800": [1], "region": "north", "member": true}]}', "data[0]"),
     (b'{"data": [{"age": 30, "income": 1.0, "region": "\xff", "member": true}]}', "body: not UTF-8"),
+    (b'{"data": [{"age": ' + b"9" * 5000 + b', "income": 1.0, "region": "north", "member": true}]}',
+     "body: not JSON this service reads (Exceeds the limit (4300 digits)"),
 ]
 
 
