@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +16,7 @@ from automl._folds import PreparedData
 from automl._lock import experiment_lock
 from automl._refit import fit_run_model
 from automl._runs import AutoMLRun, ChildRun, RunFiles
+from automl._stale import fail_stale_trials
 from automl._trial import secondary_metrics
 from explain import ExplanationClient
 
@@ -28,15 +30,17 @@ ENSEMBLE_CANDIDATES = 10
 EXPLAIN_ROWS = 5000
 BACKGROUND_ROWS = 2000
 EXPLAINED_ROWS = "explained_rows.joblib"
+WAIT_SECONDS = 0.5
 
 
 def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
     """Add the ensemble run (if it helps), refit the best run and explain it.
 
-    Workers of one experiment finalize one at a time (the ``finalize`` lock): the first refits
-    and explains the best run; the others find it done, unless a trial they finished since
-    made another run the best.
+    A worker first waits for the trials other workers are running, so the best run is final;
+    then workers finalize one at a time (the ``finalize`` lock): the first refits and explains
+    the best run, the others find it done.
     """
+    _wait_for_other_workers(run)
     with experiment_lock(run.store.storage.engine, run.experiment_name, "finalize"):
         run.refresh()
         if config.ensemble:
@@ -51,6 +55,20 @@ def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
             return  # another worker (or an earlier fit) already did it
         _refit_and_explain(run, best, config, data)
         run.study.set_user_attr("finalized_run", best.number)
+
+
+def _wait_for_other_workers(run: AutoMLRun) -> None:
+    """Wait until no trial runs, so the best run is final (trials of dead workers are failed)."""
+    logged = False
+    while True:
+        fail_stale_trials(run.study)
+        running = run.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        if not running:
+            return
+        if not logged:
+            logger.info("waiting for %d trials of other workers to finish", len(running))
+            logged = True
+        time.sleep(WAIT_SECONDS)
 
 
 def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, data: PreparedData) -> None:

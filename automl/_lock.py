@@ -23,9 +23,9 @@ from pathlib import Path
 import sqlalchemy
 
 from automl._exceptions import StorageError
-from automl._store import sqlite_file
+from automl._urls import sqlite_file
 
-__all__ = ["LockTimeout", "experiment_lock"]
+__all__ = ["LockTimeout", "experiment_lock", "file_lock"]
 
 _POLL_SECONDS = 0.05
 _MEMORY_LOCKS: dict[str, threading.Lock] = {}
@@ -65,7 +65,7 @@ def experiment_lock(engine: sqlalchemy.engine.Engine, study_name: str, name: str
     dialect = engine.dialect.name
     if dialect == "sqlite":
         path = sqlite_file(engine.url.render_as_string(hide_password=False))
-        lock = _memory_lock(key) if path is None else _file_lock(path, key, timeout)
+        lock = _memory_lock(key) if path is None else file_lock(path, key, timeout)
     elif dialect == "postgresql":
         lock = _session_lock(engine, key, timeout, "SELECT pg_try_advisory_lock(:k)",
                              "SELECT pg_advisory_unlock(:k)", _int64(key))
@@ -102,7 +102,8 @@ def _memory_lock(key: str) -> Iterator[None]:
 
 
 @contextmanager
-def _file_lock(database: Path, key: str, timeout: float | None) -> Iterator[None]:
+def file_lock(database: Path, key: str, timeout: float | None) -> Iterator[None]:
+    """Hold the lock ``key`` of the SQLite file ``database`` (a ``flock`` on a file beside it)."""
     import fcntl
 
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]

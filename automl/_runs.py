@@ -11,7 +11,8 @@ import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
 from automl._exceptions import RunNotFoundError
-from automl._store import ExperimentStore, sqlite_file
+from automl._store import ExperimentStore
+from automl._urls import sqlite_file
 
 __all__ = ["AutoMLRun", "ChildRun", "RunFiles"]
 

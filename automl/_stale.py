@@ -103,11 +103,10 @@ def mark_stopped(study: optuna.Study, trial: FrozenTrial | optuna.Trial, reason:
         return False
     frozen = storage.get_trial(trial_id)
     if frozen.user_attrs.get("default") and "retry_of" not in frozen.user_attrs:
-        fixed = frozen.system_attrs.get("fixed_params") or frozen.params
-        study.enqueue_trial(dict(fixed), user_attrs={"default": True, "retry_of": frozen.number,
-                                                     "estimator": frozen.user_attrs.get("estimator")})
-        logger.info("trial %d (%s defaults) was stopped; queued again", frozen.number,
-                    frozen.user_attrs.get("estimator"))
+        fixed = dict(frozen.system_attrs.get("fixed_params") or frozen.params)
+        study.enqueue_trial(fixed, user_attrs={"default": True, "retry_of": frozen.number,
+                                               "estimator": fixed.get("estimator")})
+        logger.info("trial %d (%s defaults) was stopped; queued again", frozen.number, fixed.get("estimator"))
     return True
 
 

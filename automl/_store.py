@@ -28,8 +28,10 @@ from optuna.artifacts.exceptions import ArtifactNotFound
 
 from automl._artifacts import AtomicArtifactStore
 from automl._exceptions import ConfigError, RunNotFoundError, StorageError
+from automl._lock import file_lock
+from automl._urls import sqlite_file, without_password
 
-__all__ = ["ExperimentStore", "default_artifact_path", "sqlite_file"]
+__all__ = ["ExperimentStore", "default_artifact_path"]
 
 _NAME = re.compile(r"^run-(?P<run>\d+|experiment)__(?P<name>.+)@(?P<time>\d+)$")
 CONNECT_TIMEOUT_SECONDS = 10
@@ -40,16 +42,6 @@ def default_artifact_path(storage: str) -> str:
     """``artifacts`` beside a SQLite database file, else ``./automl_runs/artifacts``."""
     folder = _sqlite_folder(storage)
     return str(folder / "artifacts") if folder is not None else str(Path("automl_runs") / "artifacts")
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The database file of a SQLite URL (also ``sqlite:///file:PATH?mode=ro&uri=true``), or ``None``
-    for an in-memory database or another kind of database."""
-    if not url.startswith("sqlite:"):
-        return None
-    database = sqlalchemy.engine.make_url(url).database or ""
-    database = database.removeprefix("file:").split("?", 1)[0]
-    return None if not database or database == ":memory:" else Path(database)
 
 
 def _sqlite_folder(url: str) -> Path | None:
@@ -68,7 +60,19 @@ def _engine_kwargs(url: str) -> dict[str, Any]:
 
 
 def _open_storage(url: str) -> optuna.storages.RDBStorage:
-    """Optuna's RDB storage at ``url``; a database that cannot be reached is a :class:`ConfigError`."""
+    """Optuna's RDB storage at ``url``; a database that cannot be reached is a :class:`ConfigError`.
+
+    Workers opening a new SQLite file together would race to create Optuna's tables (SQLite
+    has no transactional DDL to lose gracefully), so they take turns.
+    """
+    database = sqlite_file(url)
+    if database is None:
+        return _open_rdb(url)
+    with file_lock(database, "automl:open-storage", timeout=120):
+        return _open_rdb(url)
+
+
+def _open_rdb(url: str) -> optuna.storages.RDBStorage:
     attempt = 0
     while True:
         try:
@@ -85,17 +89,10 @@ def _open_storage(url: str) -> optuna.storages.RDBStorage:
         except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ArgumentError) as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise ConfigError(
-                f"AutoML: cannot open the storage {_without_password(url)}: {reason}. Check that the "
+                f"AutoML: cannot open the storage {without_password(url)}: {reason}. Check that the "
                 "database server is running and that the URL's driver, user, host, port and database "
                 "are right."
             ) from exc
-
-
-def _without_password(url: str) -> str:
-    try:
-        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
-    except sqlalchemy.exc.ArgumentError:
-        return url
 
 
 def _database_reason(exc: BaseException) -> str:
@@ -143,7 +140,7 @@ class ExperimentStore:
     @property
     def display_url(self) -> str:
         """The storage URL without its password (a SQLite URL as given: it has none)."""
-        return self.url if self.url.startswith("sqlite:") else _without_password(self.url)
+        return self.url if self.url.startswith("sqlite:") else without_password(self.url)
 
     @contextmanager
     def translate_errors(self, action: str) -> Iterator[None]:

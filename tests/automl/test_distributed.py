@@ -20,6 +20,7 @@ from automl import AutoML, AutoMLConfig, AutoMLRun, ConfigError
 from automl._estimators import get_estimator
 from automl._setup import open_experiment
 from automl._store import ExperimentStore
+from explain import ExplanationClient
 from tests.automl._postgres import PostgresServer
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
@@ -53,7 +54,7 @@ def test_two_workers_share_one_postgres_study(tmp_path: Path, postgres_url: str,
     assert not study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     search = [t for t in trials if t.user_attrs.get("estimator") != "Ensemble"]
     finished = {t.number for t in search if t.state in FINISHED}
-    assert len(finished) >= 16
+    assert len(finished) == len(search) == 16  # not one more: trials are reserved under a lock
 
     ran = [_trials_run_by(worker) for worker in workers]
     assert ran[0] and ran[1], f"a worker ran no trial: {ran}"
@@ -67,10 +68,43 @@ def test_two_workers_share_one_postgres_study(tmp_path: Path, postgres_url: str,
     assert max(start for start, _ in spans) < min(end for _, end in spans), f"no overlap: {spans}"
 
     run = AutoMLRun.load("shared", storage=postgres_url, artifact_path=artifacts)
+    _assert_finalized_once(run)
     best, model = run.get_output()
     assert best.status == "Completed"
     X = breast_cancer_frame.drop(columns="target")
     assert (model.predict(X) == breast_cancer_frame["target"]).mean() > 0.9
+
+
+def _assert_finalized_once(run: AutoMLRun) -> None:
+    """One ensemble, one refitted model, one best-model explanation: the workers finalized once."""
+    assert len([c for c in run.get_children() if c.estimator == "Ensemble"]) <= 1
+    models = run.store.list(run.study, name="model.joblib")
+    assert [m["run"] for m in models] == [str(run.best_child().number)], models
+    explanations = [c for c in run.store.list(run.study) if c["name"].startswith("explanation")]
+    best_model = ExplanationClient.from_run(run.best_child()).list_model_explanations(comment="best model")
+    assert len(best_model) == 1, (best_model, explanations)
+
+
+def test_two_workers_on_one_sqlite_file_run_iterations_trials_and_finalize_once(
+        tmp_path: Path, breast_cancer_frame: pd.DataFrame, small_search_settings: Any,
+        search_worker: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    settings = small_search_settings(url, "pair", iterations=9, explain_runs=False)
+    go = tmp_path / "go"
+    workers = [search_worker(settings, go) for _ in range(2)]
+    for worker in workers:
+        worker.wait_for_line("ready", timeout=WORKER_TIMEOUT)
+    go.touch()
+    codes = [worker.wait(timeout=WORKER_TIMEOUT) for worker in workers]
+    assert codes == [0, 0], "\n".join(worker.output() for worker in workers)
+    run = AutoMLRun.load("pair", storage=url)
+    search = [c for c in run.get_children() if c.estimator != "Ensemble"]
+    assert len(search) == 9 and all(c.status in ("Completed", "Pruned", "Failed") for c in search)
+    defaults = [c.estimator for c in search if c.trial.user_attrs.get("default")]
+    assert sorted(defaults) == ["LightGBM", "LogisticRegression"]  # queued once, not once per worker
+    ran = [_trials_run_by(worker) for worker in workers]
+    assert not ran[0] & ran[1] and ran[0] | ran[1] == {c.number for c in search}
+    _assert_finalized_once(run)
 
 
 @pytest.mark.postgres
