@@ -210,6 +210,11 @@ def _explorer_callbacks(app: Any, data: DashboardData) -> None:
                          "explorer-graph: the clicked point's row")
 
 
+def _feature_values(data: DashboardData, space: str, feature: int, rows: np.ndarray) -> np.ndarray | None:
+    """``data.feature_values``, also for no rows (an empty cohort): featurizing steps refuse empty input."""
+    return data.feature_values(space, feature, rows) if rows.size else np.empty(0)
+
+
 def _strongest_interaction(data: DashboardData, space: str, feature: int, k: int,
                            rows: np.ndarray) -> tuple[str, np.ndarray] | None:
     """Name and values (on ``rows``) of the feature interacting most with ``feature``, by mean
@@ -220,7 +225,7 @@ def _strongest_interaction(data: DashboardData, space: str, feature: int, k: int
     strength = np.abs(interactions[k, rows, feature, :]).mean(axis=0)
     strength[feature] = -1.0
     partner = int(np.argmax(strength))
-    values = data.feature_values(space, partner, rows)
+    values = _feature_values(data, space, partner, rows)
     return None if values is None else (data.spaces[space].features[partner], values)
 
 
@@ -272,7 +277,7 @@ def _aggregate_callbacks(app: Any, data: DashboardData) -> None:
         for cohort in cohorts:
             mask = data.mask(cohort)
             rows = data.sample(mask, SCATTER_POINTS)
-            x = data.feature_values(space, feature, rows)
+            x = _feature_values(data, space, feature, rows)
             if x is None:
                 return charts.message_figure(
                     f"Values of {explanation.features[feature]} are unknown here: pass dataset= (and a "
@@ -307,7 +312,7 @@ def _summary_figure(data: DashboardData, space: str, cohort: Cohort, k: int) -> 
     if data.frame is not None and all(c is not None for c in columns):
         values = data.frame.iloc[rows][columns].to_numpy(dtype=object)
     elif data.frame is not None:  # engineered values from the model's featurizing steps
-        found = [data.feature_values(space, int(j), rows) for j in order]
+        found = [_feature_values(data, space, int(j), rows) for j in order]
         known = [f for f in found if f is not None]
         if len(known) == len(found):
             values = np.column_stack(known).astype(object)

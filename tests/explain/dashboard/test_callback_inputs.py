@@ -293,3 +293,19 @@ def test_checks_return_values_in_the_types_callbacks_use(data):
     assert [c.name for c in check_store(data, [ALL_DATA, {"name": "old", "filter": "age > 45"}])] == [
         "All data", "old"]
     assert str(InputValueError("x")) == "x" and issubclass(InputValueError, ValueError)
+
+
+def test_an_empty_cohort_in_the_engineered_space_draws_empty_plots():
+    """Featurizing steps refuse zero rows: an empty cohort's engineered values are not asked for."""
+    from tests.explain.dashboard._support import pipeline_dashboard
+
+    dashboard = pipeline_dashboard()
+    store = [ALL_DATA, {"name": "nobody", "filter": 'region == "south" and region == "north"'}]
+    for space in ("engineered", "raw"):
+        status, response = call(dashboard, *dependence(names=["nobody"], space=space, store=store)[:3])
+        assert status == 200
+        trace = response["agg-dependence"]["figure"]["data"][0]
+        assert trace["name"] == "nobody (0 of 0 rows)" and len(trace["x"]) == 0
+        status, response = call(dashboard, *summary(names=["nobody"], space=space, store=store)[:3])
+        assert status == 200
+        assert "nobody (0 of 0 rows)" in response["agg-summary"]["figure"]["layout"]["title"]["text"]
