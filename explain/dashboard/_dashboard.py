@@ -101,10 +101,12 @@ class ExplanationDashboard:
     def _build(self, dash: Any, explainer: Any) -> Any:
         from explain.dashboard._callbacks import register_callbacks
         from explain.dashboard._layout import build_layout
+        from explain.dashboard._requests import check_callback_requests
 
         app = dash.Dash("explain.dashboard", title=self.title, serve_locally=True, update_title=None)
         app.layout = build_layout(self.data, self.leaderboard, self.title)
         register_callbacks(app, self.data, self.leaderboard, explainer)
+        check_callback_requests(app)
         return app
 
     def _bind(self) -> tuple[Any, str]:

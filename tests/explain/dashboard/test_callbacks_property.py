@@ -157,3 +157,40 @@ def test_no_callback_input_gets_a_server_error(dashboards: dict[str, Any], which
         event("200 notice (alert or message figure)" if _notice(updates) else "200 update")
 
     check()
+
+
+def envelopes(callbacks: list[Any]) -> st.SearchStrategy[Any]:
+    """Request bodies around the callbacks: right ones with parts dropped, swapped or replaced."""
+    def build(callback: Any, output: Any, inputs: Any, state: Any, changed: Any, drop: list[str]) -> Any:
+        outputs, declared_inputs, declared_state = callback
+        body = {"output": output, "changedPropIds": changed,
+                "outputs": [{"id": i, "property": p} for i, p in outputs] if len(outputs) > 1 else
+                {"id": outputs[0][0], "property": outputs[0][1]},
+                "inputs": inputs([{"id": i, "property": p, "value": None} for i, p in declared_inputs]),
+                "state": state([{"id": i, "property": p, "value": None} for i, p in declared_state])}
+        return {k: v for k, v in body.items() if k not in drop}
+
+    keys = [".." + "...".join(f"{i}.{p}" for i, p in o) + ".." if len(o) > 1 else f"{o[0][0]}.{o[0][1]}"
+            for o, _, _ in callbacks]
+    edits = st.sampled_from([lambda x: x, lambda x: x[:-1], lambda x: x[::-1], lambda x: [*x, {"id": "x"}],
+                             lambda x: [5] * len(x), lambda x: {"0": x}])
+    return st.builds(build, st.sampled_from(callbacks), st.sampled_from(keys) | json_values(), edits, edits,
+                     st.lists(st.text(max_size=12), max_size=2) | json_values(),
+                     st.lists(st.sampled_from(["output", "outputs", "inputs", "state", "changedPropIds"]),
+                              max_size=2)) | json_values()
+
+
+def test_no_request_envelope_gets_a_server_error(dashboards: dict[str, Any]) -> None:
+    dashboard = dashboards["raw and engineered"]
+    client = dashboard.app.server.test_client()
+
+    @given(envelopes(registered_callbacks(dashboard.app)))
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    def check(body: Any) -> None:
+        response = client.post("/_dash-update-component", data=json.dumps(body),
+                               content_type="application/json")
+        assert response.status_code in (200, 204, 400, 413), (body, response.status_code, response.data[:300])
+        event(f"{response.status_code}")
+
+    check()
