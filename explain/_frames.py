@@ -47,31 +47,32 @@ def to_pandas(data: Any, *, argument: str, caller: str) -> Any:
             f"{caller}: {argument} is a polars LazyFrame; call .collect() to pass its rows.")
     integer, boolean = _nullable_columns(data, library)
     frame = data.to_pandas()
-    for name in integer:
-        if frame[name].dtype.kind == "f":  # to_pandas turns integers with nulls into floats
-            frame[name] = frame[name].astype("Int64")
-    for name in boolean:
-        if frame[name].dtype == object:
-            frame[name] = frame[name].astype("boolean")
+    for i in integer:
+        if frame.dtypes.iloc[i].kind == "f":  # to_pandas turns integers with nulls into floats
+            frame.isetitem(i, frame.iloc[:, i].astype("Int64"))
+    for i in boolean:
+        if frame.dtypes.iloc[i].kind == "O":
+            frame.isetitem(i, frame.iloc[:, i].astype("boolean"))
     return frame
 
 
-def _nullable_columns(data: Any, library: str) -> tuple[list[str], list[str]]:
-    """Names of the integer and of the boolean columns that hold missing values."""
+def _nullable_columns(data: Any, library: str) -> tuple[list[int], list[int]]:
+    """Positions of the integer and of the boolean columns that hold missing values (names may
+    repeat in a pyarrow table)."""
     integer, boolean = [], []
     if library == "polars":
         counts = data.null_count().row(0)
-        for (name, dtype), nulls in zip(data.schema.items(), counts, strict=True):
+        for i, (dtype, nulls) in enumerate(zip(data.schema.values(), counts, strict=True)):
             if nulls and dtype.is_integer():
-                integer.append(name)
+                integer.append(i)
             elif nulls and str(dtype) == "Boolean":
-                boolean.append(name)
+                boolean.append(i)
         return integer, boolean
-    for name, column in zip(data.schema.names, data.columns, strict=True):
+    for i, column in enumerate(data.columns):
         if column.null_count and _arrow_kind(column.type) == "integer":
-            integer.append(name)
+            integer.append(i)
         elif column.null_count and _arrow_kind(column.type) == "boolean":
-            boolean.append(name)
+            boolean.append(i)
     return integer, boolean
 
 

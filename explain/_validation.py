@@ -5,7 +5,7 @@ Every explainer turns its inputs into a :class:`Tabular` here, once; internals t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -17,7 +17,7 @@ from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._frames import check_column_names, to_pandas
 
 __all__ = ["Tabular", "align_features", "check_features_argument", "check_positive_int", "column_kinds",
-           "parse_numbers", "to_tabular"]
+           "match_model_columns", "parse_numbers", "to_tabular"]
 
 Matrix: TypeAlias = Any
 """A 2-D float64 ``numpy.ndarray`` or ``scipy.sparse.csr_matrix``."""
@@ -100,7 +100,7 @@ def to_tabular(data: Any, *, argument: str, caller: str, allow_nan: bool = True,
     elif sp.issparse(data):
         values = sp.csr_matrix(data, dtype=np.float64)
     else:
-        values = _array_to_float(np.asarray(data), where)
+        values = _array_to_float(np.asarray(data), where, names)
     if values.ndim != 2:
         raise ExplanationValueError(
             f"{where} must be 2-D (rows x features), got an array with shape {values.shape}; "
@@ -166,9 +166,13 @@ def _first(column: pd.Series) -> Any:
     return present.iloc[0] if len(present) else None
 
 
-def _array_to_float(array: np.ndarray, where: str) -> np.ndarray:
+def _array_to_float(array: np.ndarray, where: str, names: Sequence[str] | None) -> np.ndarray:
     if array.dtype.kind in "fiub":
         return array.astype(np.float64, copy=False)
+    if array.dtype.kind in "OUS" and array.ndim == 2:  # read as a frame's text columns are
+        labels = (list(names) if names is not None and len(names) == array.shape[1]
+                  else [f"column {i}" for i in range(array.shape[1])])
+        return _frame_to_array(pd.DataFrame(array, columns=labels), where)
     try:
         return array.astype(np.float64)
     except (TypeError, ValueError) as exc:
@@ -268,6 +272,34 @@ def align_features(data: Tabular, expected: tuple[str, ...], *, by_name: bool, a
             f"with {len(expected)} features."
         )
     return data.values
+
+
+def match_model_columns(columns: tuple[str, ...], model_columns: tuple[str, ...], *,
+                        spelling: Callable[[str], str] | None, argument: str,
+                        caller: str) -> tuple[str, ...]:
+    """The data's column names in the order the model was fitted on, as the data spells them.
+
+    Boosters (LightGBM, XGBoost) read columns by position whatever their names, so named
+    data is put in the booster's order here; ``spelling`` is how the booster rewrote names
+    (LightGBM replaces whitespace by ``_``).
+
+    Raises
+    ------
+    ExplanationValueError
+        Naming the missing and unknown columns (at most five each).
+    """
+    key = spelling or (lambda name: name)
+    by_key = {key(c): c for c in columns}
+    wanted = set(model_columns)
+    missing = [m for m in model_columns if m not in by_key]
+    unknown = [c for c in columns if key(c) not in wanted]
+    if missing or unknown or len(by_key) != len(columns):
+        parts = [f"{label}: {_names(names)}" for label, names in (("missing", missing), ("unknown", unknown))
+                 if names] or [f"names that are one once rewritten: {_names(columns)}"]
+        raise ExplanationValueError(
+            f"{caller}: {argument} columns do not match the features the model was fitted on; "
+            + "; ".join(parts) + ".")
+    return tuple(by_key[m] for m in model_columns)
 
 
 def column_kinds(data: Any) -> dict[str, str] | None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
-from explain._labels import LabelMap, observed_classes
+from explain._labels import LabelMap, observed_classes, to_label_array
 from explain.dashboard._cache import CohortCache
 from explain.dashboard._cohorts import Cohort
 
@@ -318,6 +318,8 @@ def _classes(classes: Sequence[Any] | None, explanation: Explanation, model: Any
 def _labels(true_y: Any, n_rows: int) -> np.ndarray | None:
     if true_y is None:
         return None
+    if type(true_y).__module__.split(".")[0] in ("polars", "pyarrow"):
+        true_y = to_label_array(true_y, argument="true_y", caller="ExplanationDashboard")
     labels = np.asarray(true_y.to_numpy() if hasattr(true_y, "to_numpy") else true_y)
     if labels.ndim != 1:
         labels = labels.ravel() if labels.ndim == 2 and 1 in labels.shape else labels

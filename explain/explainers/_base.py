@@ -29,6 +29,7 @@ from explain._validation import (
     check_features_argument,
     check_positive_int,
     column_kinds,
+    match_model_columns,
     to_tabular,
 )
 from explain.explainers._adapters import ModelAdapter, model_family, resolve_task
@@ -178,6 +179,11 @@ class BaseExplainer:
             columns, by_name = tuple(model_names), True
         elif data is not None and data.columns is not None:
             columns, by_name = data.columns, True
+            if (booster_names := _booster_feature_names(self.model)) is not None:
+                # a booster reads columns by position: named data goes in the booster's order
+                columns = match_model_columns(
+                    data.columns, booster_names, argument="initialization_examples", caller=caller,
+                    spelling=_lightgbm_name if model_family(self.model) == "lightgbm" else None)
         elif data is not None:
             columns, by_name = tuple(f"x{i}" for i in range(data.n_columns)), False
         elif (booster_names := _booster_feature_names(self.model)) is not None:
@@ -191,7 +197,8 @@ class BaseExplainer:
         if n_model is not None and int(n_model) != len(columns):
             raise ExplanationValueError(
                 f"{caller}: the model was fitted on {n_model} features but the data has "
-                f"{len(columns)} columns."
+                f"{len(columns)} columns (initialization_examples"
+                f"{' after transformations' if self.raw_input_ is not None else ''})."
             )
         self.columns_ = columns
         self.by_name_ = by_name
@@ -203,7 +210,7 @@ class BaseExplainer:
     def _aligned(self, data: Tabular, argument: str, caller: str) -> Matrix:
         if data.columns is not None and model_family(self.model) == "lightgbm":
             # LightGBM stores column names with whitespace replaced by "_"
-            data = Tabular(data.values, tuple(re.sub(r"\s", "_", c) if c not in self.columns_
+            data = Tabular(data.values, tuple(_lightgbm_name(c) if c not in self.columns_
                                               else c for c in data.columns))
         return align_features(data, self.columns_, by_name=self.by_name_, argument=argument,
                               caller=caller)
@@ -483,6 +490,11 @@ def _check_options(batch_size: Any, show_progress: Any, caller: str) -> None:
     if batch_size is not None:
         check_positive_int(batch_size, "batch_size", caller)
     check_show_progress(show_progress, caller)
+
+
+def _lightgbm_name(name: str) -> str:
+    """A column name as LightGBM stores it (whitespace replaced by ``_``)."""
+    return re.sub(r"\s", "_", name)
 
 
 def _booster_feature_names(model: Any) -> tuple[str, ...] | None:

@@ -68,6 +68,25 @@ def test_a_tree_model_fitted_on_arrays_takes_named_frames_in_the_set_up_order(ta
     np.testing.assert_allclose(explained.local_values, reference, atol=1e-12)
 
 
+@pytest.mark.parametrize("flavour", ["pandas", "polars"])
+def test_a_booster_set_up_from_reordered_named_rows_reads_them_in_its_own_order(table, flavour):
+    """LightGBM reads columns by position: set up from reordered named rows, the explainer
+    used to feed them in that order (wrong values, no error)."""
+    X, y = table
+    X = X.rename(columns={"income": "in come"})  # LightGBM stores it as "in_come"
+    model = LGBMClassifier(n_estimators=10, n_jobs=1, verbose=-1).fit(X, y > 0)
+    reference = TreeExplainer(model, X).explain_local(X.iloc[:10])
+    reordered = X[list(X.columns[::-1])]
+    explainer = TreeExplainer(model, reordered if flavour == "pandas" else pl.from_pandas(reordered))
+    assert explainer.features_ == ("age", "in come", "score", "height")
+    np.testing.assert_allclose(explainer.explain_local(X.iloc[:10]).local_values, reference.local_values,
+                               atol=1e-12)
+    with pytest.raises(ExplanationValueError, match=r"TreeExplainer: initialization_examples columns do not "
+                                                    r"match the features the model was fitted on; "
+                                                    r"missing: 'age'; unknown: 'years'"):
+        TreeExplainer(model, X.rename(columns={"age": "years"}))
+
+
 def test_missing_and_unknown_columns_are_named(table):
     X, y = table
     explainer = LinearExplainer(LinearRegression().fit(X, y), X)

@@ -33,7 +33,8 @@ def test_sparse_stays_sparse():
         (np.array([[1.0, np.inf]]), ValueError, "infinite values in 'column 1'"),
         (pd.DataFrame({"a": [1.0], "b": [-np.inf]}), ValueError, "infinite values in 'b'"),
         (pd.DataFrame({"a": [1.0], "city": ["x"]}), TypeError, "non-numeric columns 'city'"),
-        (np.array([["a", "b"]], dtype=object), TypeError, "must be numeric"),
+        (np.array([["a", "b"]], dtype=object), TypeError, r"non-numeric columns 'column 0' \(e.g. 'a'\), "),
+        (np.array([["1", "b"]]), TypeError, r"non-numeric columns 'column 1' \(e.g. 'b'\);"),
     ],
 )
 def test_bad_data_is_refused_with_a_message_naming_it(data, error, match):
@@ -46,6 +47,14 @@ def test_nan_is_refused_only_when_the_model_cannot_take_it():
     assert np.isnan(tab(frame).values).sum() == 2
     with pytest.raises(ValueError, match="contains NaN in 'a', 'b', and the model does not accept"):
         tab(frame, allow_nan=False)
+
+
+def test_object_arrays_are_read_cell_by_cell():
+    """None and pd.NA are missing, numbers written as text are numbers, whatever the cell."""
+    data = tab(np.array([[1, None, "2.5"], [pd.NA, True, 3.0]], dtype=object))
+    np.testing.assert_array_equal(data.values, [[1.0, np.nan, 2.5], [np.nan, 1.0, 3.0]])
+    with pytest.raises(TypeError, match=r"non-numeric columns 'b' \(e.g. Timestamp"):
+        tab(np.array([[1.0, pd.Timestamp("2020-01-01")]], dtype=object), names=["a", "b"])
 
 
 def test_many_offenders_are_abbreviated():

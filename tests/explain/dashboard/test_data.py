@@ -285,6 +285,16 @@ def test_class_names_as_true_labels_match_too(walkthrough):
     assert by_name.true_y.tolist() == by_code.true_y.tolist()
 
 
+def test_true_labels_from_polars_and_pyarrow(walkthrough):
+    import polars as pl
+    import pyarrow as pa
+
+    model, explanation, X_test, y_test, names = walkthrough
+    reference = DashboardData(explanation, model, X_test, y_test).true_y.tolist()
+    for labels in (pl.Series(y_test), pa.array(names[y_test]), pa.chunked_array([y_test])):
+        assert DashboardData(explanation, model, X_test, labels).true_y.tolist() == reference
+
+
 def test_true_labels_that_match_no_class_are_refused(walkthrough):
     model, explanation, X_test, y_test, _ = walkthrough
     with pytest.raises(ExplanationValueError,
