@@ -461,3 +461,25 @@ def test_polars_and_pyarrow_frames_are_aligned_by_name(problems: dict) -> None:
         explained = PFIExplainer(model, metric="accuracy").explain_global(frame, labels)
         assert explained.features == tuple(X.columns)
         np.testing.assert_array_equal(explained.global_values, reference.global_values)
+
+
+def test_raw_rows_of_a_pipeline_from_polars_are_aligned_by_name() -> None:
+    import polars as pl
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"age": rng.normal(40, 10, 200), "city": rng.choice(["oslo", "rome"], 200),
+                      "income": rng.normal(50, 5, 200)})
+    y = (X["age"] + 10 * (X["city"] == "rome") + rng.normal(0, 3, 200) > 45).astype(int).to_numpy()
+    featurize = ColumnTransformer([("num", StandardScaler(), ["age", "income"]),
+                                   ("cat", OneHotEncoder(), ["city"])])
+    model = make_pipeline(featurize, LogisticRegression()).fit(X, y)
+    reordered = X[["income", "city", "age"]]
+    reference = PFIExplainer(model, metric="accuracy", classes=["low", "high"]).explain_global(reordered, y)
+    explained = PFIExplainer(model, metric="accuracy", classes=["low", "high"]).explain_global(
+        pl.from_pandas(reordered), pl.Series(np.array(["low", "high"])[y]))
+    assert explained.is_raw and explained.features == reference.features == ("income", "city", "age")
+    np.testing.assert_array_equal(explained.global_values, reference.global_values)
+    assert explained.get_ranked_global_names(2) == ["age", "city"]
