@@ -17,6 +17,7 @@ import pandas as pd
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
+from explain._frames import to_pandas
 from explain._labels import LabelMap, observed_classes, to_label_array
 from explain.dashboard._cache import CohortCache
 from explain.dashboard._cohorts import Cohort
@@ -259,6 +260,7 @@ def _check_model(model: Any) -> Any:
 def _frame(dataset: Any, features: Sequence[str] | None, explanation: Explanation) -> pd.DataFrame | None:
     if features is not None:
         features = [str(f) for f in features]
+    dataset = to_pandas(dataset, argument="dataset", caller="ExplanationDashboard")  # polars, pyarrow
     if dataset is None:
         if features is not None and len(features) != explanation.num_features:
             raise ExplanationValueError(

@@ -295,6 +295,22 @@ def test_true_labels_from_polars_and_pyarrow(walkthrough):
         assert DashboardData(explanation, model, X_test, labels).true_y.tolist() == reference
 
 
+def test_polars_and_pyarrow_datasets_keep_their_column_names(walkthrough):
+    """They used to be read by position under the explanation's names."""
+    import polars as pl
+    import pyarrow as pa
+
+    model, explanation, X_test, y_test, _ = walkthrough
+    reference = DashboardData(explanation, model, X_test, y_test)
+    for dataset in (pl.from_pandas(X_test), pa.Table.from_pandas(X_test, preserve_index=False)):
+        data = DashboardData(explanation, model, dataset, y_test)
+        np.testing.assert_array_equal(data.frame.to_numpy(), X_test.to_numpy())
+        np.testing.assert_array_equal(data.proba, reference.proba)
+    renamed = pl.from_pandas(X_test.rename(columns={X_test.columns[0]: "zz"}))
+    with pytest.raises(ExplanationValueError, match=r"dataset lacks 1 of the explanation's features: 'mean"):
+        DashboardData(explanation, model, renamed, y_test)
+
+
 def test_true_labels_that_match_no_class_are_refused(walkthrough):
     model, explanation, X_test, y_test, _ = walkthrough
     with pytest.raises(ExplanationValueError,
