@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ __all__ = ["AutoMLConfig", "TrainingData"]
 
 TASKS = ("classification", "regression")
 DEFAULT_STORAGE = "sqlite:///./automl_runs/automl.db"
+MAX_ABS_VALUE = 1e38  # skrub featurizes numbers as float32, whose largest value is 3.4e38
 
 
 @dataclass(frozen=True)
@@ -97,24 +97,34 @@ def _as_frame(X: Any, field: str) -> pd.DataFrame:
 
 
 def _check_finite(frame: pd.DataFrame, field: str) -> None:
-    """Refuse infinite values: no featurizer or model can use them, and NaN means missing."""
-    bad = []
+    """Refuse infinite values (no featurizer or model can use them; NaN means missing) and
+    values beyond :data:`MAX_ABS_VALUE`, which the featurization's float32 cannot hold."""
+    infinite: list[str] = []
+    huge: list[str] = []
     for name in frame.columns:
         column = frame[name]
-        if pd.api.types.is_float_dtype(column.dtype):
-            infinite = np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan))
+        if pd.api.types.is_float_dtype(column.dtype) or pd.api.types.is_integer_dtype(column.dtype):
+            values = np.abs(column.to_numpy(dtype=np.float64, na_value=np.nan))
         elif pd.api.types.is_object_dtype(column.dtype):  # numbers among other objects; not the text "inf"
-            infinite = np.fromiter((isinstance(v, float | np.floating) and math.isinf(v) for v in column),
-                                   dtype=bool, count=len(column))
+            values = np.fromiter((abs(float(v)) if isinstance(v, float | int | np.number) and
+                                  not isinstance(v, bool) else np.nan for v in column),
+                                 dtype=np.float64, count=len(column))
         else:
             continue
-        if infinite.any():
-            rows = np.flatnonzero(infinite)[:3].tolist()
-            bad.append(f"{name!r} ({int(infinite.sum())} at rows {rows})")
-    if bad:
+        for found, rows in ((infinite, np.flatnonzero(np.isinf(values))),
+                            (huge, np.flatnonzero(np.isfinite(values) & (values > MAX_ABS_VALUE)))):
+            if rows.size:
+                found.append(f"{name!r} ({rows.size} at rows {rows[:3].tolist()})")
+    if infinite:
         raise DataError(
-            f"AutoMLConfig: {field} has infinite values in columns {', '.join(bad[:5])}; replace them "
-            "with a finite value, or with NaN to mark them missing."
+            f"AutoMLConfig: {field} has infinite values in columns {', '.join(infinite[:5])}; replace "
+            "them with a finite value, or with NaN to mark them missing."
+        )
+    if huge:
+        raise DataError(
+            f"AutoMLConfig: {field} has values beyond +-{MAX_ABS_VALUE:.0e} in columns "
+            f"{', '.join(huge[:5])}; featurization stores numbers as float32 (at most 3.4e38): "
+            "rescale those columns (e.g. take a log)."
         )
 
 
@@ -158,7 +168,9 @@ def _check_labels(y: np.ndarray, n_rows: int, task: str, field: str) -> np.ndarr
             f"AutoMLConfig: the label ({field}) has {int(missing.sum())} missing values, e.g. at "
             f"rows {np.flatnonzero(missing.to_numpy())[:5].tolist()}; drop or fill those rows."
         )
-    if isinstance(y.dtype, pd.CategoricalDtype) or y.dtype == object:
+    if y.dtype == object:  # one Python type throughout (e.g. all ints) becomes that NumPy dtype
+        y = pd.Series(y).infer_objects().to_numpy()
+    if y.dtype == object:
         types = _label_types(y)
         numeric = {"int", "float", "int64", "float64", "int32", "float32"}
         if len(types) > 1 and not set(types) <= numeric:

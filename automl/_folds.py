@@ -71,7 +71,10 @@ def _fit_featurizer(config: AutoMLConfig, X: pd.DataFrame, y: np.ndarray) -> tup
                 "featurization='auto' or pass your own transformer."
             )
     featurizer = make_featurizer(config)
-    out = featurizer.fit_transform(X, y)
+    try:
+        out = featurizer.fit_transform(X, y)
+    except FeaturizationError as exc:  # the data, not a trial, is at fault: nothing to search on
+        raise DataError(f"AutoML: the training data cannot be featurized: {exc}") from exc
     if isinstance(out, pd.DataFrame):
         out = out.to_numpy(dtype=np.float64, na_value=np.nan)
     return featurizer, out

@@ -168,6 +168,20 @@ def test_infinite_feature_values_are_refused_naming_the_column(table: pd.DataFra
     assert config(text).data.X["f1"].tolist()[:3] == text["f1"].tolist()[:3]
 
 
+def test_values_float32_cannot_hold_are_refused_naming_the_column(table: pd.DataFrame) -> None:
+    huge = table.copy()
+    huge.loc[2, "f3"] = 3.4028235677973366e38  # rounds to infinity in float32
+    with pytest.raises(DataError, match=r"training data has values beyond \+-1e\+38 in columns 'f3' "
+                                        r"\(1 at rows \[2\]\); featurization stores numbers as float32"):
+        config(huge)
+
+
+def test_labels_of_one_python_type_become_that_type(table: pd.DataFrame) -> None:
+    y = np.array([0, 1] * 30, dtype=object)  # e.g. read from JSON: scikit-learn calls it "unknown"
+    cfg = AutoMLConfig("classification", X=table.drop(columns="label"), y=y, n_cross_validations=3)
+    assert cfg.data.y.dtype.kind == "i" and cfg.data.classes.tolist() == [0, 1]
+
+
 def test_column_names_that_collide_as_text_are_refused(table: pd.DataFrame) -> None:
     X = table.drop(columns="label")
     X.columns = [1, "1", "f2", "f3"]
