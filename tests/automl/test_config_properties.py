@@ -61,7 +61,10 @@ def _try(task: str, frame: pd.DataFrame, label: list[Any], **kwargs: Any) -> Aut
     return config
 
 
-@settings(max_examples=int(os.environ.get("AUTOML_PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = int(os.environ.get("AUTOML_PROPERTY_EXAMPLES", "60"))  # more for a thorough offline run
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(table=tables(), task=st.sampled_from(["classification", "regression"]))
 def test_any_table_is_accepted_and_featurized_or_refused_with_a_documented_error(
         table: tuple[pd.DataFrame, list[Any]], task: str) -> None:
