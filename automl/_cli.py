@@ -129,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--cv", type=int, help="number of cross-validation folds")
     run.add_argument("--seed", type=int, help="random seed")
     run.add_argument("--quiet", action="store_true", help="no progress bar, log lines or warnings")
+    run.add_argument("--overwrite", action="store_true",
+                     help="if the experiment exists with other data or settings, delete it and start again "
+                          "(default: refuse; with the same data and settings the search resumes)")
     runs = commands.add_parser("runs", help="list the experiments, or the runs of one")
     runs.add_argument("experiment", nargs="?", metavar="EXPERIMENT")
     explain = commands.add_parser("explain", help="print the stored explanation of a run")

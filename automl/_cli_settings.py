@@ -48,6 +48,8 @@ def run_settings(args: argparse.Namespace) -> tuple[dict[str, Any], str, list[st
         settings["validation_data"] = read_csv(args.validation)
     if args.quiet:
         settings["verbosity"] = logging.WARNING
+    if getattr(args, "overwrite", False):
+        settings["overwrite"] = True
     frame, label = settings["training_data"], settings.get("label_column_name")
     if label is None:
         raise ConfigError(f"the label column of {source} is required: pass --label COLUMN")

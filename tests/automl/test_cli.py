@@ -169,6 +169,24 @@ def test_run_again_resumes_the_experiment(example: str, storage: str) -> None:
     assert "resuming: the experiment already has" in out
 
 
+def test_run_on_a_changed_csv_is_refused_unless_overwrite(mixed_csv: Path, folder: Path, storage: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    frame = pd.read_csv(mixed_csv).iloc[:90]
+    changing = folder / "changing.csv"
+    frame.to_csv(changing, index=False)
+    argv = ["run", "--data", str(changing), "--label", "churned", "--iterations", "2", "--cv", "3",
+            "--seed", "0", "--storage", storage, "--quiet"]
+    assert _main(argv)[0] == 0
+    frame.assign(churned=frame["churned"].iloc[::-1].to_numpy()).to_csv(changing, index=False)
+    capsys.readouterr()
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "experiment 'changing' in" in error and "training data labels differ" in error
+    assert "automl run --overwrite" in error
+    code, _, err = _main([*argv, "--overwrite"])
+    assert code == 0, err
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["run", "--data", "missing.csv", "--label", "y"], r"No such file or directory: missing\.csv"),
     (["run", "--data", "{csv}", "--label", "nope"], r"label column 'nope' is not a column of .*'color'"),
