@@ -17,6 +17,7 @@ from explain.dashboard._callbacks_row import fidelity_note, register_row_callbac
 from explain.dashboard._cohorts import MAX_FILTER_CHARS, Cohort, CohortError
 from explain.dashboard._data import DashboardData
 from explain.dashboard._inputs import (
+    ERROR_STYLE,
     FIGURE,
     KEEP,
     MAX_SAVED_COHORTS,
@@ -46,7 +47,6 @@ __all__ = ["register_callbacks"]
 
 SCATTER_POINTS = 5_000
 SUMMARY_POINTS = 20_000
-ERROR = {**NOTE, "color": "#b00"}
 
 
 def register_callbacks(app: Any, data: DashboardData, leaderboard: Leaderboard | None,
@@ -77,20 +77,21 @@ def _cohort_callbacks(app: Any, data: DashboardData, with_ice: bool) -> None:
         if ctx.triggered_id == "cohort-delete":
             doomed = check_name(doomed, "cohort-delete-pick")
             if doomed in ("", ALL_DATA):
-                return no_update, "Pick a cohort to delete (All data stays).", ERROR
+                return no_update, "Pick a cohort to delete (All data stays).", ERROR_STYLE
             if all(c.name != doomed for c in saved):
-                return no_update, f"There is no saved cohort {doomed!r} to delete.", ERROR
+                return no_update, f"There is no saved cohort {doomed!r} to delete.", ERROR_STYLE
             return [_stored(c) for c in saved if c.name != doomed], f"Deleted cohort {doomed!r}.", NOTE
         name, text = check_name(name, "cohort-name"), check_text(text, "cohort-filter", MAX_FILTER_CHARS)
         if not name or name == ALL_DATA:
-            return no_update, "Give the cohort a name (not 'All data').", ERROR
+            return no_update, "Give the cohort a name (not 'All data').", ERROR_STYLE
         kept = [c for c in saved if c.name != name]
         if len(kept) >= MAX_SAVED_COHORTS:
-            return no_update, f"At most {MAX_SAVED_COHORTS} cohorts can be saved; delete one first.", ERROR
+            full = f"At most {MAX_SAVED_COHORTS} cohorts can be saved; delete one first."
+            return no_update, full, ERROR_STYLE
         try:
             rows = int(data.mask(Cohort(name, text)).sum())
         except CohortError as exc:
-            return no_update, str(exc), ERROR
+            return no_update, str(exc), ERROR_STYLE
         saved_now = [*map(_stored, kept), {"name": name, "filter": text}]
         return saved_now, f"Saved cohort {name!r}: {rows} rows.", {**NOTE, "color": "#176d17"}
 

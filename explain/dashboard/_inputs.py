@@ -19,13 +19,13 @@ from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain.dashboard._cohorts import MAX_FILTER_CHARS, Cohort, CohortError
 from explain.dashboard._data import DashboardData
-from explain.dashboard._layout import ALL_DATA
+from explain.dashboard._layout import ALL_DATA, NOTE
 
-__all__ = ["FIGURE", "InputTypeError", "InputValueError", "KEEP", "MAX_COHORTS", "MAX_COHORT_NAME_CHARS",
-           "MAX_EDIT_ROWS", "MAX_SAVED_COHORTS", "MAX_VALUE_CHARS", "STYLE", "TEXT", "check_choice",
-           "check_class", "check_cohort_names", "check_edits", "check_name", "check_point", "check_row",
-           "check_space", "check_store", "check_text", "check_top_k", "chosen_cohorts", "importance_index",
-           "output_index", "shows_errors"]
+__all__ = ["ERROR_STYLE", "FIGURE", "InputTypeError", "InputValueError", "KEEP", "MAX_COHORTS",
+           "MAX_COHORT_NAME_CHARS", "MAX_EDIT_ROWS", "MAX_SAVED_COHORTS", "MAX_VALUE_CHARS", "STYLE",
+           "TEXT", "check_choice", "check_class", "check_cohort_names", "check_edits", "check_name",
+           "check_point", "check_row", "check_space", "check_store", "check_text", "check_top_k",
+           "chosen_cohorts", "importance_index", "output_index", "shown", "shows_errors"]
 
 MAX_COHORTS = 3  # cohorts compared side by side
 MAX_SAVED_COHORTS = 20
@@ -33,7 +33,7 @@ MAX_COHORT_NAME_CHARS = 100
 MAX_EDIT_ROWS = 500  # the what-if table lists the row's 500 most important features
 MAX_VALUE_CHARS = 1_000
 FIGURE, TEXT, STYLE, KEEP = "figure", "text", "style", "keep"
-ERROR_STYLE = {"color": "#b00", "fontSize": "0.85em", "margin": "2px 0 6px"}
+ERROR_STYLE = {**NOTE, "color": "#b00"}
 
 
 class InputValueError(ExplanationValueError):
@@ -44,7 +44,7 @@ class InputTypeError(ExplanationTypeError):
     """A value sent by the browser whose type the control never sends (shown in the page)."""
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """``repr(value)``, cut to 60 characters: a crafted value may be a megabyte long."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -92,16 +92,16 @@ def _notice(kind: str, message: str) -> Any:
 def _integer(value: Any, control: str, expected: str) -> int:
     """A whole number: an ``int`` or an integral finite ``float`` (JSON has one number type)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputTypeError(f"{control}: expected {expected}, got {_shown(value)} "
+        raise InputTypeError(f"{control}: expected {expected}, got {shown(value)} "
                              f"({type(value).__name__}).")
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-        raise InputValueError(f"{control}: expected {expected}, got {_shown(value)}.")
+        raise InputValueError(f"{control}: expected {expected}, got {shown(value)}.")
     return int(value)
 
 
 def _string(value: Any, control: str, max_chars: int) -> str:
     if not isinstance(value, str):
-        raise InputTypeError(f"{control}: expected text, got {_shown(value)} ({type(value).__name__}).")
+        raise InputTypeError(f"{control}: expected text, got {shown(value)} ({type(value).__name__}).")
     if len(value) > max_chars:
         raise InputValueError(f"{control}: at most {max_chars:,} characters, got {len(value):,}.")
     return value
@@ -112,7 +112,7 @@ def check_space(data: DashboardData, value: Any, control: str = "space") -> str:
     if isinstance(value, str) and value in data.spaces:
         return value
     raise InputValueError(f"{control}: expected one of {', '.join(map(repr, data.space_names))}, got "
-                          f"{_shown(value)}; pick the feature space with the switch under the title.")
+                          f"{shown(value)}; pick the feature space with the switch under the title.")
 
 
 def check_class(data: DashboardData, value: Any, control: str) -> int | None:
@@ -152,10 +152,11 @@ def check_row(data: DashboardData, value: Any, control: str = "row-index") -> in
 def check_choice(value: Any, allowed: Collection[str], control: str, what: str) -> str:
     """``value``, one of ``allowed`` (e.g. a column name of a dropdown)."""
     if not isinstance(value, str):
-        raise InputTypeError(f"{control}: expected {what}, got {_shown(value)} ({type(value).__name__}).")
+        raise InputTypeError(f"{control}: expected the name of a {what}, got {shown(value)} "
+                             f"({type(value).__name__}).")
     if value not in allowed:
         known = ", ".join(repr(a) for a in list(allowed)[:5])
-        raise InputValueError(f"{control}: unknown {what} {_shown(value)}; known ones include {known}.")
+        raise InputValueError(f"{control}: unknown {what} {shown(value)}; known ones include {known}.")
     return value
 
 
@@ -176,7 +177,7 @@ def check_cohort_names(value: Any, control: str, default: str) -> list[str]:
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or len(names) > MAX_SAVED_COHORTS:
         raise InputTypeError(f"{control}: expected a cohort name or a list of at most {MAX_SAVED_COHORTS} "
-                             f"of them, got {_shown(value)}.")
+                             f"of them, got {shown(value)}.")
     return [_string(name, control, MAX_COHORT_NAME_CHARS) for name in names]
 
 
@@ -185,16 +186,16 @@ def check_store(data: DashboardData, value: Any, control: str = "cohorts") -> li
     ``{"name": str, "filter": str}`` with distinct names and filters that parse on ``data``."""
     if not isinstance(value, list) or len(value) > MAX_SAVED_COHORTS:
         raise InputTypeError(f"{control}: expected a list of at most {MAX_SAVED_COHORTS} saved cohorts, "
-                             f"got {_shown(value)}; reload the page.")
+                             f"got {shown(value)}; reload the page.")
     cohorts: list[Cohort] = []
     for entry in value:
         if not isinstance(entry, dict) or set(entry) != {"name", "filter"}:
             raise InputTypeError(f"{control}: each saved cohort is {{'name': ..., 'filter': ...}}, got "
-                                 f"{_shown(entry)}; reload the page.")
+                                 f"{shown(entry)}; reload the page.")
         name = check_name(entry["name"], f"{control}: a cohort name")
         if not name or any(c.name == name for c in cohorts):
             raise InputValueError(f"{control}: cohort names must be distinct and not blank, got "
-                                  f"{_shown(entry['name'])}; reload the page.")
+                                  f"{shown(entry['name'])}; reload the page.")
         text = _string(entry["filter"], f"{control}: the filter of {name!r}", MAX_FILTER_CHARS)
         cohort = Cohort(name, text)
         try:
@@ -212,7 +213,7 @@ def check_point(value: Any, control: str) -> dict[str, Any] | None:
     points = value.get("points") if isinstance(value, dict) else None
     if not isinstance(points, list) or (points and not isinstance(points[0], dict)):
         raise InputTypeError(f"{control}: expected Plotly click data {{'points': [{{...}}]}}, got "
-                             f"{_shown(value)}.")
+                             f"{shown(value)}.")
     return points[0] if points else None
 
 
@@ -223,12 +224,12 @@ def check_edits(value: Any, columns: Collection[str], control: str = "whatif-tab
         return {}
     if not isinstance(value, list) or len(value) > MAX_EDIT_ROWS:
         raise InputTypeError(f"{control}: expected a list of at most {MAX_EDIT_ROWS} rows, got "
-                             f"{_shown(value)}.")
+                             f"{shown(value)}.")
     values: dict[str, Any] = {}
     for record in value:
         if not isinstance(record, dict) or "feature" not in record or "value" not in record:
             raise InputTypeError(f"{control}: each row is {{'feature': ..., 'value': ...}}, got "
-                                 f"{_shown(record)}.")
+                                 f"{shown(record)}.")
         feature = check_choice(record["feature"], columns, control, "feature")
         if feature in values:
             raise InputValueError(f"{control}: feature {feature!r} is listed twice.")
@@ -237,7 +238,7 @@ def check_edits(value: Any, columns: Collection[str], control: str = "whatif-tab
             _string(item, f"{control}: the value of {feature!r}", MAX_VALUE_CHARS)
         elif item is not None and not isinstance(item, int | float):
             raise InputTypeError(f"{control}: the value of {feature!r} must be text or a number, got "
-                                 f"{_shown(item)}.")
+                                 f"{shown(item)}.")
         elif isinstance(item, float) and not math.isfinite(item):
             raise InputValueError(f"{control}: the value of {feature!r} must be finite, got {item!r}.")
         values[feature] = item

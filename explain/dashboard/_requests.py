@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from explain.dashboard._inputs import shown
+
 __all__ = ["MAX_REQUEST_BYTES", "check_callback_requests", "envelope_problem"]
 
 MAX_REQUEST_BYTES = 8 << 20  # the largest honest body (500 what-if rows, 20 cohorts) is far below
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _declared_outputs(key: str) -> list[tuple[str, str]]:
@@ -41,18 +38,18 @@ def envelope_problem(body: Any, callback_map: dict[str, Any]) -> str | None:
     output = body.get("output")
     spec = callback_map.get(output) if isinstance(output, str) else None
     if spec is None:
-        return f"no callback has the output {_shown(output)}."
+        return f"no callback has the output {shown(output)}."
     outputs = _declared_outputs(output)  # type: ignore[arg-type]
     sent = body.get("outputs")
     if not _matches(sent if isinstance(sent, list) or len(outputs) > 1 else [sent], outputs):
-        return f"the outputs of {output!r} are {outputs}, got {_shown(sent)}."
+        return f"the outputs of {output!r} are {outputs}, got {shown(sent)}."
     for part in ("inputs", "state"):
         declared = [(item["id"], item["property"]) for item in spec[part]]
         if not _matches(body.get(part, []), declared):
-            return f"the {part} of {output!r} are {declared}, got {_shown(body.get(part))}."
+            return f"the {part} of {output!r} are {declared}, got {shown(body.get(part))}."
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
-        return f"changedPropIds must be a list of 'id.property' strings, got {_shown(changed)}."
+        return f"changedPropIds must be a list of 'id.property' strings, got {shown(changed)}."
     return None
 
 
