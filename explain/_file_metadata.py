@@ -41,6 +41,8 @@ _FIDELITY_FIELDS = {
     "surrogate_score": ("number", "null"), "surrogate_holdout_rows": ("int", "null"),
     "confidence_level": ("number", "null"), "n_repeats": ("int", "null"),
     "sampled_from": ("int", "null"), "sampling_method": ("str", "null"),
+    "surrogate_model": ("str", "null"), "surrogate_share": ("number", "null"),
+    "model_additivity_error": ("number", "null"), "explained_rows": ("str", "null"),
 }
 _FEATURE_MAP_LISTS = {"raw_feature_names": "str", "engineered_feature_names": "str", "rows": "int",
                       "columns": "int", "weights": "number"}

@@ -1,6 +1,6 @@
 """Saving and loading explanations in a versioned, pickle-free format.
 
-File format (``schema_version`` 4)
+File format (``schema_version`` 5)
 ----------------------------------
 A ZIP archive (NumPy's ``.npz`` container) holding:
 
@@ -16,9 +16,11 @@ A ZIP archive (NumPy's ``.npz`` container) holding:
 
 Version history: 1 — no raw/engineered link; 2 — adds ``feature_map`` and ``engineered``;
 3 — adds ``interaction_values``; 4 — adds the fidelity's ``sampled_from`` and
-``sampling_method``. A file is written with the lowest version that holds it (4 only when
-its rows were sampled, 3 when it has interaction values), so older readers keep reading what
-they can. Files of every listed version load.
+``sampling_method``; 5 — adds the fidelity's ``surrogate_model``, ``surrogate_share``,
+``model_additivity_error`` and ``explained_rows`` (whose values these are, and on which rows).
+A file is written with the lowest version that holds it (5 only when one of those is set, 4
+when its rows were sampled, 3 when it has interaction values), so older readers keep reading
+what they can. Files of every listed version load.
 
 Arrays are float64 and written with ``allow_pickle=False``; class labels must be JSON
 scalars (str, int, float, bool). The file is written to a temporary file in the target
@@ -56,8 +58,8 @@ from featurization import FeatureMap, FeaturizationError
 
 __all__ = ["SCHEMA_VERSION", "load_explanation", "save_explanation"]
 
-SCHEMA_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)
+SCHEMA_VERSION = 5
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 
 
 def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> Path:
@@ -293,9 +295,12 @@ def _current_umask() -> int:
 
 
 def _version_of(explanation: Explanation) -> int:
-    """The lowest schema version that holds ``explanation``: 4 when sampled, 3 for interaction
-    values, else 2."""
+    """The lowest schema version that holds ``explanation``: 5 when its fidelity says whose values
+    these are, 4 when sampled, 3 for interaction values, else 2."""
     engineered = explanation.engineered_explanation
+    if explanation.fidelity.describes_its_subject or (
+            engineered is not None and engineered.fidelity.describes_its_subject):
+        return 5
     if explanation.fidelity.sampled or (engineered is not None and engineered.fidelity.sampled):
         return 4
     if explanation.interaction_values is not None or (

@@ -23,6 +23,7 @@ __all__ = ["MimicExplainer", "augment", "teacher_targets"]
 
 _LOGIT_CLIP = 1e-7
 _MIN_HOLDOUT_ROWS = 10
+_SURROGATE_NAMES = {"lightgbm": "LightGBM", "tree": "decision tree", "linear": "linear", "sgd": "SGD linear"}
 
 
 def augment(X: Matrix, max_num_of_augmentations: int, random_state: int) -> Matrix:
@@ -261,6 +262,8 @@ class MimicExplainer(BaseExplainer):
             additivity_error=base.additivity_error, exact=base.exact,
             surrogate_metric=mimic.surrogate_metric, surrogate_score=mimic.surrogate_score,
             surrogate_holdout_rows=mimic.surrogate_holdout_rows,
+            surrogate_model=_SURROGATE_NAMES.get(self.method.removeprefix("mimic."),
+                                                 self.method.removeprefix("mimic.")),
             notes=base.notes + mimic.notes,
         ))
 

@@ -122,4 +122,30 @@ def test_fidelity_summary():
     assert Fidelity().summary() == "no diagnostics recorded"
     summary = Fidelity(surrogate_metric="r2", surrogate_score=0.93, surrogate_holdout_rows=20,
                        notes=("sampled",)).summary()
-    assert summary == "surrogate r2 0.930 on 20 held-out rows; sampled"
+    assert summary == "SHAP values of a surrogate model, not of the model: it agrees with the model at r2 " \
+                      "0.930 on 20 held-out rows; sampled"
+
+
+@pytest.mark.parametrize(("fidelity", "expected"), [
+    (Fidelity(additivity_error=3e-14, exact=True), "exact SHAP values of the model (additivity error 3e-14)"),
+    (Fidelity(additivity_error=1e-3, exact=False, max_standard_error=0.01),
+     "sampled estimate of the model's SHAP values (additivity error 0.001); max standard error 0.01"),
+    (Fidelity(additivity_error=4.1e-14, exact=True, surrogate_model="LightGBM", surrogate_metric="r2",
+              surrogate_score=0.47, surrogate_holdout_rows=500, model_additivity_error=1.4,
+              explained_rows="200 held-out rows (not used to fit the model)"),
+     "SHAP values of a LightGBM surrogate, not of the model: it agrees with the model at r2 0.470 on 500 "
+     "held-out rows; they add up to the surrogate's output (error 4.1e-14); their sums differ from the "
+     "model's own output by up to 1.4; explained on 200 held-out rows (not used to fit the model); low "
+     "agreement: treat these values as a rough guide to the model"),
+    (Fidelity(surrogate_share=0.25, surrogate_metric="r2", surrogate_score=0.97, surrogate_holdout_rows=50,
+              model_additivity_error=0.02),
+     "exact SHAP values of the members holding 75% of the model's weight; the other 25% from surrogates "
+     "agreeing with their members at r2 0.970 on 50 held-out rows; their sums differ from the model's own "
+     "output by up to 0.02"),
+])
+def test_fidelity_summary_says_whose_values_these_are(fidelity: Fidelity, expected: str) -> None:
+    summary = fidelity.summary()
+    assert summary == expected
+    assert fidelity.is_surrogate == ("surrogate model" in summary or "LightGBM surrogate" in summary)
+    if fidelity.is_surrogate:
+        assert "exact" not in summary
