@@ -66,6 +66,7 @@ from automl._store import ExperimentStore
 from automl._text import SHORT_NAMES, format_value, importance_text, leaderboard_text, text_table
 from explain import ExplanationError
 from explain._cli import add_address_arguments, add_serve_arguments, serve_scoring
+from explain._wording import importance_title
 from featurization import FeaturizationError
 
 __all__ = ["main"]
@@ -253,13 +254,7 @@ def _print_importances(run: AutoMLRun, best: ChildRun) -> None:
     expected = format_expected_values(explanation)
     if expected:
         print(f"\n  Expected value ({unit}; contributions start from it): {expected}")
-    fidelity = explanation.fidelity
-    print(f"  Fidelity: {fidelity.summary()}")
-    if fidelity.surrogate_score is not None:
-        surrogate = explanation.method.removeprefix("mimic.")
-        trust = "" if fidelity.surrogate_score >= 0.9 else "; low agreement: treat the ranking as rough"
-        print(f"    (the values explain a {surrogate} surrogate trained to mimic the {best.estimator} model; "
-              f"its {fidelity.surrogate_metric} against the model is {fidelity.surrogate_score:.3f}{trust})")
+    print(f"  Fidelity: {explanation.fidelity.summary()}")
 
 
 # ---------------------------------------------------------------------- runs / explain / report
@@ -305,13 +300,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     print(f"Explanation of run {child.id}: {_describe_estimator(child)}")
     print(f"  {child.status}, {run.primary_metric} {format_value(child.score)}"
           + (" (the best run)" if run.study.user_attrs.get("finalized_run") == child.number else ""))
-    print("  explains " + ("the model refitted on all training data" if whole
+    print("  explains " + ("the final model" if whole
                            else "the model of the run's last cross-validation fold, on that fold's rows"))
     space = "raw columns" if explanation.is_raw else "engineered features"
     print(f"  {space}, {explanation.num_examples} rows, method {explanation.method}, "
           f"values add up to the {output_unit(explanation)}")
     print(importance_text(explanation.get_ranked_global_names(), explanation.get_ranked_global_values(),
-                          "Global importance", top, ""))
+                          importance_title(explanation), top, ""))
     per_class = explanation.per_class_values
     if per_class is not None and len(per_class) == 2 and np.allclose(per_class[0], per_class[1]):
         print("\nPer-class importance: the same for both classes (a binary model has one output; "

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from automl._ensemble import WeightedEnsemble
+from automl._folds import transform
 from explain import Explanation, KernelExplainer, MimicExplainer, TabularExplainer
-from explain.explainers import choose_explainer
+from explain.explainers import BlendExplainer, choose_explainer
 from explain.models import LGBMExplainableModel
-from featurization import FeatureMap
+from featurization import FeatureMap, feature_map_from
 
-__all__ = ["explain_engineered_rows", "explain_model_rows"]
+__all__ = ["explain_engineered_rows", "explain_model_rows", "with_fidelity_fields"]
 
 
 def explain_model_rows(model: Pipeline, background: pd.DataFrame, rows: pd.DataFrame, *,
@@ -37,7 +41,53 @@ def explain_model_rows(model: Pipeline, background: pd.DataFrame, rows: pd.DataF
     random_state : int, default=0
         Seed of the surrogate.
     """
-    return _explainer(model, background, None, surrogate_trees, random_state).explain_global(rows)
+    final = model.steps[-1][1]
+    if isinstance(final, WeightedEnsemble) and (final.task == "regression" or final._combine == "margin"):
+        return _explain_blend(model, final, background, rows, surrogate_trees, random_state)
+    explanation = _explainer(model, background, None, surrogate_trees, random_state).explain_global(rows)
+    if explanation.fidelity.is_surrogate:
+        explanation = _with_model_agreement(explanation, model, rows)
+    return explanation
+
+
+def _explain_blend(model: Pipeline, ensemble: WeightedEnsemble, background: pd.DataFrame,
+                   rows: pd.DataFrame, surrogate_trees: int, random_state: int) -> Explanation:
+    """A weighted ensemble explained member by member in its margin (or prediction) space."""
+    featurizer = Pipeline(model.steps[:-1]) if len(model.steps) > 2 else model.steps[0][1]
+    feature_map = feature_map_from(featurizer, [str(c) for c in background.columns])
+    explainer = BlendExplainer(
+        ensemble.members, ensemble.weights, transform(featurizer, background),
+        model_task=ensemble.task, native_margins=getattr(ensemble, "native_margins_", None),
+        transformations=feature_map, classes=getattr(ensemble, "classes_", None),
+        surrogate_trees=surrogate_trees, random_state=random_state)
+    return explainer.explain_global(transform(featurizer, rows))
+
+
+def _with_model_agreement(explanation: Explanation, model: Any, rows: pd.DataFrame) -> Explanation:
+    """Record how far a surrogate's values add up to the model's own output on the explained rows
+    (two classes: the model's log-odds; regression: its prediction)."""
+    local, expected = explanation.local_values, explanation.expected_values_
+    if local is None or expected is None:
+        return explanation
+    if explanation.model_task == "regression":
+        output = np.asarray(model.predict(rows), dtype=np.float64)[None, :]
+    elif local.shape[0] == 2 and explanation.output_space == "log_odds":
+        proba = np.clip(np.asarray(model.predict_proba(rows), dtype=np.float64)[:, 1], 1e-12, 1 - 1e-12)
+        log_odds = np.log(proba / (1 - proba))
+        output = np.vstack([-log_odds, log_odds])
+    else:
+        return explanation
+    error = float(np.max(np.abs(local.sum(axis=2) + expected[:, None] - output)))
+    return with_fidelity_fields(explanation, model_additivity_error=error)
+
+
+def with_fidelity_fields(explanation: Explanation, **fields: Any) -> Explanation:
+    """``explanation`` (and its engineered explanation) with these fidelity fields set."""
+    engineered = explanation.engineered_explanation
+    if engineered is not None:
+        explanation = dataclasses.replace(explanation,
+                                          engineered_explanation=with_fidelity_fields(engineered, **fields))
+    return explanation.with_fidelity(dataclasses.replace(explanation.fidelity, **fields))
 
 
 def explain_engineered_rows(tail: Any, background: Any, rows: Any, feature_map: FeatureMap, *,

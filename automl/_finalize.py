@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import optuna
+import pandas as pd
 from optuna.trial import TrialState
 
-from automl._ensemble import select_ensemble
-from automl._explanations import explain_model_rows
+from automl._ensemble import select_ensemble, softmax
+from automl._explanations import explain_model_rows, with_fidelity_fields
 from automl._folds import PreparedData
 from automl._lock import experiment_lock
 from automl._refit import fit_run_model
@@ -19,6 +20,7 @@ from automl._runs import AutoMLRun, ChildRun, RunFiles
 from automl._stale import fail_stale_trials
 from automl._trial import secondary_metrics
 from explain import ExplanationClient
+from explain.explainers._margins import MIN_PROBABILITY
 
 if TYPE_CHECKING:
     from automl._config import AutoMLConfig
@@ -30,6 +32,7 @@ ENSEMBLE_CANDIDATES = 10
 EXPLAIN_ROWS = 5000
 BACKGROUND_ROWS = 2000
 EXPLAINED_ROWS = "explained_rows.joblib"
+HOLDOUT = "holdout.joblib"
 WAIT_SECONDS = 0.5
 
 
@@ -72,47 +75,73 @@ def _wait_for_other_workers(run: AutoMLRun) -> None:
 
 
 def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, data: PreparedData) -> None:
+    if data.explain_index is not None and not run.store.list(run.study, "experiment", HOLDOUT):
+        run.store.upload_object(run.study, "experiment", HOLDOUT, data.explain_index)
     model = run.store.latest_object(run.study, best.number, "model.joblib")
     if model is None:  # else refitted earlier, by get_model() or a finalization that was cut short
         model = fit_run_model(run, best, data.featurizer, data.X_full, data.y_full, config.task,
                               config.random_state)
         run.store.upload_object(run.study, best.number, "model.joblib", model)
-    if config.model_explainability:
-        validation = config.data.X_valid is not None
-        X = config.data.X_valid if config.data.X_valid is not None else config.data.X
-        y = config.data.y_valid if config.data.X_valid is not None else config.data.y
-        seed = config.random_state or 0
-        positions = np.sort(np.random.default_rng(seed).choice(len(X), min(EXPLAIN_ROWS, len(X)),
-                                                               replace=False))
-        rows = X.iloc[positions]
-        background = config.data.X.sample(min(BACKGROUND_ROWS, len(config.data.X)), random_state=seed)
-        explanation = explain_model_rows(model, background, rows, random_state=seed)
-        ExplanationClient.from_run(RunFiles(run.store, run.study, best.number)).upload_model_explanation(
-            explanation, comment="best model")
-        # the explained rows and their labels, so a dashboard can show them beside the explanation
-        run.store.upload_object(run.study, best.number, EXPLAINED_ROWS, {
-            "X": rows, "y": None if y is None else np.asarray(y)[positions],
-            "source": "validation data" if validation else "training data"})
-        logger.info("explained the best run %s with %s", best.id, explanation.method)
+    if not config.model_explainability:
+        return
+    rows, labels, source = _explained_rows(config, data)
+    seed = config.random_state or 0
+    training = data.X_raw.iloc[data.fit_index]
+    background = training.sample(min(BACKGROUND_ROWS, len(training)), random_state=seed)
+    explanation = explain_model_rows(model, background, rows, random_state=seed)
+    explanation = with_fidelity_fields(explanation, explained_rows=f"{len(rows):,} {source}")
+    ExplanationClient.from_run(RunFiles(run.store, run.study, best.number)).upload_model_explanation(
+        explanation, comment="best model")
+    # the explained rows and their labels, so a dashboard can show them beside the explanation
+    run.store.upload_object(run.study, best.number, EXPLAINED_ROWS,
+                            {"X": rows, "y": labels, "source": source})
+    logger.info("explained the best run %s with %s on %d %s", best.id, explanation.method, len(rows),
+                source)
+
+
+def _explained_rows(config: AutoMLConfig, data: PreparedData) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """Rows the final model was not fitted on: the validation data (a sample of up to 5,000 rows),
+    else the held-out slice of the training data."""
+    if data.explain_index is not None:
+        return (data.X_raw.iloc[data.explain_index], config.data.y[data.explain_index],
+                "held-out rows (not used to fit the model)")
+    X, y = config.data.X_valid, config.data.y_valid
+    assert X is not None and y is not None  # no held-out slice only with validation data
+    seed = config.random_state or 0
+    positions = np.sort(np.random.default_rng(seed).choice(len(X), min(EXPLAIN_ROWS, len(X)), replace=False))
+    source = "rows of the validation data (not used to fit the model)"
+    return X.iloc[positions], np.asarray(y)[positions], source
 
 
 def _add_ensemble(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
+    """Add a weighted ensemble of the best runs when it beats the best single run.
+
+    Classifiers are blended in margin space (see :class:`WeightedEnsemble`), so a blend of
+    members with exact explainers is explained exactly; the score a probability average
+    would have had is recorded beside it (``probability_blend_score``).
+    """
     completed = [c for c in run.get_children()
                  if c.status == "Completed" and c.estimator != "Ensemble" and c.score is not None]
     sign = 1.0 if config.metric.greater_is_better else -1.0
     completed.sort(key=lambda c: -sign * float(c.score or 0.0))
-    candidates, oofs = [], []
+    candidates, oofs, margins = [], [], []
     for child in completed[:ENSEMBLE_CANDIDATES]:
         oof = run.store.latest_object(run.study, child.number, "oof.joblib")
-        if oof is not None:
-            oof = np.asarray(oof, dtype=np.float64)
-            if config.task == "classification":  # stored as float32: make rows sum to 1 again
-                oof = oof / oof.sum(axis=1, keepdims=True)
-            candidates.append(child)
-            oofs.append(oof)
+        if oof is None:
+            continue
+        oof = np.asarray(oof, dtype=np.float64)
+        if config.task == "classification":  # stored as float32: make rows sum to 1 again
+            oof = oof / oof.sum(axis=1, keepdims=True)
+            margin = run.store.latest_object(run.study, child.number, "oof_margin.joblib")
+            margins.append(np.log(np.clip(oof, MIN_PROBABILITY, None)) if margin is None
+                           else np.asarray(margin, dtype=np.float64))
+        candidates.append(child)
+        oofs.append(oof)
     if len(candidates) < 2:
         return
-    weights, score = select_ensemble(oofs, data.y_oof, config.metric, data.classes)
+    classification = config.task == "classification"
+    weights, score = select_ensemble(margins if classification else oofs, data.y_oof, config.metric,
+                                     data.classes, link=softmax if classification else None)
     chosen = [i for i, w in enumerate(weights) if w > 0]
     if len(chosen) < 2:
         return
@@ -120,13 +149,19 @@ def _add_ensemble(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> N
     for child in run.get_children():
         if child.estimator == "Ensemble" and child.trial.user_attrs.get("members") == members:
             return  # this ensemble is already a run
-    blend = sum(weights[i] * oofs[i] for i in chosen)
+    blend = sum(weights[i] * (margins if classification else oofs)[i] for i in chosen)
+    scores = softmax(blend) if classification else blend
+    extra = {}
+    if classification:
+        extra = {"combine": "margin",
+                 "probability_blend_score": float(select_ensemble(oofs, data.y_oof, config.metric,
+                                                                  data.classes)[1])}
     trial = optuna.trial.create_trial(
         state=TrialState.COMPLETE, value=score, params={}, distributions={},
         user_attrs={"estimator": "Ensemble", "members": members,
                     "weights": [float(weights[i]) for i in chosen],
                     "params": {"members": members, "weights": [round(float(weights[i]), 4) for i in chosen]},
-                    "metrics": secondary_metrics(blend, data.y_oof, data.classes, config.task)},
+                    "metrics": secondary_metrics(scores, data.y_oof, data.classes, config.task), **extra},
     )
     run.study.add_trial(trial)
     logger.info("ensemble of runs %s: %s %.4f (best single run %.4f)", members,

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from automl._config import AutoMLConfig
 from automl._exceptions import DataError
 from featurization import AutoFeaturizer, FeatureMap, FeaturizationError, feature_map_from
 
-__all__ = ["Fold", "PreparedData", "make_featurizer", "prepare", "transform"]
+__all__ = ["Fold", "PreparedData", "explanation_holdout", "make_featurizer", "prepare", "transform"]
 
 
 @dataclass
@@ -39,7 +39,12 @@ class Fold:
 
 @dataclass
 class PreparedData:
-    """Everything a trial needs: the folds and the featurizer fitted on all training rows."""
+    """Everything a trial needs: the folds, and the featurizer fitted on the final model's rows.
+
+    ``fit_index`` are the rows of ``X_raw`` the final model is fitted on (``X_full`` their
+    engineered matrix, ``y_full`` their labels); ``explain_index`` the rows kept out of that
+    fit to explain it on (``None`` with validation data, which plays that part).
+    """
 
     folds: list[Fold]
     featurizer: Any
@@ -49,6 +54,35 @@ class PreparedData:
     classes: np.ndarray | None
     oof_index: np.ndarray
     y_oof: np.ndarray
+    fit_index: np.ndarray
+    explain_index: np.ndarray | None = None
+
+
+MAX_EXPLAIN_ROWS = 5000
+MIN_EXPLAIN_ROWS = 100
+EXPLAIN_FRACTION = 0.1
+
+
+def explanation_holdout(y: np.ndarray, task: str, seed: int) -> np.ndarray:
+    """Rows kept out of the final model's fit, to explain it on rows it did not learn from.
+
+    A tenth of the rows, at least 100 (but no more than a quarter) and at most 5,000,
+    stratified by class; every class keeps rows in the fit. Sorted positions.
+    """
+    n_rows = len(y)
+    size = min(MAX_EXPLAIN_ROWS, max(min(MIN_EXPLAIN_ROWS, n_rows // 4), round(EXPLAIN_FRACTION * n_rows)))
+    if size < 1:
+        return np.array([], dtype=np.int64)
+    counts = np.unique(y, return_counts=True)[1] if task == "classification" else None
+    can_stratify = counts is not None and counts.min() >= 2 and min(size, n_rows - size) >= len(counts)
+    stratify = y if can_stratify else None
+    _, held = train_test_split(np.arange(n_rows), test_size=size, random_state=seed, stratify=stratify)
+    held = np.sort(held)
+    if task == "classification":  # a class whose rows all went to the held-out slice: give one back
+        kept = np.setdiff1d(np.arange(n_rows), held)
+        for label in np.setdiff1d(np.unique(y), np.unique(y[kept])):
+            held = np.delete(held, np.flatnonzero(y[held] == label)[0])
+    return held
 
 
 def make_featurizer(config: AutoMLConfig) -> Any:
@@ -90,7 +124,10 @@ def prepare(config: AutoMLConfig) -> PreparedData:
     """Split and featurize the training data of ``config``."""
     data = config.data
     X, y = data.X, data.y
-    featurizer, X_full = _fit_featurizer(config, X, y)
+    seed = config.random_state if config.random_state is not None else 0
+    explain_index = None if data.X_valid is not None else explanation_holdout(y, config.task, seed)
+    fit_index = np.arange(len(y)) if explain_index is None else np.setdiff1d(np.arange(len(y)), explain_index)
+    featurizer, X_full = _fit_featurizer(config, X.iloc[fit_index], y[fit_index])
     folds = []
     if data.X_valid is not None and data.y_valid is not None:
         folds.append(Fold(np.arange(len(y)), np.arange(len(data.y_valid)), featurizer, X_full,
@@ -98,7 +135,6 @@ def prepare(config: AutoMLConfig) -> PreparedData:
         oof_index = np.arange(len(data.y_valid))
         y_oof = data.y_valid
     else:
-        seed = config.random_state if config.random_state is not None else 0
         splitter = (StratifiedKFold if config.task == "classification" else KFold)(
             n_splits=config.n_cross_validations, shuffle=True, random_state=seed)
         for train, valid in splitter.split(X, y):
@@ -110,7 +146,8 @@ def prepare(config: AutoMLConfig) -> PreparedData:
         y_oof = y[oof_index]
     for fold in folds:
         fold.feature_map = _feature_map(fold.featurizer, list(X.columns))
-    return PreparedData(folds, featurizer, X_full, y, X, data.classes, oof_index, y_oof)
+    return PreparedData(folds, featurizer, X_full, y[fit_index], X, data.classes, oof_index, y_oof,
+                        fit_index, explain_index)
 
 
 def _feature_map(featurizer: Any, columns: list[str]) -> FeatureMap | None:

@@ -33,6 +33,10 @@ def refit_run(parent: AutoMLRun, child: ChildRun) -> Pipeline:
     if child.status != "Completed":
         raise AutoMLError(f"run {child.id} is {child.status}; only completed runs have a model.")
     X, y = parent.training_data()
+    held_out = parent.store.latest_object(parent.study, "experiment", "holdout.joblib")
+    if held_out is not None:  # fit on the same rows as the best model, which is explained on these
+        keep = np.setdiff1d(np.arange(len(y)), np.asarray(held_out))
+        X, y = X.iloc[keep], y[keep]
     featurizer = parent.store.latest_object(parent.study, "experiment", "featurizer.joblib")
     if featurizer is None:
         raise AutoMLError(f"experiment {parent.experiment_name!r} has no stored featurizer.")
@@ -48,6 +52,8 @@ def fit_run_model(parent: AutoMLRun, child: ChildRun, featurizer: Any, X_eng: An
     if child.estimator == "Ensemble":
         members = [parent.get_child(n) for n in child.trial.user_attrs["members"]]
         tails = [fit_tail(m.estimator, m.params, task, seed, X_eng, y) for m in members]
-        ensemble = WeightedEnsemble.from_fitted(tails, child.trial.user_attrs["weights"], task)
+        combine = child.trial.user_attrs.get("combine", "probability")  # margin from 0.2 on
+        ensemble = WeightedEnsemble.from_fitted(tails, child.trial.user_attrs["weights"], task, combine,
+                                                probe=X_eng)
         return Pipeline([("featurize", featurizer), ("ensemble", ensemble)])
     return full_pipeline(featurizer, fit_tail(child.estimator, child.params, task, seed, X_eng, y))

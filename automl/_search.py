@@ -14,7 +14,7 @@ from automl._callbacks import EarlyStopping, Progress, search_trials_done
 from automl._config import AutoMLConfig
 from automl._estimators import get_estimator
 from automl._exceptions import ConfigError, SearchError
-from automl._explanations import explain_engineered_rows
+from automl._explanations import explain_engineered_rows, with_fidelity_fields
 from automl._finalize import finalize
 from automl._folds import PreparedData, prepare
 from automl._lock import experiment_lock
@@ -157,6 +157,9 @@ class AutoML:
         trial.set_user_attr("metrics", result.secondary)
         trial.set_user_attr("fit_seconds", result.fit_seconds)
         store.upload_object(study, trial.number, "oof.joblib", result.oof.astype(np.float32))
+        if result.oof_margin is not None:  # what a margin blend of this run adds up
+            store.upload_object(study, trial.number, "oof_margin.joblib",
+                                result.oof_margin.astype(np.float32))
         if config.explain_runs:
             self._explain_trial(trial, study, store, data, result.last_fold_model, result.fit_seconds)
         return result.score
@@ -185,6 +188,9 @@ class AutoML:
         except (ExplanationError, ValueError) as exc:  # an explanation is optional for a run
             trial.set_user_attr("explain_error", f"{type(exc).__name__}: {exc}")
             return
+        explanation = with_fidelity_fields(
+            explanation, explained_rows=f"{explanation.num_examples} rows of the run's last cross-validation "
+                                        "fold (not used to fit it)")
         ExplanationClient.from_run(RunFiles(store, study, trial.number)).upload_model_explanation(
             explanation, comment="run")
         trial.set_user_attr("explain_seconds", time.perf_counter() - start)

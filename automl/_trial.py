@@ -15,9 +15,14 @@ from threadpoolctl import threadpool_limits
 from automl._estimators import EstimatorSpec, get_estimator
 from automl._folds import PreparedData
 from automl._metrics import Metric, get_metric, metric_names
+from explain.explainers import classifier_margins, has_native_margin
+from explain.explainers._margins import MIN_PROBABILITY
 
 __all__ = ["Limits", "TrialResult", "TrialTimeout", "build_tail", "evaluate", "full_pipeline",
            "predict_scores"]
+
+
+PROBE_ROWS = 200
 
 
 class TrialTimeout(Exception):
@@ -34,6 +39,7 @@ class TrialResult:
     fit_seconds: float
     last_fold_model: Any
     secondary: dict[str, float] = field(default_factory=dict)
+    oof_margin: np.ndarray | None = None
 
 
 def build_tail(spec: EstimatorSpec, params: dict[str, Any], task: str, seed: int | None) -> Any:
@@ -99,12 +105,14 @@ def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: Prepa
     """
     spec = get_estimator(name)
     start = time.perf_counter()
-    fold_scores, oof_parts, model = [], [], None
+    fold_scores, oof_parts, margin_parts, model = [], [], [], None
     for step, fold in enumerate(data.folds):
         with threadpool_limits(limits=1):  # one thread per model: OpenMP stalls on busy cores
             model = build_tail(spec, params, task, seed).fit(fold.X_train, fold.y_train)
         scores = predict_scores(model, fold.X_valid, metric, task)
         oof_parts.append(scores)
+        if task == "classification":
+            margin_parts.append(_margins(model, fold.X_valid, scores))
         fold_scores.append(metric.score_scores(fold.y_valid, scores, data.classes))
         trial.report(float(np.mean(fold_scores)), step)
         if step < len(data.folds) - 1:
@@ -114,7 +122,15 @@ def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: Prepa
             raise optuna.TrialPruned(f"pruned after fold {step + 1}: mean score {np.mean(fold_scores):.4f}")
     oof = np.concatenate(oof_parts)
     return TrialResult(float(np.mean(fold_scores)), fold_scores, oof, time.perf_counter() - start,
-                       model, secondary_metrics(oof, data.y_oof, data.classes, task))
+                       model, secondary_metrics(oof, data.y_oof, data.classes, task),
+                       np.concatenate(margin_parts) if margin_parts else None)
+
+
+def _margins(model: Any, X: Any, proba: np.ndarray) -> np.ndarray:
+    """The model's margins on ``X`` (what a blend of runs adds up), reusing its probabilities."""
+    if has_native_margin(model, X[:PROBE_ROWS]):
+        return classifier_margins(model, X, native=True)
+    return np.log(np.clip(proba, MIN_PROBABILITY, None))
 
 
 def _check_time(limits: Limits, start: float, done: int, total: int) -> None:

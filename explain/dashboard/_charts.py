@@ -178,7 +178,8 @@ def leaderboard_figure(runs: Sequence[str], features: Sequence[str], values: np.
     figure = go.Figure(go.Heatmap(z=values, x=list(features), y=list(runs), colorscale="Blues",
                                   colorbar={"title": "share of<br>importance"},
                                   hovertemplate="%{y}<br>%{x}: %{z:.3f}<extra></extra>"))
-    figure.update_layout(title="Global importance by run (each row sums to 1 over all features)",
+    figure.update_layout(title="Mean |contribution| by run, over the rows each run was explained on "
+                               "(each row sums to 1; a run's own explanation may cover few rows)",
                          height=max(300, 26 * len(runs) + 160), margin=_MARGIN,
                          yaxis={"autorange": "reversed"})
     figure.update_yaxes(automargin=True)

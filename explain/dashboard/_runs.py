@@ -51,7 +51,8 @@ class Leaderboard:
     records : list of dict
         One row per run: ``run``, ``estimator``, ``status``, the score, ``explanation``.
     runs : list of str
-        Labels (``"<id> (<estimator>)"``) of the runs that have an explanation, in leaderboard order.
+        Labels (``"<id> (<estimator>, <n> rows)"``) of the runs that have an explanation, in
+        leaderboard order.
     features : list of str
         The features shown: the most important on average over those runs.
     shares : ndarray of shape (n_runs, n_features)
@@ -78,11 +79,14 @@ def leaderboard_from_runs(runs: Sequence[ExperimentRun], metric: str, greater_is
     records, explained = [], {}
     for run in ordered:
         explanation = _raw_explanation(run) if run.status == "Completed" else None
+        rows = None if explanation is None else explanation.num_examples
         records.append({"run": run.id, "estimator": run.estimator, "status": run.status,
                         metric: None if run.score is None else round(float(run.score), 5),
-                        "explanation": explanation.method if explanation is not None else ""})
-        if explanation is not None:
-            explained[f"{run.id} ({run.estimator})"] = explanation
+                        "explanation": explanation.method if explanation is not None else "",
+                        "explained rows": rows})
+        if explanation is not None:  # a run's own explanation may cover few rows: say how many
+            count = "" if rows is None else f", {rows} rows"
+            explained[f"{run.id} ({run.estimator}{count})"] = explanation
     union: dict[str, list[float]] = {}
     for explanation in explained.values():
         total = float(np.sum(explanation.global_values)) or 1.0

@@ -1,10 +1,12 @@
 """The explainer family: one algorithm per module, chosen by :func:`choose_explainer`."""
 
 from explain.explainers._base import BaseExplainer
+from explain.explainers._blend import BlendExplainer
 from explain.explainers._deep import DeepExplainer
 from explain.explainers._kernel import KernelExplainer
 from explain.explainers._lime import LIMEExplainer
 from explain.explainers._linear import LinearExplainer
+from explain.explainers._margins import classifier_margins, has_native_margin
 from explain.explainers._mimic import MimicExplainer
 from explain.explainers._pfi import PFIExplainer
 from explain.explainers._selection import choose_explainer
@@ -14,6 +16,7 @@ from explain.explainers._tree import TreeExplainer
 
 __all__ = [
     "BaseExplainer",
+    "BlendExplainer",
     "DeepExplainer",
     "KernelExplainer",
     "LIMEExplainer",
@@ -24,4 +27,6 @@ __all__ = [
     "TorchModel",
     "TreeExplainer",
     "choose_explainer",
+    "classifier_margins",
+    "has_native_margin",
 ]

@@ -102,8 +102,9 @@ def test_explain_prints_ranked_importances_expected_values_and_fidelity(
         example: str, storage: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "breast_cancer", "--raw", "--top-k", "5", "--storage", storage]) == 0
     out = capsys.readouterr().out
-    assert "(the best run)" in out and "raw columns, 569 rows" in out
-    assert "Global importance (top 5 of 30)" in out
+    assert "(the best run)" in out and "raw columns, 100 rows" in out  # the held-out rows
+    assert "Global importance (100 rows) (top 5 of 30)" in out
+    assert "explained on 100 held-out rows (not used to fit the model)" in out
     assert "Per-class importance: the same for both classes" in out  # binary: one output
     assert "Expected value(s): benign: " in out and "malignant: " in out
     assert "Fidelity: " in out
@@ -114,7 +115,11 @@ def test_explain_a_run_by_number(
     assert main(["explain", "breast_cancer", "--run", "0", "--storage", storage]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Explanation of run breast_cancer_0: LogisticRegression")
-    assert "engineered features" in out and "Global importance (top 20 of 30)" in out
+    # a run's own explanation: few rows of its last fold, titled with their count, never as global
+    rows = int(re.search(r"engineered features, (\d+) rows", out).group(1))
+    assert rows < 100 and f"Mean |contribution| over {rows} row" in out and "(too few rows" in out
+    assert "Global importance" not in out
+    assert f"explained on {rows} rows of the run's last cross-validation fold (not used to fit it)" in out
 
 
 def test_report_writes_html_and_csvs_and_prints_their_paths(

@@ -79,7 +79,7 @@ def test_list_describes_each_explanation(run: RunArtifacts, explanation: Explana
     assert meta["id"] == explanation_id and meta["comment"] == "mine"
     assert meta["raw"] is True and meta["engineered"] is True and meta["top_k"] is None
     assert (meta["method"], meta["model_task"]) == (explanation.method, "classification")
-    assert (meta["num_features"], meta["num_examples"]) == (8, 300)
+    assert (meta["num_features"], meta["num_examples"]) == (8, explanation.num_examples)
     names = sorted(item["name"] for item in run.list_files())
     assert names == [f"explanation-{explanation_id}.json", f"explanation-{explanation_id}.npz"]
 
@@ -108,7 +108,7 @@ def test_top_k_on_upload_and_on_download(run: RunArtifacts, explanation: Explana
     assert meta["top_k"] == 3 and meta["num_features"] == 3
     stored = client.download_model_explanation(explanation_id)
     assert list(stored.features) == explanation.get_ranked_global_names(3)
-    assert stored.local_values.shape == (2, 300, 3)
+    assert stored.local_values.shape == (2, explanation.num_examples, 3)
     assert stored.engineered_explanation.num_features == 3
     top = client.download_model_explanation(explanation_id, top_k=2)
     assert list(top.features) == explanation.get_ranked_global_names(2)

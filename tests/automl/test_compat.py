@@ -17,14 +17,16 @@ from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
 from automl import AutoMLRun, ChildRun, explain_model, retrieve_model_explanation
-from automl._finalize import BACKGROUND_ROWS, EXPLAIN_ROWS, EXPLAINED_ROWS
+from automl._explanations import explain_model_rows
+from automl._finalize import BACKGROUND_ROWS, EXPLAIN_ROWS, EXPLAINED_ROWS, HOLDOUT
+from automl._folds import explanation_holdout
 from explain import Explanation, ExplanationClient, MimicExplainer
 from explain.models import LGBMExplainableModel
 from tests.automl.test_search import shared_search
 
 TOLERANCE = 1e-6
 # final estimators without an exact explainer: explained through a LightGBM surrogate
-MIMICKED = {"KNeighborsClassifier", "KNeighborsRegressor", "WeightedEnsemble"}
+MIMICKED = {"KNeighborsClassifier", "KNeighborsRegressor"}
 
 
 @pytest.fixture(scope="module", params=["binary", "multiclass", "regression"])
@@ -38,11 +40,38 @@ def best_explanation(run: AutoMLRun) -> Explanation:
 
 
 def explained_rows(run: AutoMLRun) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The background and the rows the search explained its best model on (see _finalize)."""
-    X, _ = run.training_data()
+    """The background and the rows the search explained its best model on (see _finalize): the
+    held-out slice, and a sample of the rows the model was fitted on."""
+    X, y = run.training_data()
     stored = run.store.latest_object(run.study, run.best_child().number, EXPLAINED_ROWS)
-    assert len(stored["X"]) == min(EXPLAIN_ROWS, len(X))
-    return X.sample(min(BACKGROUND_ROWS, len(X)), random_state=0), stored["X"]
+    held_out = run.store.latest_object(run.study, "experiment", HOLDOUT)
+    np.testing.assert_array_equal(held_out, explanation_holdout(y, run.task, 0))
+    pd.testing.assert_frame_equal(stored["X"], X.iloc[held_out])
+    assert len(stored["X"]) <= EXPLAIN_ROWS
+    fitted = X.drop(index=X.index[held_out])
+    return fitted.sample(min(BACKGROUND_ROWS, len(fitted)), random_state=0), stored["X"]
+
+
+def blend_output(model: Pipeline, rows: pd.DataFrame) -> np.ndarray:
+    """A weighted ensemble's own output (outputs, rows): its margins, or its prediction."""
+    ensemble, features = model[-1], model[:-1].transform(rows)
+    if ensemble.task == "regression":
+        return np.asarray(ensemble.predict(features), dtype=np.float64)[None, :]
+    margin = np.asarray(ensemble.decision_function(features), dtype=np.float64)
+    return np.vstack([-margin, margin]) if margin.ndim == 1 else margin.T
+
+
+def check_blend(explanation: Explanation, output: np.ndarray) -> None:
+    """Exact when every member has an exact explainer; else the surrogates' share is stated."""
+    assert explanation.method == "blend"
+    error = np.abs(explanation.local_values.sum(axis=2) + explanation.expected_values_[:, None] - output)
+    if explanation.fidelity.exact:
+        assert error.max() < TOLERANCE, error.max()
+        assert "exact SHAP values of the model" in explanation.fidelity.summary()
+    else:
+        assert 0 < explanation.fidelity.surrogate_share < 1
+        assert explanation.fidelity.model_additivity_error == pytest.approx(error.max())
+        assert "from surrogates" in explanation.fidelity.summary()
 
 
 def model_output(model: Pipeline, rows: pd.DataFrame, space: str) -> np.ndarray:
@@ -118,7 +147,7 @@ def features_of(run: AutoMLRun, raw: bool) -> list[str]:
 # ---------------------------------------------------------------------- retrieve_model_explanation
 @pytest.mark.parametrize("raw", [True, False])
 def test_retrieved_explanation_tuple(run: AutoMLRun, raw: bool) -> None:
-    X, y = run.training_data()
+    _, y = run.training_data()
     n_classes = len(np.unique(y)) if run.task == "classification" else 1
     result = retrieve_model_explanation(run, raw=raw)
     shap_values = result[0]
@@ -128,7 +157,7 @@ def test_retrieved_explanation_tuple(run: AutoMLRun, raw: bool) -> None:
     explanation = explanation if raw else explanation.engineered_explanation
     assert list(explanation.features) == features
     np.testing.assert_array_equal(shap_values, explanation.local_importance_values)
-    check_tuple(result, run.task, n_classes, len(X), features)
+    check_tuple(result, run.task, n_classes, len(explained_rows(run)[1]), features)
 
 
 def test_raw_explanations_have_every_raw_column_dropped_ones_at_zero(run: AutoMLRun) -> None:
@@ -161,12 +190,18 @@ def test_raw_local_values_add_up_to_the_model_output(run: AutoMLRun) -> None:
     assert explanation.expected_values == engineered.expected_values
     background, rows = explained_rows(run)
     model = run.get_output()[1]
+    assert explanation.fidelity.explained_rows == f"{len(rows):,} held-out rows (not used to fit the model)"
+    if type(model[-1]).__name__ == "WeightedEnsemble":
+        check_blend(explanation, blend_output(model, rows))
+        check_blend(engineered, blend_output(model, rows))
+        return
     if type(model[-1]).__name__ in MIMICKED:
         assert explanation.method == "mimic.lightgbm"
         rebuilt, output = mimic(model, background, rows)
         np.testing.assert_allclose(rebuilt.local_values, explanation.local_values, atol=1e-9)
         assert explanation.fidelity.surrogate_score > 0.8
         assert explanation.fidelity.surrogate_metric == ("accuracy" if run.task == "classification" else "r2")
+        assert "exact" not in explanation.fidelity.summary()
     else:
         assert explanation.method in ("shap.tree", "shap.linear")
         output = model_output(model, rows, explanation.output_space)
@@ -204,6 +239,10 @@ def test_explain_model_of_every_family(run: AutoMLRun) -> None:
     for child in families(run):
         model = child.get_model()
         name = type(model[-1]).__name__
+        if name == "WeightedEnsemble":
+            check_blend(explain_model_rows(model, X_train, X_test), blend_output(model, X_test))
+            checked.add(name)
+            continue
         if name in MIMICKED:
             _, output = mimic(model, X_train, X_test)
         else:

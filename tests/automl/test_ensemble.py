@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import lightgbm
 import numpy as np
 import pytest
 from sklearn.base import is_classifier, is_regressor
@@ -9,8 +10,10 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from automl._ensemble import WeightedEnsemble, select_ensemble
+from automl._ensemble import WeightedEnsemble, select_ensemble, softmax
 from automl._metrics import Metric, get_metric
+from explain.explainers import BlendExplainer
+from explain.explainers._margins import MIN_PROBABILITY
 from tests._synthetic import make_ground_truth
 
 RNG = np.random.default_rng(0)
@@ -89,14 +92,46 @@ def test_weighted_ensemble_of_classifiers() -> None:
     X, y = make_ground_truth("multiclass", n_rows=120, n_features=4)
     members = [LogisticRegression().fit(X, y), DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y),
                DummyClassifier().fit(X, y)]
-    ensemble = WeightedEnsemble.from_fitted(members, [0.5, 0.3, 0.2], "classification")
+    ensemble = WeightedEnsemble.from_fitted(members, [0.5, 0.3, 0.2], "classification", probe=X)
     assert is_classifier(ensemble) and list(ensemble.classes_) == ["a", "b", "c"]
     assert ensemble.n_features_in_ == 4
+    assert ensemble.native_margins_ == [True, False, False]  # the logistic regression's own scores
+    # margins: the logistic regression's decision function, the others' clipped log-probabilities
+    margins = [members[0].decision_function(X)] + [np.log(np.clip(m.predict_proba(X), MIN_PROBABILITY, None))
+                                                  for m in members[1:]]
+    blend = sum(w * m for w, m in zip([0.5, 0.3, 0.2], margins, strict=True))
+    np.testing.assert_allclose(ensemble.decision_function(X), blend)
     proba = ensemble.predict_proba(X)
-    expected = sum(w * m.predict_proba(X) for w, m in zip([0.5, 0.3, 0.2], members, strict=True))
-    np.testing.assert_allclose(proba, expected)
+    np.testing.assert_allclose(proba, softmax(blend))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(ensemble.predict(X), ensemble.classes_[proba.argmax(axis=1)])
+
+
+def test_a_binary_blend_adds_log_odds_and_explains_exactly() -> None:
+    X, y = make_ground_truth("binary", n_rows=200, n_features=4)
+    members = [LogisticRegression().fit(X, y),
+               lightgbm.LGBMClassifier(n_estimators=20, verbose=-1, n_jobs=1).fit(X, y)]
+    ensemble = WeightedEnsemble.from_fitted(members, [0.3, 0.7], "classification", probe=X)
+    log_odds = 0.3 * members[0].decision_function(X) + 0.7 * members[1].predict(X, raw_score=True)
+    np.testing.assert_allclose(ensemble.decision_function(X), log_odds)
+    np.testing.assert_allclose(ensemble.predict_proba(X)[:, 1], 1 / (1 + np.exp(-log_odds)))
+    explanation = BlendExplainer(members, [0.3, 0.7], X, model_task="classification",
+                                 native_margins=ensemble.native_margins_,
+                                 classes=ensemble.classes_).explain_local(X.iloc[:50])
+    values = explanation.local_values[1].sum(axis=1) + explanation.expected_values_[1]
+    np.testing.assert_allclose(values, log_odds[:50], atol=1e-9)
+    assert explanation.fidelity.exact and explanation.fidelity.additivity_error < 1e-9
+
+
+def test_an_ensemble_stored_before_margins_averages_probabilities() -> None:
+    X, y = make_ground_truth("multiclass", n_rows=120, n_features=4)
+    members = [LogisticRegression().fit(X, y), DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)]
+    old = WeightedEnsemble.from_fitted(members, [0.5, 0.5], "classification")
+    del old.combine  # as unpickled from an earlier version
+    expected = sum(0.5 * m.predict_proba(X) for m in members)
+    np.testing.assert_allclose(old.predict_proba(X), expected)
+    with pytest.raises(AttributeError, match="only a classifier blend of margins"):
+        old.decision_function(X)
 
 
 def test_weighted_ensemble_of_regressors_refits() -> None:

@@ -10,8 +10,9 @@ from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
 from automl import AutoMLError, AutoMLRun, ChildRun, ConfigError, RunNotFoundError
-from automl._ensemble import WeightedEnsemble
+from automl._ensemble import WeightedEnsemble, softmax
 from explain import ExplanationTypeError, RunArtifacts
+from explain.explainers import classifier_margins
 from featurization import AutoFeaturizer
 from tests.automl.test_search import shared_search
 
@@ -110,8 +111,10 @@ def test_the_ensemble_model_blends_its_members(binary_run: AutoMLRun) -> None:
         estimator = fitted[-1] if isinstance(fitted, Pipeline) else fitted
         assert {k: estimator.get_params()[k] for k in member.params} == member.params
     features = model[0].transform(X)
-    expected = sum(w * m.predict_proba(features) for w, m in zip(blend.weights, blend.members, strict=True))
-    np.testing.assert_allclose(model.predict_proba(X), expected, atol=1e-12)
+    margins = sum(w * classifier_margins(m, features, native)
+                  for w, m, native in zip(blend.weights, blend.members, blend.native_margins_, strict=True))
+    np.testing.assert_allclose(model.predict_proba(X), softmax(margins), atol=1e-12)
+    assert ensemble.trial.user_attrs["combine"] == "margin"
     assert list(model.classes_) == ["no", "yes"]
 
 

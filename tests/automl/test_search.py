@@ -25,6 +25,7 @@ import automl._search
 from automl import AutoML, AutoMLConfig, AutoMLRun, ChildRun, RunNotFoundError, SearchError
 from automl._callbacks import EarlyStopping, search_trials_done
 from automl._estimators import DEFAULT_ORDER, ESTIMATORS, get_estimator
+from automl._folds import explanation_holdout
 from automl._metrics import get_metric
 from automl._refit import fit_tail
 from explain import ExplanationClient
@@ -194,8 +195,9 @@ def test_the_best_run_has_the_best_model_explanation(run: AutoMLRun) -> None:
     best = run.best_child()
     stored = ExplanationClient.from_run(best).list_model_explanations(comment="best model")
     assert len(stored) == 1
-    X, _ = run.training_data()
-    assert stored[0]["num_examples"] == len(X) and stored[0]["num_features"] == X.shape[1]
+    X, y = run.training_data()
+    held_out = explanation_holdout(y, run.task, 0)  # explained on rows the model was not fitted on
+    assert stored[0]["num_examples"] == len(held_out) and stored[0]["num_features"] == X.shape[1]
     assert stored[0]["model_task"] == run.task
 
 

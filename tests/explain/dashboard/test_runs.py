@@ -72,8 +72,9 @@ def test_records_carry_the_run_and_its_explanation_method(tmp_path):
     board = leaderboard_from_runs(runs, "r2")
     assert board.records == [
         {"run": "a", "estimator": "est-a", "status": "Completed", "r2": 0.12346,
-         "explanation": "shap.linear"},
-        {"run": "b", "estimator": "est-b", "status": "Completed", "r2": 0.1, "explanation": ""},
+         "explanation": "shap.linear", "explained rows": None},
+        {"run": "b", "estimator": "est-b", "status": "Completed", "r2": 0.1, "explanation": "",
+         "explained rows": None},
     ]
 
 
@@ -130,3 +131,13 @@ def test_a_nan_score_goes_last_and_keeps_the_order(tmp_path):
             make_run(tmp_path, "c", 0.9), make_run(tmp_path, "d", 0.7)]
     board = leaderboard_from_runs(runs, "score")
     assert [r["run"] for r in board.records] == ["c", "d", "a", "nan"]
+
+
+def test_a_run_explained_on_few_rows_says_how_many(tmp_path):
+    run = FakeRun("few", "est-few", "Completed", 0.8, tmp_path / "few")
+    run.get_explanation_client().upload_model_explanation(Explanation.from_local(
+        np.ones((1, 12, 2)), np.zeros(1), method="shap.tree", model_task="regression",
+        features=["x", "y"], is_raw=True))
+    board = leaderboard_from_runs([run], "score")
+    assert board.runs == ["few (est-few, 12 rows)"]
+    assert board.records[0]["explained rows"] == 12
