@@ -20,6 +20,7 @@ from automl._runs import AutoMLRun, ChildRun, RunFiles
 from automl._stale import fail_stale_trials
 from automl._trial import secondary_metrics
 from explain import ExplanationClient
+from explain._cancellation import with_cancellation_notes
 from explain.explainers._margins import MIN_PROBABILITY
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, dat
     training = data.X_raw.iloc[data.fit_index]
     background = training.sample(min(BACKGROUND_ROWS, len(training)), random_state=seed)
     explanation = explain_model_rows(model, background, rows, random_state=seed)
-    explanation = with_fidelity_fields(explanation, explained_rows=f"{len(rows):,} {source}")
+    explanation = with_cancellation_notes(
+        with_fidelity_fields(explanation, explained_rows=f"{len(rows):,} {source}"))
     ExplanationClient.from_run(RunFiles(run.store, run.study, best.number)).upload_model_explanation(
         explanation, comment="best model")
     # the explained rows and their labels, so a dashboard can show them beside the explanation
