@@ -35,6 +35,7 @@ from explain._validation import (
 from explain.explainers._adapters import ModelAdapter, model_family, resolve_task
 from explain.explainers._assembly import BatchSummary, LocalResult, assemble, summarize
 from explain.explainers._dask import DaskRows, is_dask_collection
+from explain.explainers._groups import check_groups, group_map
 from explain.explainers._streaming import (
     check_n_jobs,
     check_show_progress,
@@ -98,11 +99,14 @@ class BaseExplainer:
     parallel_chunks: ClassVar[bool] = True
     """Whether ``_local_values`` may run on several chunks at once (see the class docstring)."""
     n_jobs: int = 1
+    group_map_: FeatureMap | None = None
+    """(groups + ungrouped columns) x columns map of the ``groups`` argument, if any."""
 
     def _set_up(self, model: Any, initialization_examples: Any, *, is_function: bool,
                 explain_subset: Sequence[int | str] | None, features: Any, classes: Any,
                 transformations: Any, model_task: str, n_jobs: int = 1,
-                require_init: bool = True, allow_all_transformations: bool = False) -> None:
+                require_init: bool = True, allow_all_transformations: bool = False,
+                groups: Any = None) -> None:
         caller = type(self).__name__
         n_jobs = check_n_jobs(n_jobs, caller)
         # polars / pyarrow frames become pandas once, so their columns are aligned by name
@@ -142,6 +146,14 @@ class BaseExplainer:
         self.classes_ = self._resolve_classes(classes, caller)
         self.explain_subset_ = self._resolve_subset(explain_subset, caller)
         self.feature_map_ = self._output_map(transformations, allow_all_transformations, caller)
+        self.group_map_ = self._group_map(groups, caller)
+
+    def _group_map(self, groups: Any, caller: str) -> FeatureMap | None:
+        """The (groups + ungrouped columns) x columns map of ``groups``; see ``_groups.py``."""
+        columns = self.features_ if self.feature_map_ is None else self.feature_map_.raw_feature_names
+        spelling = _lightgbm_name if model_family(self.model) == "lightgbm" else None
+        checked = check_groups(groups, columns, caller, spelling)
+        return None if checked is None else group_map(checked, columns)
 
     def _output_map(self, transformations: Any, allow_all: bool, caller: str) -> FeatureMap | None:
         """The raw -> engineered map explanations are returned through, if any."""
@@ -396,7 +408,8 @@ class BaseExplainer:
                 output_map=output_map, keep_local=include_local,
             )
             n_jobs = check_n_jobs(self.n_jobs, type(self).__name__)
-            chunk = chunk_rows(X.shape[0], self._local_bytes_per_row(output_map), n_jobs, batch_size)
+            chunk = chunk_rows(X.shape[0], self._local_bytes_per_row(output_map), n_jobs, batch_size,
+                               max_rows=self._max_chunk_rows())
             batches = stream_chunks(compute, X, weights, chunk=chunk, n_jobs=n_jobs,
                                     parallel=self.parallel_chunks, show_progress=show_progress,
                                     desc=f"{type(self).__name__} ({self.method})")
@@ -404,12 +417,24 @@ class BaseExplainer:
                         notes=notes, sampling=sampling)
 
     def _explained_map(self) -> FeatureMap | None:
-        """The raw -> explained-engineered map explanations are returned through, if any."""
+        """The raw -> explained-engineered map explanations are returned through, if any
+        (composed with the group map: grouped values are sums of engineered values)."""
         if self.feature_map_ is None:
+            explained = None if self.group_map_ is None else FeatureMap.identity(self.features_)
+        else:
+            explained = self.feature_map_
+        if explained is None:
             return None
         if self.raw_input_ is not None:
-            return self.raw_input_.subset_map(self.explain_subset_)
-        return _subset_map(self.feature_map_, self.explain_subset_)
+            explained = self.raw_input_.subset_map(self.explain_subset_)
+        else:
+            explained = _subset_map(explained, self.explain_subset_)
+        return explained if self.group_map_ is None else self.group_map_.compose(explained)
+
+    def _max_chunk_rows(self) -> int | None:
+        """Largest automatic chunk, for explainers slow per row (a chunk should take seconds,
+        so that progress moves); ``None``: chunks are sized by memory alone."""
+        return None
 
     def _local_bytes_per_row(self, output_map: FeatureMap | None) -> int:
         """Bytes of one row's local values (engineered, plus raw when mapped), to size chunks."""

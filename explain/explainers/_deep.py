@@ -45,6 +45,11 @@ class DeepExplainer(BaseExplainer):
         Featurization from raw data to the network's input; values are mapped to raw columns.
     allow_all_transformations : bool, default=False
         See :class:`TabularExplainer`.
+    groups : dict of str to list of str, default=None
+        Groups of columns explained as one feature: ``{group name: [column, ...]}`` over the
+        raw columns (with ``transformations``) or the features. Ungrouped columns stay
+        features of their own. A group's value is the sum of its columns' values (exact and
+        additive); the per-column explanation is its ``engineered_explanation``.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         ``"unknown"``: a classifier when the network has several outputs.
 
@@ -62,7 +67,7 @@ class DeepExplainer(BaseExplainer):
     def __init__(self, model: Any, initialization_examples: Any, explain_subset: Any = None,
                  nclusters: int = 10, features: Any = None, classes: Any = None,
                  transformations: Any = None, allow_all_transformations: bool = False,
-                 model_task: str = "unknown", **kwargs: Any) -> None:
+                 model_task: str = "unknown", groups: Any = None, **kwargs: Any) -> None:
         if kwargs:
             raise ExplanationValueError(f"DeepExplainer: unknown arguments {sorted(kwargs)}.")
         check_positive_int(nclusters, "nclusters", "DeepExplainer")
@@ -77,7 +82,7 @@ class DeepExplainer(BaseExplainer):
         self._set_up(wrapped, initialization_examples, is_function=False, explain_subset=explain_subset,
                      features=features, classes=classes, transformations=transformations,
                      allow_all_transformations=allow_all_transformations,
-                     model_task=wrapped.model_task)
+                     model_task=wrapped.model_task, groups=groups)
         self.torch_model_ = wrapped
         background, _ = summarize_background(self.initialization_examples_, nclusters)
         self.background_ = background

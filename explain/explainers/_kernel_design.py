@@ -18,8 +18,11 @@ whose expectation defines the coalition values.  This module draws them; the est
   for the middle size ``M / 2``, which shap leaves unpaired), duplicate pairs adding weight.
   Paired sampling makes the regression exact for games without interactions of order three or
   more, so only those contribute error.
-* **Bootstrap resamples** for the standard errors resample the random pairs of every design
-  (the enumerated sizes are kept fixed), independently per background row as they were drawn.
+* **Stages**: a sampled design is drawn once for the largest budget; its pairs are numbered in
+  the order they were first drawn, so the first ``k`` pairs with the draws made until the
+  ``k + 1``-th pair appeared form the design of a smaller budget (a *stage*).  The estimator
+  stops a row at the first stage where its values have converged.  The enumerated sizes are
+  chosen for the first stage, so that every stage contains them.
 
 Everything here is drawn from one generator *before* any explained row is seen, so a row's
 values do not depend on the other rows or on how they are chunked.
@@ -38,111 +41,63 @@ from math import comb
 
 import numpy as np
 
-__all__ = ["CoalitionDesign", "Game", "draw_games", "exact_design", "sampled_design"]
+__all__ = ["CoalitionDesign", "exact_design", "sampled_design"]
 
 
 @dataclass(frozen=True)
 class CoalitionDesign:
-    """Coalitions shared by all rows: ``masks[:n_fixed]`` enumerated, the rest sampled.
+    """Coalitions shared by all rows: ``masks[:n_fixed]`` enumerated, then sampled pairs.
 
-    Sampled coalition ``j`` belongs to sampling unit ``unit_of_coalition[j]`` (a draw and, for
-    paired sizes, its complement); ``draw_units`` holds the unit of every random draw, so a
-    unit's weight is its number of draws.  Sampled weights sum to ``sampled_weight``.
+    Sampled pair ``u`` is the coalitions ``n_fixed + 2 * u`` (a draw, named so that it does not
+    hold the last player) and ``n_fixed + 2 * u + 1`` (its complement); ``draw_units`` holds the
+    pair of every random draw in draw order, so a pair's weight is its number of draws.
 
     Attributes
     ----------
     masks : ndarray of shape (n_coalitions, n_players)
         Boolean player masks, enumerated coalitions first.
-    weights : ndarray of shape (n_coalitions,)
-        Shapley-kernel regression weights; they sum to 1.
+    fixed_weights : ndarray of shape (n_fixed,)
+        Shapley-kernel weights of the enumerated coalitions (their kernel mass).
     n_fixed : int
         Number of enumerated coalitions.
-    unit_of_coalition : ndarray of shape (n_coalitions - n_fixed,)
-        Sampling unit of every sampled coalition.
     draw_units : ndarray of shape (n_draws,)
-        Sampling unit of every random draw, duplicates included.
+        Sampled pair of every random draw, duplicates included; pairs are numbered in order
+        of first appearance.
     sampled_weight : float
-        Kernel mass of the sampled sizes.
+        Kernel mass of the sampled sizes (``1 - fixed_weights.sum()``).
     """
 
     masks: np.ndarray
-    weights: np.ndarray
+    fixed_weights: np.ndarray
     n_fixed: int
-    unit_of_coalition: np.ndarray
     draw_units: np.ndarray
     sampled_weight: float
 
+    @property
+    def n_units(self) -> int:
+        """Number of sampled pairs."""
+        return (self.masks.shape[0] - self.n_fixed) // 2
 
-@dataclass(frozen=True)
-class Game:
-    """A coalition game solved on its own design.
+    def stage(self, n_units: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """The design of the first ``n_units`` pairs (``0 <= n_units <= self.n_units``).
 
-    ``v(S) = sum_j background_weights[j] * f(x_S, background[j])``; its solution enters the
-    result with weight ``weight``.  ``expected`` is ``v(empty)``; ``bootstrap`` holds the
-    design weights of every bootstrap resample, (n_bootstrap, n_coalitions), or ``None``.
-    """
-
-    design: CoalitionDesign
-    background: np.ndarray
-    background_weights: np.ndarray
-    weight: float
-    expected: np.ndarray
-    bootstrap: np.ndarray | None
-
-
-def draw_games(
-    n_players: int,
-    exact: bool,
-    budget: int,
-    background: np.ndarray,
-    weights: np.ndarray,
-    background_output: np.ndarray,
-    n_bootstrap: int,
-    rng: np.random.Generator,
-) -> list[Game]:
-    """One game on the whole background when exact, else one per background row (own design).
-
-    Parameters
-    ----------
-    n_players : int
-        Number of players, at least 2.
-    exact : bool
-        Whether to enumerate every coalition (``rng`` is then not used).
-    budget : int
-        Coalitions per sampled design, at least ``2 * n_players``.
-    background : ndarray of shape (n_background, n_columns)
-        Background rows.
-    weights : ndarray of shape (n_background,)
-        Background weights summing to 1; rows of weight 0 get no game.
-    background_output : ndarray of shape (n_background, n_outputs)
-        Model output on the background rows.
-    n_bootstrap : int
-        Bootstrap resamples per sampled design (0: none).
-    rng : Generator
-        Source of the designs, then of the bootstrap resamples, in background-row order.
-
-    Returns
-    -------
-    list of Game
-    """
-    keep = np.flatnonzero(weights > 0)
-    if exact:
-        normalised = weights[keep]
-        expected = normalised @ background_output[keep]
-        return [Game(exact_design(n_players), background[keep], normalised, 1.0, expected, None)]
-    # every design is drawn before any bootstrap resample: the order fixes the seeded values
-    designs = [sampled_design(n_players, budget, rng) for _ in keep]
-    return [
-        Game(
-            design,
-            background[[b]],
-            np.ones(1),
-            float(weights[b]),
-            background_output[b],
-            _bootstrap_weights(design, n_bootstrap, rng) if n_bootstrap else None,
-        )
-        for b, design in zip(keep, designs, strict=True)
-    ]
+        Returns
+        -------
+        n_coalitions : int
+            ``n_fixed + 2 * n_units``: the stage is a prefix of :attr:`masks`.
+        weights : ndarray of shape (n_coalitions,)
+            Regression weights; they sum to 1.
+        counts : ndarray of shape (n_units,)
+            Draws of every pair before pair ``n_units`` was first drawn.
+        """
+        if n_units == 0:
+            return self.n_fixed, self.fixed_weights / self.fixed_weights.sum(), np.zeros(0)
+        stop = self.draw_units.size
+        if n_units < self.n_units:
+            stop = int(np.argmax(self.draw_units == n_units))
+        counts = np.bincount(self.draw_units[:stop], minlength=n_units).astype(np.float64)
+        sampled = np.repeat(counts * (self.sampled_weight / (2.0 * stop)), 2)
+        return self.n_fixed + 2 * n_units, np.concatenate([self.fixed_weights, sampled]), counts
 
 
 def exact_design(n_players: int) -> CoalitionDesign:
@@ -153,10 +108,11 @@ def exact_design(n_players: int) -> CoalitionDesign:
     binomials = np.array([comb(n_players, k) for k in range(n_players + 1)], dtype=np.float64)
     weights = (n_players - 1.0) / (binomials[sizes] * sizes * (n_players - sizes))
     empty = np.zeros(0, dtype=np.intp)
-    return CoalitionDesign(masks, weights / weights.sum(), masks.shape[0], empty, empty, 0.0)
+    return CoalitionDesign(masks, weights / weights.sum(), masks.shape[0], empty, 0.0)
 
 
-def sampled_design(n_players: int, budget: int, rng: np.random.Generator) -> CoalitionDesign:
+def sampled_design(n_players: int, budget: int, rng: np.random.Generator,
+                   first_stage: int | None = None) -> CoalitionDesign:
     """Enumerated outer sizes plus antithetic pairs drawn from the other sizes.
 
     Parameters
@@ -167,34 +123,33 @@ def sampled_design(n_players: int, budget: int, rng: np.random.Generator) -> Coa
         Largest number of coalitions in the design.
     rng : Generator
         Source of the draws.
+    first_stage : int, default=None
+        Budget of the smallest stage, which decides the enumerated sizes; ``budget`` when
+        ``None``.
 
     Returns
     -------
     CoalitionDesign
-        At most ``budget`` distinct coalitions whose weights sum to 1.
+        At most ``budget`` distinct coalitions.
 
     Examples
     --------
     >>> design = sampled_design(10, 300, np.random.default_rng(0))
-    >>> bool(design.masks.shape[0] <= 300 and np.isclose(design.weights.sum(), 1.0))
+    >>> n_coalitions, weights, _ = design.stage(design.n_units)
+    >>> bool(n_coalitions <= 300 and np.isclose(weights.sum(), 1.0))
     True
     """
-    fixed, n_full = _enumerated_part(n_players, budget)
+    fixed, fixed_weights, n_full = _enumerated_part(n_players, first_stage or budget)
     sizes, mass, _ = _size_weights(n_players)
     rest = mass[n_full:]
-    n_pairs = (budget - fixed.n_fixed) // 2
-    masks, unit_of_coalition, draw_units = _draw_pairs(
+    n_pairs = (budget - fixed.shape[0]) // 2
+    pairs, draw_units = _draw_pairs(
         n_players, sizes[n_full:], rest / rest.sum() if rest.size else rest, n_pairs, rng
     )
-    sampled = _unit_weights(draw_units, unit_of_coalition, fixed.sampled_weight)
-    return CoalitionDesign(
-        np.vstack([fixed.masks, masks]),
-        np.concatenate([fixed.weights, sampled]),
-        fixed.n_fixed,
-        unit_of_coalition,
-        draw_units,
-        fixed.sampled_weight,
-    )
+    interleaved = np.empty((2 * pairs.shape[0], n_players), dtype=bool)
+    interleaved[0::2], interleaved[1::2] = pairs, ~pairs
+    return CoalitionDesign(np.vstack([fixed, interleaved]), fixed_weights, fixed.shape[0],
+                           draw_units, float(rest.sum()))
 
 
 def _size_weights(n_players: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -213,11 +168,11 @@ def _subsets_of_size(n_players: int, size: int) -> np.ndarray:
     return masks
 
 
-def _enumerated_part(n_players: int, budget: int) -> tuple[CoalitionDesign, int]:
+def _enumerated_part(n_players: int, budget: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Complete subset sizes, from the outside in, while the budget allows (shap's rule).
 
-    Returns the enumerated coalitions as a design without draws (``sampled_weight`` is the
-    kernel mass left to sampling) and the number of size classes enumerated.
+    Returns the enumerated masks, their kernel weights (the sizes' kernel mass, spread evenly)
+    and the number of size classes enumerated.
     """
     sizes, mass, paired = _size_weights(n_players)
     remaining, left, blocks, block_weights = mass.copy(), budget, [], []
@@ -233,10 +188,7 @@ def _enumerated_part(n_players: int, budget: int) -> tuple[CoalitionDesign, int]
         block_weights.append(np.full(n_subsets, mass[k] / n_subsets))
     fixed = np.vstack(blocks) if blocks else np.zeros((0, n_players), dtype=bool)
     weights = np.concatenate(block_weights) if blocks else np.zeros(0)
-    empty = np.zeros(0, dtype=np.intp)
-    n_full = len(blocks)
-    left_mass = float(mass[n_full:].sum())
-    return CoalitionDesign(fixed, weights, fixed.shape[0], empty, empty, left_mass), n_full
+    return fixed, weights, len(blocks)
 
 
 def _draw_pairs(
@@ -245,17 +197,17 @@ def _draw_pairs(
     probabilities: np.ndarray,
     n_pairs: int,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw coalitions with their complements until ``n_pairs`` distinct pairs are found.
 
     A size class is drawn with ``probabilities`` (kernel mass of sizes ``s`` and ``M - s``),
-    then a uniform subset of that size.  Returns the masks (the pairs' members without the
-    last player, then their complements), the pair of every coalition and the pair of every
-    draw (duplicates included: they add weight).
+    then a uniform subset of that size.  Returns the pairs' members without the last player,
+    in order of first appearance, and the pair of every draw (duplicates included: they add
+    weight) up to the draw that would have started pair ``n_pairs``.
     """
     empty = np.zeros(0, dtype=np.intp)
     if n_pairs <= 0 or sizes.size == 0:
-        return np.zeros((0, n_players), dtype=bool), empty, empty
+        return np.zeros((0, n_players), dtype=bool), empty
     n_draws = 4 * n_pairs
     draw_sizes = sizes[rng.choice(sizes.size, size=n_draws, p=probabilities)]
     order = np.argsort(rng.random((n_draws, n_players)), axis=1)
@@ -269,28 +221,4 @@ def _draw_pairs(
     rank[by_first] = np.arange(by_first.size)
     n_units = min(n_pairs, by_first.size)
     stop = first[by_first[n_units]] if n_units < by_first.size else n_draws
-    draw_units = rank[inverse.reshape(-1)[:stop]]
-    unit_masks = unique[by_first[:n_units]]
-    units = np.arange(n_units)
-    return np.vstack([unit_masks, ~unit_masks]), np.concatenate([units, units]), draw_units
-
-
-def _unit_weights(draws: np.ndarray, unit_of_coalition: np.ndarray, total: float) -> np.ndarray:
-    """Weights of the sampled coalitions: draw counts, rescaled to sum ``total``."""
-    if unit_of_coalition.size == 0:
-        return np.zeros(0)
-    counts = np.bincount(draws, minlength=int(unit_of_coalition.max()) + 1)
-    weights = counts[unit_of_coalition].astype(np.float64)
-    return weights * (total / weights.sum())
-
-
-def _bootstrap_weights(
-    design: CoalitionDesign, n_bootstrap: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Design weights under ``n_bootstrap`` resamples of the random draws, (n_bootstrap, n)."""
-    resampled = np.tile(design.weights, (n_bootstrap, 1))
-    n_draws = design.draw_units.size
-    for resample in resampled if n_draws else ():
-        draws = design.draw_units[rng.integers(0, n_draws, size=n_draws)]
-        resample[design.n_fixed :] = _unit_weights(draws, design.unit_of_coalition, design.sampled_weight)
-    return resampled
+    return unique[by_first[:n_units]], rank[inverse.reshape(-1)[:stop]]

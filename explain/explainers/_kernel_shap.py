@@ -1,4 +1,4 @@
-"""Batched Kernel SHAP (Lundberg & Lee, 2017) in pure NumPy: the estimator and its solver.
+"""Batched Kernel SHAP (Lundberg & Lee, 2017) in pure NumPy: the estimator.
 
 The value of a coalition ``S`` of players (groups of columns) for a row ``x`` is the
 interventional expectation used by ``shap.KernelExplainer``::
@@ -6,11 +6,8 @@ interventional expectation used by ``shap.KernelExplainer``::
     v_x(S) = sum_b w_b * f(x_S, background_b[not S]) = sum_b w_b * v_{x,b}(S)
 
 Shapley values are the solution of a weighted least-squares problem over coalitions, with the
-Shapley kernel as weights and the efficiency constraint imposed exactly: one variable is
-eliminated, as in shap, and the ``(M-1) x (M-1)`` normal system is solved through its
-symmetric pseudo-inverse.  The weighted Shapley-kernel design is very well conditioned
-(condition number ``sqrt(M)`` when exact), so the normal equations lose nothing, and the
-pseudo-inverse also covers rank-deficient sampled designs.
+Shapley kernel as weights and the efficiency constraint imposed exactly
+(:mod:`explain.explainers._kernel_solve`).
 
 * **Exact** (``M`` players, ``2**M - 2`` coalitions affordable): every coalition is enumerated
   and the constrained regression returns exactly the Shapley values.
@@ -20,36 +17,53 @@ pseudo-inverse also covers rank-deficient sampled designs.
   ``f(x) - f(b)``; the results are averaged with the background weights.  This costs exactly
   the model calls of one design shared by all background rows (``n_coalitions *
   n_background`` per row) at about half the variance.
-* **Standard errors** are the standard deviation of the result over bootstrap resamples of
-  the designs' random draws.
+* **Standard errors**: the infinitesimal-jackknife approximation of the bootstrap over the
+  designs' random draws, about two matrix products per row and design.
+* **Convergence** (``tolerance``): the designs grow in stages (doubling budgets); a row stops
+  at the first stage where its largest standard error is at most ``tolerance`` times the
+  scale of its explanation (the larger of ``|f(x) - E f|`` and the spread of its values), as
+  in Covert & Lee (2021).  Rows that are easy (a nearly additive game, or a flat one) then
+  cost a fraction of the largest budget.
 
-How the designs and resamples are drawn (outside-in enumeration, antithetic pairs, one design
-per background row) is :mod:`explain.explainers._kernel_design`; this module validates the
-arguments, evaluates the model on the coalitions in bounded batches, and solves.
+How the designs are drawn is :mod:`explain.explainers._kernel_design`, the games and their
+stage solvers :mod:`explain.explainers._kernel_plan`; this module validates the arguments and
+runs the stages over blocks of rows.
 
 Why hand-written: ``shap.KernelExplainer`` calls the model once per explained row, solves
 one regression per row and output, and shares one design across background rows.  Here the
 designs are shared by every row, so the synthetic data of many rows go to the model in large
 chunks (at most ``max_rows_per_call`` rows per call), and all rows and outputs are solved
 with one matrix product per design against the pseudo-inverse of its small system, computed
-once (and once per bootstrap resample).
+once per design stage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from explain._exceptions import ExplanationValueError
-from explain.explainers._kernel_design import Game, draw_games
+from explain.explainers._kernel_adjust import adjusted_rows, leading_players, product_count
+from explain.explainers._kernel_plan import KernelPlan, blocks, build_plan, call_predict, evaluate_coalitions
+from explain.explainers._kernel_solve import additive_rows, finish_rows
 
-__all__ = ["KernelShapResult", "kernel_shap_values"]
+__all__ = [
+    "KernelShapResult",
+    "check_interactions",
+    "check_tolerance",
+    "explain_rows",
+    "kernel_shap_values",
+    "resolve_budgets",
+    "validate_groups",
+]
 
-_AUTO_EXTRA_SAMPLES = 2048  # shap's default budget is 2 * M + 2048
-_BLOCK_ELEMENTS = 2**22  # bound on n_coalitions * n_outputs * rows held at once (32 MB)
+AUTO_EXTRA_SAMPLES = 2048  # shap's default budget is 2 * M + 2048
+COALITIONS_PER_PARAMETER = 2
+"""Coalitions per regression coefficient a design needs for the products to join."""
+_BLOCK_ELEMENTS = 2**22  # bound on rows * coalitions * n_outputs held at once (32 MB)
 
 
 @dataclass(frozen=True)
@@ -63,14 +77,15 @@ class KernelShapResult:
     expected_values : ndarray of shape (n_outputs,)
         Weighted mean model output over the background.
     standard_errors : ndarray of shape (n_outputs, n_rows, n_players)
-        Bootstrap standard errors of ``values``; zeros when exact, NaN when sampled with
-        ``n_bootstrap=0``.
+        Standard errors of ``values``; zeros when exact, NaN when sampled without them.
     model_output : ndarray of shape (n_outputs, n_rows)
         Model output on the explained rows.
     exact : bool
         Whether every coalition was enumerated.
     n_coalitions : int
-        Coalitions evaluated per row, excluding the empty and the full coalition.
+        Largest number of coalitions per design, excluding the empty and the full one.
+    evaluations : ndarray of shape (n_rows,)
+        Model evaluations spent on every row (coalitions x background rows).
     """
 
     values: np.ndarray
@@ -79,6 +94,7 @@ class KernelShapResult:
     model_output: np.ndarray
     exact: bool
     n_coalitions: int
+    evaluations: np.ndarray
 
 
 def kernel_shap_values(
@@ -91,7 +107,10 @@ def kernel_shap_values(
     nsamples: int | Literal["auto"] = "auto",
     max_exact_players: int = 12,
     random_state: int | np.random.Generator | None = 0,
-    n_bootstrap: int = 20,
+    standard_errors: bool = True,
+    tolerance: float | None = None,
+    first_stage: int | None = None,
+    interactions: int = 5,
     max_rows_per_call: int = 200_000,
 ) -> KernelShapResult:
     """Compute interventional Kernel SHAP values for many rows with batched model calls.
@@ -110,19 +129,29 @@ def kernel_shap_values(
         Players, each a set of column indices; must partition ``range(n_columns)``.  One
         player per column when ``None``.
     nsamples : int or "auto", default="auto"
-        Coalitions per row and background row (sampled: each background row has its own
-        design of this size, so the model evaluations per row are ``nsamples * n_background``
-        as with one shared design).  ``"auto"`` enumerates all coalitions when
-        ``n_players <= max_exact_players`` and otherwise samples ``2 * n_players + 2048``.  An
-        int enumerates when ``2**n_players - 2 <= nsamples`` and must otherwise be at least
-        ``2 * n_players``.
+        Largest number of coalitions per row and background row (sampled: each background
+        row has its own design of this size, so the model evaluations per row are
+        ``nsamples * n_background`` as with one shared design).  ``"auto"`` enumerates all
+        coalitions when ``n_players <= max_exact_players`` and otherwise samples up to
+        ``2 * n_players + 2048``.  An int enumerates when ``2**n_players - 2 <= nsamples`` and
+        must otherwise be at least ``2 * n_players``.
     max_exact_players : int, default=12
-        Largest number of players enumerated exactly under ``nsamples="auto"``; enumeration
-        evaluates ``2**n_players - 2`` coalitions per row.
+        Largest number of players enumerated exactly under ``nsamples="auto"``.
     random_state : int, Generator or None, default=0
-        Seed of the coalition sampling and the bootstrap.
-    n_bootstrap : int, default=20
-        Bootstrap resamples for the standard errors (0 or at least 2; 0 gives NaN errors).
+        Seed of the coalition sampling.
+    standard_errors : bool, default=True
+        Compute standard errors (else NaN when sampled); needed by ``tolerance``.
+    tolerance : float, default=None
+        Stop each row at the first stage whose largest standard error is at most
+        ``tolerance`` times the scale of its values; ``None`` spends ``nsamples`` on every row.
+    first_stage : int, default=None
+        Coalitions of the first stage under ``tolerance`` (the budget doubles from there up
+        to ``nsamples``); ``None``: ``max(4 * n_players, 128)``.
+    interactions : int, default=5
+        Regression adjustment when sampled: the interactions of every row's ``interactions``
+        leading players are fitted with the additive part (see
+        :mod:`explain.explainers._kernel_adjust`); 0 fits the additive part alone (classic
+        Kernel SHAP).
     max_rows_per_call : int, default=200_000
         Largest number of rows passed to ``predict`` in one call.
 
@@ -140,11 +169,11 @@ def kernel_shap_values(
     Notes
     -----
     Rows are processed in blocks so that about ``2**22`` coalition values are held at once,
-    besides the synthetic chunks (bounded by ``max_rows_per_call``).  The designs and bootstrap
-    resamples are drawn before any row is seen, and the regression is solved row by row, so a
-    row's values do not depend on the other rows or on how they are batched: calls on any
-    split of ``X`` give bit-for-bit the same values (for a model whose output on a row does
-    not depend on the rows it is called with).
+    besides the synthetic chunks (bounded by ``max_rows_per_call``).  The designs are drawn
+    before any row is seen, a row's stopping depends on that row alone, and the regression is
+    solved row by row, so a row's values do not depend on the other rows or on how they are
+    batched: calls on any split of ``X`` give bit-for-bit the same values (for a model whose
+    output on a row does not depend on the rows it is called with).
 
     Examples
     --------
@@ -156,32 +185,147 @@ def kernel_shap_values(
     True
     """
     X, background, weights = _validate_data(X, background, background_weights)
-    player_of_column, n_players = _validate_groups(groups, X.shape[1])
+    player_of_column, n_players = validate_groups(groups, X.shape[1])
     _check_int(max_exact_players, "max_exact_players", 0)
     _check_int(max_rows_per_call, "max_rows_per_call", 1)
-    if _check_int(n_bootstrap, "n_bootstrap", 0) == 1:
-        raise ExplanationValueError("n_bootstrap must be 0 or at least 2; got 1")
-    exact, budget = _resolve_budget(nsamples, n_players, max_exact_players)
-    rng = np.random.default_rng(random_state)
-
-    fx = _predict_chunked(predict, X, max_rows_per_call, None)
-    n_outputs = fx.shape[1]
-    background_output = _predict_chunked(predict, background, max_rows_per_call, n_outputs)
-    expected = weights @ background_output
-    delta = fx.T - expected[:, None]
-    zeros = np.zeros((*delta.shape, n_players))
+    check_interactions(interactions)
+    tolerance = check_tolerance(tolerance, standard_errors)
+    if first_stage is not None:
+        _check_int(first_stage, "first_stage", 1)
+    exact, budgets = resolve_budgets(nsamples, n_players, max_exact_players, tolerance, first_stage)
+    background_output = _predict_chunked(predict, background, max_rows_per_call, None)
     if n_players == 1:
-        return KernelShapResult(delta[:, :, None].copy(), expected, zeros, fx.T.copy(), True, 0)
+        fx = _predict_chunked(predict, X, max_rows_per_call, background_output.shape[1])
+        expected = weights @ background_output
+        delta = fx.T - expected[:, None]
+        zeros = np.zeros((*delta.shape, 1))
+        return KernelShapResult(delta[:, :, None].copy(), expected, zeros, fx.T.copy(), True, 0,
+                                np.zeros(X.shape[0], dtype=np.int64))
+    plan = build_plan(player_of_column, exact, budgets, background, weights, background_output,
+                      np.random.default_rng(random_state), tolerance, interactions)
+    return explain_rows(plan, predict, X, max_rows_per_call=max_rows_per_call,
+                        standard_errors=standard_errors)
 
-    games = draw_games(n_players, exact, budget, background, weights, background_output, n_bootstrap, rng)
-    values, errors = np.empty_like(zeros), np.empty_like(zeros)
-    largest = max(game.design.masks.shape[0] for game in games)
-    row_step = max(1, _BLOCK_ELEMENTS // (n_outputs * max(largest, (n_bootstrap + 2) * n_players)))
-    for rows in _blocks(X.shape[0], row_step):
-        values[:, rows], errors[:, rows] = _explain_rows(
-            predict, X[rows], fx[rows], games, player_of_column, max_rows_per_call, n_bootstrap, exact
-        )
-    return KernelShapResult(values, expected, errors, fx.T.copy(), exact, largest)
+
+def explain_rows(plan: KernelPlan, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, *,
+                 max_rows_per_call: int = 200_000, standard_errors: bool = True) -> KernelShapResult:
+    """Kernel SHAP values of the rows ``X`` (validated, dense) under a prepared plan."""
+    n_outputs = plan.expected.shape[0]
+    fx = _predict_chunked(predict, X, max_rows_per_call, n_outputs)
+    shape = (X.shape[0], plan.n_players, n_outputs)
+    values, variance = np.zeros(shape), np.zeros(shape)
+    evaluations = np.zeros(X.shape[0], dtype=np.int64)
+    per_row = sum(game.stages[-1].n_coalitions for game in plan.games) * n_outputs
+    row_step = max(1, _BLOCK_ELEMENTS // per_row)
+    for rows in blocks(X.shape[0], row_step):
+        values[rows], variance[rows], evaluations[rows] = _explain_block(
+            plan, predict, X[rows], fx[rows], max_rows_per_call, standard_errors)
+    if plan.exact:
+        errors = np.zeros(shape)
+    elif standard_errors:
+        errors = np.sqrt(variance)
+    else:
+        errors = np.full(shape, np.nan)
+    return KernelShapResult(values.transpose(2, 0, 1), plan.expected.copy(), errors.transpose(2, 0, 1),
+                            fx.T.copy(), plan.exact, plan.coalitions(plan.n_stages - 1), evaluations)
+
+
+def _explain_block(plan: KernelPlan, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
+                   fx: np.ndarray, limit: int,
+                   standard_errors: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, variances (n_rows, n_players, n_outputs) and evaluations of a block of rows.
+
+    Stage by stage, the still active rows get the stage's new coalitions evaluated and are
+    solved on the stage's whole design; rows whose values converged leave.
+    """
+    n_rows, n_outputs = X.shape[0], fx.shape[1]
+    shape = (n_rows, plan.n_players, n_outputs)
+    values, variance = np.zeros(shape), np.zeros(shape)
+    evaluations = np.zeros(n_rows, dtype=np.int64)
+    buffers = [np.empty((n_rows, game.stages[-1].n_coalitions, n_outputs)) for game in plan.games]
+    active, done = np.arange(n_rows), [0] * len(plan.games)
+    for stage in range(plan.n_stages):
+        pieces = [(game, slice(done[g], game.stages[stage].n_coalitions))
+                  for g, game in enumerate(plan.games)]
+        new = evaluate_coalitions(predict, X[active], pieces, limit, n_outputs)
+        for g, (buffer, part) in enumerate(zip(buffers, new, strict=True)):
+            buffer[active, done[g]:done[g] + part.shape[1]] = part
+            done[g] += part.shape[1]
+        last = stage == plan.n_stages - 1
+        phi, var = _solve_stage(plan, stage, buffers, active, fx[active], standard_errors)
+        stop = np.ones(active.size, dtype=bool) if last else _converged(phi, var, plan.tolerance)
+        finished = active[stop]
+        values[finished], variance[finished] = phi[stop], var[stop]
+        evaluations[finished] = plan.evaluations(stage)
+        active = active[~stop]
+        if active.size == 0:
+            break
+    return values, variance, evaluations
+
+
+def _solve_stage(plan: KernelPlan, stage: int, buffers: list[np.ndarray], active: np.ndarray,
+                 fx: np.ndarray, standard_errors: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Values and variances of the active rows at ``stage``, summed over the games.
+
+    With ``plan.interactions``, the additive fits of all games first name each row's leading
+    players, whose interactions then join every game's regression.
+    """
+    shape = (active.size, plan.n_players, fx.shape[1])
+    fits = []
+    for game, buffer in zip(plan.games, buffers, strict=True):
+        solver = game.stages[stage]
+        fits.append(additive_rows(solver, buffer[active, :solver.n_coalitions], game.expected,
+                                  fx - game.expected))
+    top, k = None, _affordable_products(plan, stage)
+    if k:
+        pooled = np.zeros(shape)
+        for game, (_, head) in zip(plan.games, fits, strict=True):
+            pooled[:, :-1] += game.weight * head
+        pooled[:, -1] = (fx - plan.expected) - pooled[:, :-1].sum(axis=1)
+        top = leading_players(pooled, k)
+    phi, variance = np.zeros(shape), np.zeros(shape)
+    for game, (adjusted, head) in zip(plan.games, fits, strict=True):
+        if top is None:
+            part, var = finish_rows(game.stages[stage], adjusted, head, fx - game.expected,
+                                    with_variance=standard_errors)
+        else:
+            part, var = adjusted_rows(game.stages[stage], adjusted, head, fx - game.expected, top,
+                                      with_variance=standard_errors)
+        phi += game.weight * part
+        if var is not None:
+            variance += game.weight**2 * var
+    return phi, variance
+
+
+def _affordable_products(plan: KernelPlan, stage: int) -> int:
+    """Leading players whose products the stage's designs can fit (0: none).
+
+    The products join the regression only when every design has at least
+    :data:`COALITIONS_PER_PARAMETER` coalitions per coefficient: with fewer the fit would come
+    close to interpolating the sampled values, and its residuals (hence its standard errors)
+    would understate the error.
+    """
+    if plan.exact or plan.interactions < 2:
+        return 0
+    coalitions = min(game.stages[stage].n_coalitions for game in plan.games)
+    for k in range(min(plan.interactions, plan.n_players), 1, -1):
+        if coalitions >= COALITIONS_PER_PARAMETER * (plan.n_players - 1 + product_count(k)):
+            return k
+    return 0
+
+
+def _converged(phi: np.ndarray, variance: np.ndarray, tolerance: float | None) -> np.ndarray:
+    """Rows whose largest standard error is at most ``tolerance`` times their values' scale.
+
+    The scale of an output is the larger of ``|f(x) - E f|`` (the values' sum) and the spread
+    of the values (largest minus smallest); a row's scale is that of its largest output.
+    """
+    if tolerance is None:
+        return np.zeros(phi.shape[0], dtype=bool)
+    spread = phi.max(axis=1) - phi.min(axis=1)
+    scale = np.maximum(np.abs(phi.sum(axis=1)), spread).max(axis=1)
+    largest = np.sqrt(variance.max(axis=(1, 2)))
+    return largest <= tolerance * scale
 
 
 def _as_matrix(value: np.ndarray, name: str) -> np.ndarray:
@@ -219,7 +363,7 @@ def _validate_data(
     return X, background, weights / total
 
 
-def _validate_groups(groups: Sequence[np.ndarray] | None, n_columns: int) -> tuple[np.ndarray, int]:
+def validate_groups(groups: Sequence[np.ndarray] | None, n_columns: int) -> tuple[np.ndarray, int]:
     """Return the player of every column and the number of players."""
     if groups is None:
         return np.arange(n_columns), n_columns
@@ -240,7 +384,7 @@ def _validate_groups(groups: Sequence[np.ndarray] | None, n_columns: int) -> tup
     missing = np.flatnonzero(player_of_column < 0)
     if missing.size:
         raise ExplanationValueError(
-            f"groups must partition range({n_columns}); columns {missing.tolist()} are missing"
+            f"groups must partition range({n_columns}); columns {missing.tolist()[:5]} are missing"
         )
     return player_of_column, len(groups)
 
@@ -251,173 +395,63 @@ def _check_int(value: object, name: str, minimum: int) -> int:
     return int(value)
 
 
-def _resolve_budget(
-    nsamples: int | Literal["auto"], n_players: int, max_exact_players: int
-) -> tuple[bool, int]:
-    """Return whether to enumerate all coalitions, and the coalition budget."""
+def check_interactions(interactions: object) -> int:
+    """``interactions`` as an int in ``[0, 8]`` (``2**k`` products per row above that)."""
+    value = _check_int(interactions, "interactions", 0)
+    if value > 8:
+        raise ExplanationValueError(f"interactions must be at most 8; got {interactions!r}")
+    return value
+
+
+def check_tolerance(tolerance: object, standard_errors: bool = True) -> float | None:
+    """``tolerance`` as a float in (0, 1], or ``None``."""
+    if tolerance is None:
+        return None
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, np.floating)) \
+            or not 0 < float(tolerance) <= 1:
+        raise ExplanationValueError(f"tolerance must be None or a number in (0, 1]; got {tolerance!r}")
+    if not standard_errors:
+        raise ExplanationValueError("tolerance needs standard errors; pass standard_errors=True")
+    return float(tolerance)
+
+
+def resolve_budgets(nsamples: int | Literal["auto"], n_players: int, max_exact_players: int,
+                    tolerance: float | None = None,
+                    first_stage: int | None = None) -> tuple[bool, tuple[int, ...]]:
+    """Whether to enumerate all coalitions, and the coalition budget of every stage.
+
+    One stage without ``tolerance``; with it, budgets doubling from ``first_stage`` (default
+    ``max(4 * n_players, 128)``) up to the largest budget.
+    """
     n_coalitions = 2**n_players - 2
     if isinstance(nsamples, str) and nsamples == "auto":
         if n_players <= max_exact_players:
-            return True, n_coalitions
-        budget = 2 * n_players + _AUTO_EXTRA_SAMPLES
+            return True, (n_coalitions,)
+        budget = 2 * n_players + AUTO_EXTRA_SAMPLES
     elif isinstance(nsamples, str):
         raise ExplanationValueError(f"nsamples must be 'auto' or an int; got {nsamples!r}")
     else:
         budget = _check_int(nsamples, "nsamples", 1)
     if n_coalitions <= budget:
-        return True, n_coalitions
+        return True, (n_coalitions,)
     if budget < 2 * n_players:
         raise ExplanationValueError(
             f"nsamples must be at least 2 * n_players = {2 * n_players} when coalitions are "
             f"sampled; got {budget}"
         )
-    return False, budget
+    if tolerance is None:
+        return False, (budget,)
+    start = max(4 * n_players, 128) if first_stage is None else _check_int(first_stage, "first_stage", 1)
+    stages = [min(max(start, 2 * n_players), budget)]
+    while stages[-1] < budget:
+        stages.append(min(2 * stages[-1], budget))
+    return False, tuple(stages)
 
 
-def _blocks(n: int, step: int) -> Iterator[slice]:
-    return (slice(start, min(start + step, n)) for start in range(0, n, step))
-
-
-def _call_predict(
-    predict: Callable[[np.ndarray], np.ndarray], data: np.ndarray, n_outputs: int | None
-) -> np.ndarray:
-    output = np.asarray(predict(data), dtype=np.float64)
-    if output.ndim == 1:
-        output = output[:, None]
-    if output.ndim != 2 or output.shape[0] != data.shape[0] or output.shape[1] == 0:
-        raise ExplanationValueError(
-            f"predict must return an array of shape (m,) or (m, n_outputs) for m = "
-            f"{data.shape[0]} input rows; got shape {output.shape}"
-        )
-    if n_outputs is not None and output.shape[1] != n_outputs:
-        raise ExplanationValueError(
-            f"predict returned {output.shape[1]} outputs, earlier calls returned {n_outputs}"
-        )
-    return output
-
-
-def _predict_chunked(
-    predict: Callable[[np.ndarray], np.ndarray],
-    data: np.ndarray,
-    limit: int,
-    n_outputs: int | None,
-) -> np.ndarray:
+def _predict_chunked(predict: Callable[[np.ndarray], np.ndarray], data: np.ndarray, limit: int,
+                     n_outputs: int | None) -> np.ndarray:
     parts = []
-    for rows in _blocks(data.shape[0], limit):
-        parts.append(_call_predict(predict, data[rows], n_outputs))
+    for rows in blocks(data.shape[0], limit):
+        parts.append(call_predict(predict, data[rows], n_outputs))
         n_outputs = parts[-1].shape[1]
     return np.concatenate(parts, axis=0)
-
-
-def _evaluate_coalitions(
-    predict: Callable[[np.ndarray], np.ndarray],
-    X: np.ndarray,
-    background: np.ndarray,
-    weights: np.ndarray,
-    column_masks: np.ndarray,
-    limit: int,
-    n_outputs: int,
-) -> np.ndarray:
-    """Return ``v_x(S)`` of shape (n_rows, n_coalitions, n_outputs) in bounded chunks.
-
-    Chunks split rows first; when one row's coalitions x background exceed ``limit`` they split
-    coalitions, and (for a background larger than ``limit``) background rows.
-    """
-    n_rows, n_columns = X.shape
-    n_coalitions, n_background = column_masks.shape[0], background.shape[0]
-    row_step = max(1, limit // (n_coalitions * n_background))
-    coalition_step = max(1, limit // n_background)
-    values = np.zeros((n_rows, n_coalitions, n_outputs))
-    for rows in _blocks(n_rows, row_step):
-        for coalitions in _blocks(n_coalitions, coalition_step):
-            for members in _blocks(n_background, limit):
-                synthetic = _synthetic(X[rows], column_masks[coalitions], background[members])
-                output = _call_predict(predict, synthetic.reshape(-1, n_columns), n_outputs)
-                output = output.reshape((*synthetic.shape[:3], n_outputs))
-                values[rows, coalitions] += np.matmul(weights[members], output)
-    return values
-
-
-def _synthetic(rows: np.ndarray, masks: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """C-ordered (rows, coalitions, background, columns): ``rows`` where masked, else background."""
-    shape = (rows.shape[0], masks.shape[0], background.shape[0], rows.shape[1])
-    synthetic = np.empty(shape)
-    synthetic[...] = background[None, None]
-    coalitions, columns = np.nonzero(masks)  # scatter x into the masked (coalition, column) cells
-    synthetic.transpose(0, 1, 3, 2)[:, coalitions, columns, :] = rows[:, columns, None]
-    return synthetic
-
-
-def _regression_inputs(
-    masks: np.ndarray, values: np.ndarray, expected: np.ndarray, delta: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Eliminate the last player with the efficiency constraint.
-
-    ``values`` (n_rows, n_coalitions, n_outputs) holds ``v(S)``, ``expected`` holds
-    ``v(empty)`` and ``delta`` (n_outputs, n_rows) holds ``v(full) - v(empty)``.  Returns the
-    regressors ``z[:, :-1] - z[:, -1]`` and the targets ``v(S) - v(empty) - z[:, -1] * delta``,
-    computed in place in ``values`` to save memory.
-    """
-    values -= expected
-    values[:, masks[:, -1]] -= delta.T[:, None, :]
-    z = masks.astype(np.float64)
-    return z[:, :-1] - z[:, -1:], values
-
-
-def _solve(
-    regressors: np.ndarray, adjusted: np.ndarray, weights: np.ndarray, delta: np.ndarray
-) -> np.ndarray:
-    """Solve the weighted least squares for all rows and outputs with one small system.
-
-    ``adjusted`` has shape (n_rows, n_coalitions, n_outputs).  Returns values of shape
-    (n_outputs, n_rows, n_players) satisfying efficiency exactly.
-
-    The solver is applied row by row (a stack of ``(n_players - 1, n_coalitions) @
-    (n_coalitions, n_outputs)`` products) rather than as one product over all rows: BLAS
-    rounds a column of one large product differently depending on its position in the block,
-    so a row's values would change in the last bits with the rows explained beside it.
-    Applied per row they are bit-for-bit the same however the rows are chunked, at the same
-    number of operations.
-    """
-    weighted = regressors * weights[:, None]
-    solver = np.linalg.pinv(regressors.T @ weighted, hermitian=True) @ weighted.T
-    head = np.matmul(solver, adjusted)  # (n_rows, n_players - 1, n_outputs)
-    last = delta.T - head.sum(axis=1)
-    return np.concatenate([head, last[:, None, :]], axis=1).transpose(2, 0, 1)
-
-
-def _explain_rows(
-    predict: Callable[[np.ndarray], np.ndarray],
-    X: np.ndarray,
-    fx: np.ndarray,
-    games: list[Game],
-    player_of_column: np.ndarray,
-    limit: int,
-    n_bootstrap: int,
-    exact: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Values and standard errors of a block of rows, each (n_outputs, n_rows, n_players).
-
-    The values are the weighted mean of the games' solutions; the standard error is the
-    standard deviation of that mean over bootstrap resamples (resample ``r`` of every game).
-    """
-    shape = (fx.shape[1], X.shape[0], int(player_of_column.max()) + 1)
-    values, resampled = np.zeros(shape), np.zeros((n_bootstrap, *shape))
-    for game in games:
-        masks = game.design.masks
-        outputs = _evaluate_coalitions(
-            predict, X, game.background, game.background_weights,
-            np.ascontiguousarray(masks[:, player_of_column]), limit, shape[0],
-        )
-        delta = fx.T - game.expected[:, None]
-        regressors, adjusted = _regression_inputs(masks, outputs, game.expected, delta)
-        values += game.weight * _solve(regressors, adjusted, game.design.weights, delta)
-        if game.bootstrap is None:  # exact, or n_bootstrap=0
-            continue
-        for resample, weights in zip(resampled, game.bootstrap, strict=True):
-            resample += game.weight * _solve(regressors, adjusted, weights, delta)
-    if exact:
-        return values, np.zeros_like(values)
-    if n_bootstrap == 0:
-        return values, np.full_like(values, np.nan)
-    return values, resampled.std(axis=0, ddof=1)

@@ -60,6 +60,11 @@ class LinearExplainer(BaseExplainer):
     allow_all_transformations : bool, default=False
         Accept transformers that mix several inputs into several outputs, splitting each
         output evenly over its inputs.
+    groups : dict of str to list of str, default=None
+        Groups of columns explained as one feature: ``{group name: [column, ...]}`` over the
+        raw columns (with ``transformations``) or the features. Ungrouped columns stay
+        features of their own. A group's value is the sum of its columns' values (exact and
+        additive); the per-column explanation is its ``engineered_explanation``.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set when the model's type does not tell.
     n_jobs : int, default=1
@@ -81,13 +86,13 @@ class LinearExplainer(BaseExplainer):
     def __init__(self, model: Any, initialization_examples: Any, *, explain_subset: Any = None,
                  features: Any = None, classes: Any = None, transformations: Any = None,
                  allow_all_transformations: bool = False, model_task: str = "unknown",
-                 n_jobs: int = 1) -> None:
+                 n_jobs: int = 1, groups: Any = None) -> None:
         self.allow_all_transformations = allow_all_transformations
         self._set_up(model, initialization_examples, is_function=False,
                      explain_subset=explain_subset, features=features, classes=classes,
                      transformations=transformations,
                      allow_all_transformations=allow_all_transformations, model_task=model_task,
-                     n_jobs=n_jobs)
+                     n_jobs=n_jobs, groups=groups)
         if not is_linear_model(self.model):
             raise ExplanationTypeError(
                 f"LinearExplainer: {type(self.model).__name__} is not a fitted scikit-learn linear "

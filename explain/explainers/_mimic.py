@@ -100,6 +100,11 @@ class MimicExplainer(BaseExplainer):
     categorical_features : list of int or str, default=None
         Integer-coded categorical columns; the LightGBM surrogate splits on them as categories,
         the other surrogates treat the codes as numbers.
+    groups : dict of str to list of str, default=None
+        Groups of columns explained as one feature: ``{group name: [column, ...]}`` over the
+        raw columns (with ``transformations``) or the features. Ungrouped columns stay
+        features of their own. A group's value is the sum of its columns' values (exact and
+        additive); the per-column explanation is its ``engineered_explanation``.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set for functions and models whose type does not tell.
     holdout_fraction : float, default=0.2
@@ -130,7 +135,8 @@ class MimicExplainer(BaseExplainer):
                  explain_subset: Any = None, features: Any = None, classes: Any = None,
                  transformations: Any = None, allow_all_transformations: bool = False,
                  categorical_features: Any = None, model_task: str = "unknown",
-                 holdout_fraction: float = 0.2, random_state: int = 0, n_jobs: int = 1) -> None:
+                 holdout_fraction: float = 0.2, random_state: int = 0, n_jobs: int = 1,
+                 groups: Any = None) -> None:
         if not (isinstance(explainable_model, type) and issubclass(explainable_model,
                                                                    ExplainableModel)):
             raise ExplanationTypeError(
@@ -153,7 +159,7 @@ class MimicExplainer(BaseExplainer):
                      explain_subset=explain_subset, features=features, classes=classes,
                      transformations=transformations,
                      allow_all_transformations=allow_all_transformations,
-                     model_task=model_task, n_jobs=n_jobs)
+                     model_task=model_task, n_jobs=n_jobs, groups=groups)
         require_proba(self.adapter_, "MimicExplainer")
         self.categorical_features_ = self._resolve_categorical(categorical_features)
         self.method = f"mimic.{explainable_model.kind}"

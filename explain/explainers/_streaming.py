@@ -29,10 +29,12 @@ from explain._validation import Matrix
 
 __all__ = [
     "LOCAL_BYTES_PER_CHUNK",
-    "PROGRESS_MIN_CHUNKS",
+    "PROGRESS_DELAY",
+    "PROGRESS_MININTERVAL",
     "check_n_jobs",
     "check_show_progress",
     "chunk_rows",
+    "interactive",
     "stream_chunks",
 ]
 
@@ -46,8 +48,12 @@ matrix, the binary expansion, ``|values|``) and up to ``2 * n_jobs`` chunks are 
 this stays at a few MB: about 10,000 rows of a binary classifier on 50 features, enough to
 make the per-call overhead of the models negligible."""
 
-PROGRESS_MIN_CHUNKS = 20
-"""With ``show_progress=None`` a bar is shown from this many chunks on (on a terminal)."""
+PROGRESS_DELAY = 3.0
+"""With ``show_progress=None`` (automatic) a bar appears once a call has run this many seconds,
+when the output is interactive (a terminal or a notebook); shorter calls stay quiet."""
+
+PROGRESS_MININTERVAL = 0.5
+"""Least seconds between two redraws of a bar."""
 
 
 def check_n_jobs(n_jobs: Any, caller: str) -> int:
@@ -67,11 +73,13 @@ def check_show_progress(show_progress: Any, caller: str) -> None:
         )
 
 
-def chunk_rows(n_rows: int, bytes_per_row: int, n_jobs: int, batch_size: int | None = None) -> int:
-    """Rows per chunk: ``batch_size`` if given, else chosen from memory and ``n_jobs``.
+def chunk_rows(n_rows: int, bytes_per_row: int, n_jobs: int, batch_size: int | None = None,
+               max_rows: int | None = None) -> int:
+    """Rows per chunk: ``batch_size`` if given, else chosen from memory, time and ``n_jobs``.
 
-    The automatic size keeps a chunk's local values near :data:`LOCAL_BYTES_PER_CHUNK` and
-    gives at least as many chunks as workers when there are enough rows.
+    The automatic size keeps a chunk's local values near :data:`LOCAL_BYTES_PER_CHUNK`, at
+    most ``max_rows`` (an explainer's bound for a chunk of a second or two, so that progress
+    moves), and gives at least as many chunks as workers when there are enough rows.
 
     Examples
     --------
@@ -79,20 +87,35 @@ def chunk_rows(n_rows: int, bytes_per_row: int, n_jobs: int, batch_size: int | N
     10485
     >>> chunk_rows(10, bytes_per_row=800, n_jobs=4)
     3
+    >>> chunk_rows(100, bytes_per_row=800, n_jobs=1, max_rows=8)
+    8
     """
     if batch_size is not None:
         return batch_size
     workers = joblib.effective_n_jobs(n_jobs)
     cap = max(1, LOCAL_BYTES_PER_CHUNK // max(1, bytes_per_row))
+    if max_rows is not None:
+        cap = min(cap, max(1, max_rows))
     return max(1, min(cap, -(-n_rows // workers)))
 
 
-def _progress(total: int, n_chunks: int, show: bool | None, desc: str) -> Any:
+def interactive() -> bool:
+    """Whether progress can be shown: stderr is a terminal, or this runs in a Jupyter kernel."""
+    if sys.stderr.isatty():
+        return True
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _progress(total: int, show: bool | None, desc: str) -> Any:
     from tqdm.auto import tqdm
 
+    delay = 0.0
     if show is None:
-        show = n_chunks >= PROGRESS_MIN_CHUNKS and sys.stderr.isatty()
-    return tqdm(total=total, unit="rows", desc=desc, disable=not show, leave=False)
+        show, delay = interactive(), PROGRESS_DELAY
+    return tqdm(total=total, unit="rows", desc=desc, disable=not show, leave=False, delay=delay,
+                mininterval=PROGRESS_MININTERVAL)
 
 
 def stream_chunks(compute: Callable[[Matrix, np.ndarray | None], T], X: Matrix,
@@ -117,8 +140,9 @@ def stream_chunks(compute: Callable[[Matrix, np.ndarray | None], T], X: Matrix,
     parallel : bool, default=True
         ``False`` when ``compute`` is not thread-safe: chunks then run one after another.
     show_progress : bool or None, default=None
-        Show a tqdm bar; ``None`` shows it for :data:`PROGRESS_MIN_CHUNKS` chunks or more
-        when stderr is a terminal.
+        Show a tqdm bar (rows done, rate, ETA), advancing chunk by chunk; ``None``: shown
+        once the call has run :data:`PROGRESS_DELAY` seconds, when the output is
+        interactive (a terminal or a notebook).
     desc : str, default="explaining"
         Label of the progress bar.
     """
@@ -132,7 +156,7 @@ def stream_chunks(compute: Callable[[Matrix, np.ndarray | None], T], X: Matrix,
         runner = joblib.Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator",
                                  pre_dispatch=f"{2 * workers}", batch_size=1)
         results = iter(runner(joblib.delayed(compute)(rows, w) for rows, w in tasks))
-    with _progress(n_rows, len(starts), show_progress, desc) as bar:
+    with _progress(n_rows, show_progress, desc) as bar:
         for start, result in zip(starts, results, strict=True):
             bar.update(min(chunk, n_rows - start))
             yield result

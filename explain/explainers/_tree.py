@@ -96,6 +96,11 @@ class TreeExplainer(BaseExplainer):
     allow_all_transformations : bool, default=False
         Accept transformers that mix several inputs into several outputs, splitting each
         output evenly over its inputs.
+    groups : dict of str to list of str, default=None
+        Groups of columns explained as one feature: ``{group name: [column, ...]}`` over the
+        raw columns (with ``transformations``) or the features. Ungrouped columns stay
+        features of their own. A group's value is the sum of its columns' values (exact and
+        additive); the per-column explanation is its ``engineered_explanation``.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set when the model's type does not tell.
     n_jobs : int, default=1
@@ -123,7 +128,8 @@ class TreeExplainer(BaseExplainer):
     def __init__(self, model: Any, initialization_examples: Any = None, *,
                  explain_subset: Any = None, features: Any = None, classes: Any = None,
                  transformations: Any = None, allow_all_transformations: bool = False,
-                 model_task: str = "unknown", n_jobs: int = 1, algorithm: str = "auto") -> None:
+                 model_task: str = "unknown", n_jobs: int = 1, algorithm: str = "auto",
+                 groups: Any = None) -> None:
         if algorithm not in ALGORITHMS:
             raise ExplanationValueError(
                 f"TreeExplainer: algorithm must be one of {ALGORITHMS}, got {algorithm!r}.")
@@ -134,7 +140,7 @@ class TreeExplainer(BaseExplainer):
                      transformations=transformations,
                      allow_all_transformations=allow_all_transformations,
                      model_task=model_task, n_jobs=n_jobs,
-                     require_init=False)
+                     require_init=False, groups=groups)
         if not is_tree_model(self.model):
             raise ExplanationTypeError(
                 f"TreeExplainer: {type(self.model).__name__} is not a supported tree model; use "

@@ -150,7 +150,7 @@ def test_no_bootstrap_gives_nan_standard_errors(
 ) -> None:
     X, background, _ = problem10
     result = kernel_shap_values(
-        _interactions, X[:2], background, nsamples=100, max_exact_players=0, n_bootstrap=0
+        _interactions, X[:2], background, nsamples=100, max_exact_players=0, standard_errors=False
     )
     assert np.all(np.isnan(result.standard_errors))
 
@@ -252,7 +252,7 @@ def test_reproducible_with_same_random_state(
 def test_budget_selection() -> None:
     rng = np.random.default_rng(8)
     X, background = rng.normal(size=(2, 14)), rng.normal(size=(2, 14))
-    auto = kernel_shap_values(_interactions, X, background, n_bootstrap=0)
+    auto = kernel_shap_values(_interactions, X, background, standard_errors=False)
     assert not auto.exact and auto.n_coalitions <= 2 * 14 + 2048
     assert _efficiency_gap(auto) < 1e-10
     small = X[:, :5], background[:, :5]
@@ -317,8 +317,11 @@ _BG = np.ones((4, 3))
             r"nsamples must be at least 2 \* n_players = 8",
         ),
         ({"max_exact_players": -1}, "max_exact_players must be an int >= 0"),
-        ({"n_bootstrap": 1}, "n_bootstrap must be 0 or at least 2"),
-        ({"n_bootstrap": -2}, "n_bootstrap must be an int >= 0"),
+        ({"tolerance": 0.0}, r"tolerance must be None or a number in \(0, 1\]"),
+        ({"tolerance": True}, "tolerance must be None or a number"),
+        ({"tolerance": 0.1, "standard_errors": False}, "tolerance needs standard errors"),
+        ({"tolerance": 0.1, "first_stage": 0, "nsamples": 100, "max_exact_players": 0},
+         "first_stage must be an int >= 1"),
         ({"max_rows_per_call": 0}, "max_rows_per_call must be an int >= 1"),
         ({"predict": lambda Z: np.zeros((Z.shape[0] + 1, 2))}, "predict must return an array"),
         ({"predict": lambda Z: np.zeros((Z.shape[0], 2, 2))}, "predict must return an array"),
@@ -335,7 +338,7 @@ def test_inconsistent_output_count_is_rejected() -> None:
     def predict(Z: np.ndarray) -> np.ndarray:
         return np.zeros((Z.shape[0], 1 if Z.shape[0] == 2 else 2))
 
-    with pytest.raises(ValueError, match="predict returned 2 outputs"):
+    with pytest.raises(ValueError, match=r"predict returned \d outputs, earlier calls returned \d"):
         kernel_shap_values(predict, _X, _BG)
 
 
@@ -403,13 +406,29 @@ def test_sampled_designs_are_complementary_pairs() -> None:
     for n_players, budget in ((10, 300), (11, 200), (30, 400)):
         design = sampled_design(n_players, budget, np.random.default_rng(0))
         drawn = design.masks[design.n_fixed :]
-        half = drawn.shape[0] // 2
-        assert design.masks.shape[0] <= budget and drawn.shape[0] == 2 * half > 0
-        np.testing.assert_array_equal(drawn[half:], ~drawn[:half])  # middle size too (n even)
+        assert design.masks.shape[0] <= budget and drawn.shape[0] == 2 * design.n_units > 0
+        np.testing.assert_array_equal(drawn[1::2], ~drawn[0::2])  # middle size too (n even)
+        assert not drawn[0::2, -1].any()  # a pair is named by its member without the last player
         assert np.unique(drawn, axis=0).shape[0] == drawn.shape[0]
-        weights = design.weights
-        assert weights.sum() == pytest.approx(1.0)
-        np.testing.assert_allclose(weights[design.n_fixed :][half:], weights[design.n_fixed :][:half])
+        n_coalitions, weights, counts = design.stage(design.n_units)
+        assert n_coalitions == design.masks.shape[0] and weights.sum() == pytest.approx(1.0)
+        np.testing.assert_allclose(weights[design.n_fixed :][1::2], weights[design.n_fixed :][0::2])
+        assert counts.sum() == design.draw_units.size and np.all(counts >= 1)
+
+
+def test_design_stages_are_prefixes_with_their_own_draws() -> None:
+    from explain.explainers._kernel_design import sampled_design
+
+    design = sampled_design(30, 1000, np.random.default_rng(1), first_stage=200)
+    small = sampled_design(30, 200, np.random.default_rng(1))
+    assert design.n_fixed == small.n_fixed  # the enumerated sizes are the first stage's
+    n_units = (200 - design.n_fixed) // 2
+    n_coalitions, weights, counts = design.stage(n_units)
+    assert n_coalitions == design.n_fixed + 2 * n_units and weights.sum() == pytest.approx(1.0)
+    # the draws of a stage are those made before its last pair's successor first appeared
+    first_new = int(np.argmax(design.draw_units == n_units))
+    assert counts.sum() == first_new and np.all(design.draw_units[:first_new] < n_units)
+    np.testing.assert_array_equal(design.stage(0)[1], design.stage(0)[1] / design.stage(0)[1].sum())
 
 
 def test_row_blocks_do_not_change_results(

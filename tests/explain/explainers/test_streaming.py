@@ -159,3 +159,52 @@ def test_global_only_memory_stays_flat_as_rows_grow(make: Callable[[int], Any]) 
 
     run(small)()  # warm-up: caches and lazy imports are not the rows' cost
     assert _peak(run(large)) < 1.5 * _peak(run(small))
+
+
+def _slow_kernel(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, pd.DataFrame]:
+    """A Kernel explainer whose automatic chunks hold one row (as for a slow model)."""
+    from explain.explainers import _kernel, _streaming
+
+    monkeypatch.setattr(_kernel, "CHUNK_SECONDS", 1e-12)
+    monkeypatch.setattr(_streaming, "PROGRESS_MININTERVAL", 0.0)  # draw every update
+    X, y = _binary()
+    return KernelExplainer(LogisticRegression().fit(X, y), X, nclusters=3, n_jobs=1), X.iloc[:6]
+
+
+def test_kernel_progress_bar_advances_chunk_by_chunk(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    explainer, rows = _slow_kernel(monkeypatch)
+    assert explainer._max_chunk_rows() == 1
+    explainer.explain_global(rows, show_progress=True)
+    err = capsys.readouterr().err
+    assert "KernelExplainer (shap.kernel)" in err
+    states = [f"{k}/6" for k in range(7)]
+    assert all(state in err for state in states), err  # one redraw per chunk of one row
+    assert "rows/s" in err or "s/rows" in err  # a rate, from which the ETA is drawn
+
+
+def test_automatic_progress_needs_interactive_output(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from explain.explainers import _streaming
+
+    explainer, rows = _slow_kernel(monkeypatch)
+    monkeypatch.setattr(_streaming, "PROGRESS_DELAY", 0.0)
+    explainer.explain_local(rows)  # show_progress=None, output not interactive: quiet
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(_streaming, "interactive", lambda: True)
+    explainer.explain_local(rows)
+    assert "6/6" in capsys.readouterr().err
+    explainer.explain_local(rows, show_progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_interactive_is_false_under_pytest_and_true_in_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from explain.explainers._streaming import interactive
+
+    assert not interactive()  # stderr is captured, no IPython kernel
+    kernel = type("ZMQInteractiveShell", (), {})()
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: kernel))
+    assert interactive()

@@ -1,0 +1,202 @@
+"""What Kernel SHAP fixes before it sees a row: the games, their designs and their solvers.
+
+A :class:`KernelPlan` is built once per explainer (or per call of
+:func:`~explain.explainers._kernel_shap.kernel_shap_values`): the coalition designs are drawn
+(:mod:`explain.explainers._kernel_design`) and the regression of every design stage is
+prepared (:mod:`explain.explainers._kernel_solve`), so that explaining a chunk of rows costs
+only model calls and a few matrix products per row.  The plan also evaluates coalitions:
+the synthetic rows of all games go to the model together, in calls of bounded size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from explain._exceptions import ExplanationValueError
+from explain.explainers._kernel_design import CoalitionDesign, exact_design, sampled_design
+from explain.explainers._kernel_solve import StageSolver, stage_solver
+
+__all__ = ["KernelGame", "KernelPlan", "build_plan", "call_predict", "evaluate_coalitions"]
+
+Predict = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class KernelGame:
+    """A coalition game solved on its own design.
+
+    ``v(S) = sum_j background_weights[j] * f(x_S, background[j])``; its solution enters the
+    result with weight ``weight``.  ``expected`` is ``v(empty)``; ``stages`` the solvers of
+    the design's stages, smallest first.
+    """
+
+    design: CoalitionDesign
+    column_masks: np.ndarray
+    background: np.ndarray
+    background_weights: np.ndarray
+    weight: float
+    expected: np.ndarray
+    stages: tuple[StageSolver, ...]
+
+
+@dataclass(frozen=True)
+class KernelPlan:
+    """The games of one explanation problem and the coalition budgets of their stages.
+
+    Attributes
+    ----------
+    games : tuple of KernelGame
+        One game on the whole background when exact, else one per background row.
+    exact : bool
+        Whether every coalition is enumerated.
+    n_players : int
+        Number of players.
+    expected : ndarray of shape (n_outputs,)
+        Weighted mean model output over the background.
+    tolerance : float or None
+        Convergence tolerance of the stages (``None``: every row uses the last stage).
+    interactions : int
+        Leading players per row whose interactions are fitted (0: none; not when exact).
+    """
+
+    games: tuple[KernelGame, ...]
+    exact: bool
+    n_players: int
+    expected: np.ndarray
+    tolerance: float | None
+    interactions: int = 0
+
+    @property
+    def n_stages(self) -> int:
+        """Number of design stages."""
+        return len(self.games[0].stages)
+
+    def coalitions(self, stage: int) -> int:
+        """Largest number of coalitions of any game's design at ``stage``."""
+        return max(game.stages[stage].n_coalitions for game in self.games)
+
+    def evaluations(self, stage: int) -> int:
+        """Model evaluations per explained row up to and including ``stage``."""
+        return sum(g.stages[stage].n_coalitions * g.background.shape[0] for g in self.games)
+
+
+def build_plan(player_of_column: np.ndarray, exact: bool, budgets: Sequence[int],
+               background: np.ndarray, weights: np.ndarray, background_output: np.ndarray,
+               rng: np.random.Generator, tolerance: float | None = None,
+               interactions: int = 0) -> KernelPlan:
+    """Draw the games' designs and prepare their stage solvers.
+
+    Parameters
+    ----------
+    player_of_column : ndarray of shape (n_columns,)
+        The player of every column.
+    exact : bool
+        Whether to enumerate every coalition (``rng`` and ``budgets`` are then not used).
+    budgets : sequence of int
+        Coalitions per sampled design at every stage, increasing; each at least
+        ``2 * n_players``.
+    background : ndarray of shape (n_background, n_columns)
+        Background rows.
+    weights : ndarray of shape (n_background,)
+        Background weights summing to 1; rows of weight 0 get no game.
+    background_output : ndarray of shape (n_background, n_outputs)
+        Model output on the background rows.
+    rng : Generator
+        Source of the designs, in background-row order.
+    tolerance : float, default=None
+        Convergence tolerance, recorded on the plan.
+    interactions : int, default=0
+        Leading players whose interactions are fitted, recorded on the plan.
+    """
+    n_players = int(player_of_column.max()) + 1
+    keep = np.flatnonzero(weights > 0)
+    expected = weights @ background_output
+    if exact:
+        design = exact_design(n_players)
+        stage = stage_solver(design.masks, design.fixed_weights, design.n_fixed, np.zeros(0), 0.0)
+        game = KernelGame(design, _column_masks(design, player_of_column), background[keep],
+                          weights[keep], 1.0, weights[keep] @ background_output[keep], (stage,))
+        return KernelPlan((game,), True, n_players, expected, None)
+    designs = [sampled_design(n_players, budgets[-1], rng, budgets[0]) for _ in keep]
+    games = tuple(
+        KernelGame(design, _column_masks(design, player_of_column), background[[b]], np.ones(1),
+                   float(weights[b]), background_output[b], _stages(design, budgets))
+        for b, design in zip(keep, designs, strict=True)
+    )
+    return KernelPlan(games, False, n_players, expected, tolerance, interactions)
+
+
+def _column_masks(design: CoalitionDesign, player_of_column: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(design.masks[:, player_of_column])
+
+
+def _stages(design: CoalitionDesign, budgets: Sequence[int]) -> tuple[StageSolver, ...]:
+    solvers = []
+    for budget in budgets:
+        n_units = min(design.n_units, max(0, (budget - design.n_fixed) // 2))
+        n_coalitions, weights, counts = design.stage(n_units)
+        solvers.append(stage_solver(design.masks[:n_coalitions], weights, design.n_fixed, counts,
+                                    design.sampled_weight))
+    return tuple(solvers)
+
+
+def blocks(n: int, step: int) -> Iterator[slice]:
+    """Consecutive slices of at most ``step`` of ``range(n)``."""
+    return (slice(start, min(start + step, n)) for start in range(0, n, step))
+
+
+def call_predict(predict: Predict, data: np.ndarray, n_outputs: int | None) -> np.ndarray:
+    """``predict(data)`` as a float (n_rows, n_outputs) array, its shape checked."""
+    output = np.asarray(predict(data), dtype=np.float64)
+    if output.ndim == 1:
+        output = output[:, None]
+    if output.ndim != 2 or output.shape[0] != data.shape[0] or output.shape[1] == 0:
+        raise ExplanationValueError(
+            f"predict must return an array of shape (m,) or (m, n_outputs) for m = "
+            f"{data.shape[0]} input rows; got shape {output.shape}"
+        )
+    if n_outputs is not None and output.shape[1] != n_outputs:
+        raise ExplanationValueError(
+            f"predict returned {output.shape[1]} outputs, earlier calls returned {n_outputs}"
+        )
+    return output
+
+
+def evaluate_coalitions(predict: Predict, X: np.ndarray, pieces: Sequence[tuple[KernelGame, slice]],
+                        limit: int, n_outputs: int) -> list[np.ndarray]:
+    """``v_x(S)`` of the coalitions ``game.column_masks[part]`` of every piece, for every row.
+
+    The synthetic rows of all pieces (coalition x background row) go to ``predict`` together,
+    at most ``limit`` rows per call: rows of ``X`` are split first, then the synthetic rows of
+    one explained row when they exceed ``limit``.
+
+    Returns
+    -------
+    list of ndarray of shape (n_rows, n_coalitions_of_piece, n_outputs)
+    """
+    masks = np.concatenate([np.repeat(game.column_masks[part], game.background.shape[0], axis=0)
+                            for game, part in pieces])
+    fill = np.concatenate([np.tile(game.background, (_length(part), 1)) for game, part in pieces])
+    n_rows, n_synthetic = X.shape[0], masks.shape[0]
+    output = np.empty((n_rows, n_synthetic, n_outputs))
+    for rows in blocks(n_rows, max(1, limit // max(n_synthetic, 1))):
+        for columns in blocks(n_synthetic, limit):
+            synthetic = np.where(masks[None, columns], X[rows, None, :], fill[None, columns])
+            flat = synthetic.reshape(-1, X.shape[1])
+            output[rows, columns] = call_predict(predict, flat, n_outputs).reshape(
+                synthetic.shape[0], synthetic.shape[1], n_outputs)
+    values, start = [], 0
+    for game, part in pieces:
+        n_background, length = game.background.shape[0], _length(part)
+        stop = start + length * n_background
+        block = output[:, start:stop].reshape(n_rows, length, n_background, n_outputs)
+        values.append(np.matmul(game.background_weights, block) if n_background > 1 else block[:, :, 0])
+        start = stop
+    return values
+
+
+def _length(part: slice) -> int:
+    return int(part.stop - part.start)
