@@ -14,6 +14,7 @@ from optuna.trial import TrialState
 from automl._ensemble import select_ensemble, softmax
 from automl._explanations import explain_model_rows, with_fidelity_fields
 from automl._folds import PreparedData
+from automl._groups import group_explanation, near_duplicate_groups
 from automl._lock import experiment_lock
 from automl._refit import fit_run_model
 from automl._runs import AutoMLRun, ChildRun, RunFiles
@@ -92,8 +93,15 @@ def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, dat
     explanation = explain_model_rows(model, background, rows, random_state=seed)
     explanation = with_cancellation_notes(
         with_fidelity_fields(explanation, explained_rows=f"{len(rows):,} {source}"))
-    ExplanationClient.from_run(RunFiles(run.store, run.study, best.number)).upload_model_explanation(
-        explanation, comment="best model")
+    client = ExplanationClient.from_run(RunFiles(run.store, run.study, best.number))
+    if config.feature_groups is not None:
+        groups = (near_duplicate_groups(training, explanation) if isinstance(config.feature_groups, str)
+                  else config.feature_groups)
+        if groups:
+            client.upload_model_explanation(explanation, comment="best model, per column")
+            explanation = group_explanation(explanation, groups)
+            logger.info("explained as groups: %s", ", ".join(groups))
+    client.upload_model_explanation(explanation, comment="best model")
     # the explained rows and their labels, so a dashboard can show them beside the explanation
     run.store.upload_object(run.study, best.number, EXPLAINED_ROWS,
                             {"X": rows, "y": labels, "source": source})

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import automl._finalize
-from automl import AutoML, AutoMLConfig, AutoMLRun
+from automl import AutoML, AutoMLConfig, AutoMLRun, ConfigError
 from automl._finalize import EXPLAINED_ROWS, HOLDOUT
 from automl._refit import fit_tail
 from explain import Explanation, ExplanationClient
@@ -109,3 +109,32 @@ def test_explained_rows_are_held_out_from_the_model_and_the_background(tmp_path:
                            featurizer.transform(X.iloc[fitted]), y[fitted])
     np.testing.assert_allclose(other.get_model().predict_proba(X),
                                refit_other.predict_proba(featurizer.transform(X)), atol=1e-9)
+
+
+@pytest.mark.parametrize("groups", ["auto", {"f0 + copy": ["f0", "copy"]}])
+def test_near_duplicate_columns_are_explained_as_one_group_when_asked(tmp_path: Path, groups: Any) -> None:
+    X, y = make_ground_truth("binary", n_rows=400, n_features=4)
+    X["copy"] = 2 * X["f0"] + np.random.default_rng(0).normal(scale=1e-3, size=len(X))
+    config = AutoMLConfig("classification", X=X, y=y, storage=f"sqlite:///{tmp_path}/runs.db",
+                          experiment_name="groups", iterations=2, allowed_models=["LightGBM"], ensemble=False,
+                          feature_groups=groups, **SETTINGS)
+    run = AutoML(config).fit()
+    grouped = stored(run)
+    per_column = ExplanationClient.from_run(run.best_child()).download_model_explanation(
+        comment="best model, per column", raw=True)
+    assert "f0 + copy" in grouped.features and "f0" not in grouped.features and "f0" in per_column.features
+    i, (a, b) = grouped.features.index("f0 + copy"), (per_column.features.index(c) for c in ("f0", "copy"))
+    np.testing.assert_allclose(grouped.local_values[:, :, i], per_column.local_values[:, :, a]
+                               + per_column.local_values[:, :, b], atol=1e-12)
+    np.testing.assert_allclose(grouped.local_values.sum(axis=2), per_column.local_values.sum(axis=2),
+                               atol=1e-9)
+    assert grouped.engineered_explanation.features == per_column.engineered_explanation.features
+    assert "grouped features: 'f0 + copy' = ['f0', 'copy']" in grouped.fidelity.summary()
+
+
+def test_feature_groups_are_checked_against_the_columns() -> None:
+    X, y = make_ground_truth("binary", n_rows=60, n_features=3)
+    with pytest.raises(ConfigError, match=r"feature_groups.*'nope'"):
+        AutoMLConfig("classification", X=X, y=y, feature_groups={"g": ["f0", "nope"]})
+    with pytest.raises(ConfigError, match="feature_groups must be None, 'auto' or a mapping"):
+        AutoMLConfig("classification", X=X, y=y, feature_groups=["f0"])
