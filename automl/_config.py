@@ -11,6 +11,7 @@ import pandas as pd
 from automl._data import TrainingData, as_frame, check_labels, check_numbers_as_text, split_label
 from automl._estimators import estimator_names
 from automl._exceptions import ConfigError, ConfigTypeError, DataError
+from automl._groups import check_feature_groups
 from automl._metrics import Metric, get_metric
 
 __all__ = ["AutoMLConfig", "TrainingData"]
@@ -78,6 +79,12 @@ class AutoMLConfig:
         Seed of the sampler, the folds and the models.
     verbosity : int, default=logging.INFO
         Logging level; ``logging.WARNING`` or above also hides the progress bar.
+    feature_groups : "auto" or dict, default=None
+        Explain groups of raw columns as one feature in the best model's explanation (their
+        values summed: exact, and still adding up): ``"auto"`` groups near-duplicate columns
+        (numeric columns with a rank correlation of 0.95 or more, and columns whose
+        contributions cancel each other); a mapping ``{name: [columns]}`` gives the groups.
+        The explanation per column is stored too (comment ``"best model, per column"``).
     overwrite : bool, default=False
         What to do when ``experiment_name`` exists in ``storage`` with other data or settings
         (task, metric, features, models): ``False`` refuses with an error that says what
@@ -96,7 +103,7 @@ class AutoMLConfig:
                  enable_early_stopping: bool = True, ensemble: bool = True,
                  experiment_name: str = "automl", storage: str | None = None,
                  artifact_path: str | None = None, n_jobs: int = 1, random_state: int | None = None,
-                 verbosity: int = logging.INFO, overwrite: bool = False) -> None:
+                 verbosity: int = logging.INFO, feature_groups: Any = None, overwrite: bool = False) -> None:
         if task not in TASKS:
             raise ConfigError(f"AutoMLConfig: task must be one of {TASKS}, got {task!r}.")
         self.task = task
@@ -134,6 +141,7 @@ class AutoMLConfig:
         self.overwrite = overwrite
         self.label_column_name = label_column_name
         self.data = self._data(training_data, label_column_name, X, y, validation_data)
+        self.feature_groups = check_feature_groups(feature_groups, list(self.data.X.columns))
 
     def _data(self, training_data: Any, label: str | None, X: Any, y: Any,
               validation_data: Any) -> TrainingData:
