@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import optuna
@@ -36,6 +36,9 @@ BACKGROUND_ROWS = 2000
 EXPLAINED_ROWS = "explained_rows.joblib"
 HOLDOUT = "holdout.joblib"
 WAIT_SECONDS = 0.5
+EXPLAIN_SECONDS = 60.0  # the best model's explanation, after a probe of PROBE_ROWS rows
+PROBE_ROWS = 20
+MIN_EXPLAINED_ROWS = 100
 
 
 def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
@@ -90,6 +93,7 @@ def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, dat
     seed = config.random_state or 0
     training = data.X_raw.iloc[data.fit_index]
     background = training.sample(min(BACKGROUND_ROWS, len(training)), random_state=seed)
+    rows, labels, source = _affordable_rows(model, background, rows, labels, source, seed)
     explanation = explain_model_rows(model, background, rows, random_state=seed)
     explanation = with_cancellation_notes(
         with_fidelity_fields(explanation, explained_rows=f"{len(rows):,} {source}"))
@@ -107,6 +111,27 @@ def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, dat
                             {"X": rows, "y": labels, "source": source})
     logger.info("explained the best run %s with %s on %d %s", best.id, explanation.method, len(rows),
                 source)
+
+
+def _affordable_rows(model: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: np.ndarray,
+                     source: str, seed: int) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """As many of ``rows`` as fit :data:`EXPLAIN_SECONDS`, measured on :data:`PROBE_ROWS` of them.
+
+    Exact TreeSHAP on deep forests costs up to seconds per row; a random sample (at least
+    :data:`MIN_EXPLAINED_ROWS`) keeps the best model's explanation within its time, and the
+    explanation says how many of the held-out rows it covers.
+    """
+    if len(rows) <= MIN_EXPLAINED_ROWS:
+        return rows, labels, source
+    start = time.perf_counter()
+    explain_model_rows(model, background, rows.iloc[:PROBE_ROWS], random_state=seed)
+    per_row = (time.perf_counter() - start) / PROBE_ROWS
+    affordable = max(MIN_EXPLAINED_ROWS, int(EXPLAIN_SECONDS / max(per_row, 1e-9)))
+    if affordable >= len(rows):
+        return rows, labels, source
+    keep = np.sort(np.random.default_rng(seed).choice(len(rows), affordable, replace=False))
+    logger.info("explaining %d of the %d %s (about %.2f s per row)", affordable, len(rows), source, per_row)
+    return rows.iloc[keep], labels[keep], f"{source}, sampled at random from {len(rows):,}"
 
 
 def _explained_rows(config: AutoMLConfig, data: PreparedData) -> tuple[pd.DataFrame, np.ndarray, str]:

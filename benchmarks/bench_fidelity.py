@@ -11,7 +11,7 @@ Its members are refitted on the 75 % and blended two ways:
   exact TreeSHAP / linear SHAP per member, a surrogate only for members without an exact
   explainer.
 
-Both are explained on the held-out 25 % (at most 2,000 rows), and the sums of the local values
+Both are explained on the held-out 25 % (at most 500 rows), and the sums of the local values
 plus the expected value are compared with the model's own output on those rows (log-odds for
 classifiers, the prediction for regressors): rmse and correlation. The test score of both
 blends shows what blending in margin space costs or gains.
@@ -51,7 +51,7 @@ from explain import MimicExplainer
 from explain.models import LGBMExplainableModel
 
 SEED = 0
-EXPLAINED_ROWS = 2000
+EXPLAINED_ROWS = 500
 
 
 @dataclass(frozen=True)

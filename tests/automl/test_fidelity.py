@@ -138,3 +138,18 @@ def test_feature_groups_are_checked_against_the_columns() -> None:
         AutoMLConfig("classification", X=X, y=y, feature_groups={"g": ["f0", "nope"]})
     with pytest.raises(ConfigError, match="feature_groups must be None, 'auto' or a mapping"):
         AutoMLConfig("classification", X=X, y=y, feature_groups=["f0"])
+
+
+def test_a_costly_explanation_covers_a_sample_of_the_held_out_rows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(automl._finalize, "EXPLAIN_SECONDS", 1e-9)  # as if each row cost seconds
+    monkeypatch.setattr(automl._finalize, "MIN_EXPLAINED_ROWS", 40)
+    run = search(tmp_path, "sampled", iterations=1, allowed_models=["LightGBM"], ensemble=False)
+    explanation = stored(run)
+    assert explanation.num_examples == 40
+    assert explanation.fidelity.explained_rows == \
+        "40 held-out rows (not used to fit the model), sampled at random from 100"
+    explained = run.store.latest_object(run.study, run.best_child().number, EXPLAINED_ROWS)
+    held_out = run.store.latest_object(run.study, "experiment", HOLDOUT)
+    X, _ = run.training_data()
+    assert len(explained["X"]) == 40 and set(explained["X"].index) <= set(X.index[held_out])
