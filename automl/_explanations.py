@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,49 @@ from explain.explainers import BlendExplainer, choose_explainer
 from explain.models import LGBMExplainableModel
 from featurization import FeatureMap, feature_map_from
 
-__all__ = ["explain_engineered_rows", "explain_model_rows", "with_fidelity_fields"]
+__all__ = ["ModelExplainer", "explain_engineered_rows", "explain_model_rows", "model_explainer",
+           "with_fidelity_fields", "with_model_agreement"]
+
+
+@dataclass(frozen=True)
+class ModelExplainer:
+    """The explainer of a model taking raw rows, as the search builds and stores it.
+
+    Attributes
+    ----------
+    explainer : object
+        A fitted explainer with ``explain_global`` / ``explain_local``: the model's own (tree,
+        linear), a LightGBM mimic, or a :class:`~explain.explainers.BlendExplainer` for an
+        ensemble.
+    featurizer : object or None
+        For a blend, the fitted featurization the explainer's rows go through first (its
+        explanations come back raw through the featurization's feature map); ``None`` when the
+        explainer takes raw rows itself.
+    """
+
+    explainer: Any
+    featurizer: Any = None
+
+    def explain(self, rows: pd.DataFrame) -> Explanation:
+        """Explain raw ``rows``: local values of each and their global aggregate."""
+        features = rows if self.featurizer is None else transform(self.featurizer, rows)
+        return self.explainer.explain_global(features)  # type: ignore[no-any-return]
+
+
+def model_explainer(model: Pipeline, background: pd.DataFrame, *, surrogate_trees: int = 200,
+                    random_state: int = 0) -> ModelExplainer:
+    """The explainer of a fitted featurization + estimator pipeline (see :func:`explain_model_rows`)."""
+    final = model.steps[-1][1]
+    if isinstance(final, WeightedEnsemble) and (final.task == "regression" or final._combine == "margin"):
+        featurizer = Pipeline(model.steps[:-1]) if len(model.steps) > 2 else model.steps[0][1]
+        feature_map = feature_map_from(featurizer, [str(c) for c in background.columns])
+        explainer = BlendExplainer(
+            final.members, final.weights, transform(featurizer, background),
+            model_task=final.task, native_margins=getattr(final, "native_margins_", None),
+            transformations=feature_map, classes=getattr(final, "classes_", None),
+            surrogate_trees=surrogate_trees, random_state=random_state)
+        return ModelExplainer(explainer, featurizer)
+    return ModelExplainer(_explainer(model, background, None, surrogate_trees, random_state))
 
 
 def explain_model_rows(model: Pipeline, background: pd.DataFrame, rows: pd.DataFrame, *,
@@ -24,9 +67,10 @@ def explain_model_rows(model: Pipeline, background: pd.DataFrame, rows: pd.DataF
     """Explain ``model`` (featurization + estimator) on ``rows``, raw with engineered inside.
 
     Tree and linear final estimators get exact TreeSHAP / linear SHAP through the pipeline's
-    feature map. Others (k-nearest neighbours, ensembles) get a LightGBM surrogate trained on
-    the model's output over ``background`` in the engineered space, its held-out fidelity
-    recorded on the explanation.
+    feature map; a weighted ensemble is explained member by member in its margin space
+    (:class:`~explain.explainers.BlendExplainer`); other models (k-nearest neighbours) get a
+    LightGBM surrogate trained on the model's output over ``background`` in the engineered
+    space, with its held-out agreement and how far its sums are from the model's output.
 
     Parameters
     ----------
@@ -37,33 +81,19 @@ def explain_model_rows(model: Pipeline, background: pd.DataFrame, rows: pd.DataF
     rows : DataFrame
         Raw rows to explain (local values for each, global as their aggregate).
     surrogate_trees : int, default=200
-        Trees of the LightGBM surrogate.
+        Trees of the LightGBM surrogates.
     random_state : int, default=0
-        Seed of the surrogate.
+        Seed of the surrogates.
     """
-    final = model.steps[-1][1]
-    if isinstance(final, WeightedEnsemble) and (final.task == "regression" or final._combine == "margin"):
-        return _explain_blend(model, final, background, rows, surrogate_trees, random_state)
-    explanation = _explainer(model, background, None, surrogate_trees, random_state).explain_global(rows)
+    explainer = model_explainer(model, background, surrogate_trees=surrogate_trees,
+                                random_state=random_state)
+    explanation = explainer.explain(rows)
     if explanation.fidelity.is_surrogate:
-        explanation = _with_model_agreement(explanation, model, rows)
+        explanation = with_model_agreement(explanation, model, rows)
     return explanation
 
 
-def _explain_blend(model: Pipeline, ensemble: WeightedEnsemble, background: pd.DataFrame,
-                   rows: pd.DataFrame, surrogate_trees: int, random_state: int) -> Explanation:
-    """A weighted ensemble explained member by member in its margin (or prediction) space."""
-    featurizer = Pipeline(model.steps[:-1]) if len(model.steps) > 2 else model.steps[0][1]
-    feature_map = feature_map_from(featurizer, [str(c) for c in background.columns])
-    explainer = BlendExplainer(
-        ensemble.members, ensemble.weights, transform(featurizer, background),
-        model_task=ensemble.task, native_margins=getattr(ensemble, "native_margins_", None),
-        transformations=feature_map, classes=getattr(ensemble, "classes_", None),
-        surrogate_trees=surrogate_trees, random_state=random_state)
-    return explainer.explain_global(transform(featurizer, rows))
-
-
-def _with_model_agreement(explanation: Explanation, model: Any, rows: pd.DataFrame) -> Explanation:
+def with_model_agreement(explanation: Explanation, model: Any, rows: pd.DataFrame) -> Explanation:
     """Record how far a surrogate's values add up to the model's own output on the explained rows
     (two classes: the model's log-odds; regression: its prediction)."""
     local, expected = explanation.local_values, explanation.expected_values_

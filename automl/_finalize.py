@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import optuna
@@ -12,7 +12,7 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from automl._ensemble import select_ensemble, softmax
-from automl._explanations import explain_model_rows, with_fidelity_fields
+from automl._explanations import ModelExplainer, model_explainer, with_fidelity_fields, with_model_agreement
 from automl._folds import PreparedData
 from automl._groups import group_explanation, near_duplicate_groups
 from automl._lock import experiment_lock
@@ -35,6 +35,7 @@ EXPLAIN_ROWS = 5000
 BACKGROUND_ROWS = 2000
 EXPLAINED_ROWS = "explained_rows.joblib"
 HOLDOUT = "holdout.joblib"
+EXPLAINER = "explainer.joblib"
 WAIT_SECONDS = 0.5
 EXPLAIN_SECONDS = 60.0  # the best model's explanation, after a probe of PROBE_ROWS rows
 PROBE_ROWS = 20
@@ -93,8 +94,13 @@ def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, dat
     seed = config.random_state or 0
     training = data.X_raw.iloc[data.fit_index]
     background = training.sample(min(BACKGROUND_ROWS, len(training)), random_state=seed)
-    rows, labels, source = _affordable_rows(model, background, rows, labels, source, seed)
-    explanation = explain_model_rows(model, background, rows, random_state=seed)
+    explainer = model_explainer(model, background, random_state=seed)
+    rows, labels, source = _affordable_rows(explainer, rows, labels, source)
+    explanation = explainer.explain(rows)
+    if explanation.fidelity.is_surrogate:
+        explanation = with_model_agreement(explanation, model, rows)
+    # the explainer that produced the stored explanation, for scoring and dashboards
+    run.store.upload_object(run.study, best.number, EXPLAINER, explainer)
     explanation = with_cancellation_notes(
         with_fidelity_fields(explanation, explained_rows=f"{len(rows):,} {source}"))
     client = ExplanationClient.from_run(RunFiles(run.store, run.study, best.number))
@@ -113,8 +119,8 @@ def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, dat
                 source)
 
 
-def _affordable_rows(model: Any, background: pd.DataFrame, rows: pd.DataFrame, labels: np.ndarray,
-                     source: str, seed: int) -> tuple[pd.DataFrame, np.ndarray, str]:
+def _affordable_rows(explainer: ModelExplainer, rows: pd.DataFrame, labels: np.ndarray,
+                     source: str) -> tuple[pd.DataFrame, np.ndarray, str]:
     """As many of ``rows`` as fit :data:`EXPLAIN_SECONDS`, measured on :data:`PROBE_ROWS` of them.
 
     Exact TreeSHAP on deep forests costs up to seconds per row; a random sample (at least
@@ -124,12 +130,12 @@ def _affordable_rows(model: Any, background: pd.DataFrame, rows: pd.DataFrame, l
     if len(rows) <= MIN_EXPLAINED_ROWS:
         return rows, labels, source
     start = time.perf_counter()
-    explain_model_rows(model, background, rows.iloc[:PROBE_ROWS], random_state=seed)
+    explainer.explain(rows.iloc[:PROBE_ROWS])
     per_row = (time.perf_counter() - start) / PROBE_ROWS
     affordable = max(MIN_EXPLAINED_ROWS, int(EXPLAIN_SECONDS / max(per_row, 1e-9)))
     if affordable >= len(rows):
         return rows, labels, source
-    keep = np.sort(np.random.default_rng(seed).choice(len(rows), affordable, replace=False))
+    keep = np.sort(np.random.default_rng(0).choice(len(rows), affordable, replace=False))
     logger.info("explaining %d of the %d %s (about %.2f s per row)", affordable, len(rows), source, per_row)
     return rows.iloc[keep], labels[keep], f"{source}, sampled at random from {len(rows):,}"
 
