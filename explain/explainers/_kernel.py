@@ -20,13 +20,21 @@ from explain.explainers._background import summarize_background
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
 from explain.explainers._groups import player_columns
 from explain.explainers._kernel_plan import KernelPlan, build_plan
-from explain.explainers._kernel_shap import check_tolerance, explain_rows, resolve_budgets, validate_groups
+from explain.explainers._kernel_shap import (
+    check_interactions,
+    check_tolerance,
+    explain_rows,
+    resolve_budgets,
+    validate_groups,
+)
 
 __all__ = ["KernelExplainer"]
 
 DEFAULT_TOLERANCE = 0.05
 """Convergence tolerance of ``nsamples="auto"``: a row stops once its largest standard error is
 at most this share of the scale of its values (see :mod:`explain.explainers._kernel_shap`)."""
+DEFAULT_INTERACTIONS = 5
+"""Leading players per row whose interactions are fitted when sampling (regression adjustment)."""
 MANY_PLAYERS = 100
 """From this many players on, explaining warns first with the estimated time and the ways out."""
 CHUNK_SECONDS = 2.0
@@ -66,6 +74,12 @@ class KernelExplainer(BaseExplainer):
         Stop a row once its largest standard error is at most ``tolerance`` times the scale
         of its values (the larger of ``|f(x) - E f|`` and their spread). ``"auto"``: 0.05 with
         ``nsamples="auto"``, ``None`` (every row gets ``nsamples``) with an int ``nsamples``.
+    interactions : int, default=5
+        Regression adjustment when sampling: the products of every row's ``interactions``
+        leading players (by their values) join the regression, and their Shapley values are
+        added in closed form (Witter et al. 2025). On models whose few leading features
+        interact, this cuts the error several-fold at the same budget; 0 is classic Kernel
+        SHAP. See :mod:`explain.explainers._kernel_adjust`.
     players : {"engineered", "raw"}, default="engineered"
         With ``transformations``, ``"raw"`` plays one player per raw column (its engineered
         columns switched on and off together) instead of one per engineered feature; see
@@ -113,9 +127,9 @@ class KernelExplainer(BaseExplainer):
         Seed of the coalition designs (``random_state``, or the seed drawn for ``None``).
     plan_ : KernelPlan
         The coalition designs and their solvers, fixed before any row is explained.
-    seconds_per_evaluation_ : float
-        Time of one model evaluation, measured at set-up on ``256`` rows; sizes the chunks
-        and the many-players warning.
+    model_cost_ : tuple of float
+        Seconds per model call and per row, measured at set-up on 8 and 264 rows; they size
+        the chunks (a few seconds each) and the many-players warning's estimate.
 
     Examples
     --------
@@ -132,7 +146,8 @@ class KernelExplainer(BaseExplainer):
 
     def __init__(self, model: Any, initialization_examples: Any, *, is_function: bool = False,
                  nsamples: int | Literal["auto"] = "auto", tolerance: float | str | None = "auto",
-                 players: str = "engineered", groups: Any = None, explain_subset: Any = None,
+                 interactions: int = DEFAULT_INTERACTIONS, players: str = "engineered",
+                 groups: Any = None, explain_subset: Any = None,
                  features: Any = None, classes: Any = None, nclusters: int = 10,
                  transformations: Any = None, allow_all_transformations: bool = False,
                  model_task: str = "unknown", random_state: int | None = 0,
@@ -149,6 +164,7 @@ class KernelExplainer(BaseExplainer):
         self.seed_ = _resolve_seed(random_state)
         self.nsamples, self.nclusters, self.players = nsamples, nclusters, players
         self.tolerance = _resolve_tolerance(tolerance, nsamples)
+        self.interactions = check_interactions(interactions)
         self.random_state = random_state
         self.allow_all_transformations = allow_all_transformations
         self._set_up(model, initialization_examples, is_function=is_function,
@@ -170,7 +186,7 @@ class KernelExplainer(BaseExplainer):
                 f"players; use at least {2 * self.n_players_ + 2} or 'auto'."
             )
         self.plan_ = self._plan()
-        self.seconds_per_evaluation_ = self._time_model()
+        self.model_cost_ = self._time_model()
 
     # ------------------------------------------------------------------ players
     def _set_players(self) -> None:
@@ -215,22 +231,42 @@ class KernelExplainer(BaseExplainer):
         exact, budgets = resolve_budgets(self.nsamples, n_players, 12, self.tolerance)
         background_output = np.asarray(self.adapter_.predict_output(self.background_), dtype=np.float64)
         return build_plan(player_of_column, exact, budgets, self.background_, self.background_weights_,
-                          background_output, np.random.default_rng(self.seed_), self.tolerance)
+                          background_output, np.random.default_rng(self.seed_), self.tolerance,
+                          self.interactions)
 
-    def _time_model(self) -> float:
-        rows = np.resize(self.background_, (_PROBE_ROWS, self.background_.shape[1]))
+    def _time_model(self) -> tuple[float, float]:
+        """Seconds per model call and per row, from calls on 8 and 264 rows."""
+        rows = np.resize(self.background_, (_PROBE_ROWS + 8, self.background_.shape[1]))
+        start = time.perf_counter()
+        self.adapter_.predict_output(rows[:8])
+        few = time.perf_counter() - start
         start = time.perf_counter()
         self.adapter_.predict_output(rows)
-        return (time.perf_counter() - start) / _PROBE_ROWS
+        many = time.perf_counter() - start
+        per_row = max(many - few, 1e-9) / _PROBE_ROWS
+        return max(few - 8 * per_row, 0.0), per_row
 
-    def _seconds_per_row(self) -> float:
-        """Model time of one row at the largest budget (rows that converge take less)."""
+    @property
+    def seconds_per_evaluation_(self) -> float:
+        """Model time of one synthetic row, measured at set-up."""
+        return self.model_cost_[1]
+
+    def _seconds_per_row(self, stage: int | None = None) -> float:
+        """Model time of one row's evaluations up to ``stage`` (default: the last)."""
         if self.n_players_ == 1:
             return self.seconds_per_evaluation_
-        return self.plan_.evaluations(self.plan_.n_stages - 1) * self.seconds_per_evaluation_
+        stage = self.plan_.n_stages - 1 if stage is None else stage
+        return self.plan_.evaluations(stage) * self.seconds_per_evaluation_
 
     def _max_chunk_rows(self) -> int | None:
-        return max(1, int(CHUNK_SECONDS / max(self._seconds_per_row(), 1e-9)))
+        """Rows per chunk: about :data:`CHUNK_SECONDS` of model time for a typical row (the
+        geometric mean of the first and last stages), but enough rows that one model call's
+        fixed cost stays under 5 % of the first stage's model time."""
+        per_call = self.model_cost_[0]
+        first, last = self._seconds_per_row(0), self._seconds_per_row()
+        by_time = CHUNK_SECONDS / max(np.sqrt(first * last), 1e-12)
+        by_call = 20.0 * per_call / max(first, 1e-12)
+        return max(1, int(max(by_time, by_call)))
 
     def _explain(self, X: Any, **kwargs: Any) -> Explanation:
         n_rows = getattr(X, "shape", (None,))[0]

@@ -209,34 +209,55 @@ def kernel_shap_values(
 
 def explain_rows(plan: KernelPlan, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, *,
                  max_rows_per_call: int = 200_000, standard_errors: bool = True) -> KernelShapResult:
-    """Kernel SHAP values of the rows ``X`` (validated, dense) under a prepared plan."""
+    """Kernel SHAP values of the rows ``X`` (validated, dense) under a prepared plan.
+
+    Two outputs that sum to 1 (a binary classifier's probabilities) are solved once: the
+    first output's game is ``1 -`` the second's, so its values are the second's negated.
+    """
     n_outputs = plan.expected.shape[0]
     fx = _predict_chunked(predict, X, max_rows_per_call, n_outputs)
-    shape = (X.shape[0], plan.n_players, n_outputs)
+    mirrored = n_outputs == 2 and _sum_to_one(fx) and _sum_to_one(plan.expected[None])
+    outputs = slice(1, 2) if mirrored else slice(None)
+    solved = _second_output(predict) if mirrored else predict
+    shape = (X.shape[0], plan.n_players, 1 if mirrored else n_outputs)
     values, variance = np.zeros(shape), np.zeros(shape)
     evaluations = np.zeros(X.shape[0], dtype=np.int64)
-    per_row = sum(game.stages[-1].n_coalitions for game in plan.games) * n_outputs
+    per_row = sum(game.stages[-1].n_coalitions for game in plan.games) * shape[2]
     row_step = max(1, _BLOCK_ELEMENTS // per_row)
     for rows in blocks(X.shape[0], row_step):
         values[rows], variance[rows], evaluations[rows] = _explain_block(
-            plan, predict, X[rows], fx[rows], max_rows_per_call, standard_errors)
+            plan, solved, X[rows], fx[rows, outputs], outputs, max_rows_per_call, standard_errors)
+    if mirrored:
+        values = np.concatenate([-values, values], axis=2)
+        variance = np.concatenate([variance, variance], axis=2)
     if plan.exact:
-        errors = np.zeros(shape)
+        errors = np.zeros_like(values)
     elif standard_errors:
         errors = np.sqrt(variance)
     else:
-        errors = np.full(shape, np.nan)
+        errors = np.full_like(values, np.nan)
     return KernelShapResult(values.transpose(2, 0, 1), plan.expected.copy(), errors.transpose(2, 0, 1),
                             fx.T.copy(), plan.exact, plan.coalitions(plan.n_stages - 1), evaluations)
 
 
+def _sum_to_one(output: np.ndarray) -> bool:
+    return bool(np.all(np.abs(output.sum(axis=1) - 1.0) <= 1e-9))
+
+
+def _second_output(predict: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    def second(Z: np.ndarray) -> np.ndarray:
+        return call_predict(predict, Z, 2)[:, 1:]
+    return second
+
+
 def _explain_block(plan: KernelPlan, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
-                   fx: np.ndarray, limit: int,
+                   fx: np.ndarray, outputs: slice, limit: int,
                    standard_errors: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Values, variances (n_rows, n_players, n_outputs) and evaluations of a block of rows.
 
     Stage by stage, the still active rows get the stage's new coalitions evaluated and are
-    solved on the stage's whole design; rows whose values converged leave.
+    solved on the stage's whole design; rows whose values converged leave. ``outputs``
+    selects the solved outputs among the model's (``predict`` returns just those).
     """
     n_rows, n_outputs = X.shape[0], fx.shape[1]
     shape = (n_rows, plan.n_players, n_outputs)
@@ -252,7 +273,7 @@ def _explain_block(plan: KernelPlan, predict: Callable[[np.ndarray], np.ndarray]
             buffer[active, done[g]:done[g] + part.shape[1]] = part
             done[g] += part.shape[1]
         last = stage == plan.n_stages - 1
-        phi, var = _solve_stage(plan, stage, buffers, active, fx[active], standard_errors)
+        phi, var = _solve_stage(plan, stage, buffers, active, fx[active], outputs, standard_errors)
         stop = np.ones(active.size, dtype=bool) if last else _converged(phi, var, plan.tolerance)
         finished = active[stop]
         values[finished], variance[finished] = phi[stop], var[stop]
@@ -264,7 +285,7 @@ def _explain_block(plan: KernelPlan, predict: Callable[[np.ndarray], np.ndarray]
 
 
 def _solve_stage(plan: KernelPlan, stage: int, buffers: list[np.ndarray], active: np.ndarray,
-                 fx: np.ndarray, standard_errors: bool) -> tuple[np.ndarray, np.ndarray]:
+                 fx: np.ndarray, outputs: slice, standard_errors: bool) -> tuple[np.ndarray, np.ndarray]:
     """Values and variances of the active rows at ``stage``, summed over the games.
 
     With ``plan.interactions``, the additive fits of all games first name each row's leading
@@ -274,22 +295,22 @@ def _solve_stage(plan: KernelPlan, stage: int, buffers: list[np.ndarray], active
     fits = []
     for game, buffer in zip(plan.games, buffers, strict=True):
         solver = game.stages[stage]
-        fits.append(additive_rows(solver, buffer[active, :solver.n_coalitions], game.expected,
-                                  fx - game.expected))
+        fits.append(additive_rows(solver, buffer[active, :solver.n_coalitions], game.expected[outputs],
+                                  fx - game.expected[outputs]))
     top, k = None, _affordable_products(plan, stage)
     if k:
         pooled = np.zeros(shape)
         for game, (_, head) in zip(plan.games, fits, strict=True):
             pooled[:, :-1] += game.weight * head
-        pooled[:, -1] = (fx - plan.expected) - pooled[:, :-1].sum(axis=1)
+        pooled[:, -1] = (fx - plan.expected[outputs]) - pooled[:, :-1].sum(axis=1)
         top = leading_players(pooled, k)
     phi, variance = np.zeros(shape), np.zeros(shape)
     for game, (adjusted, head) in zip(plan.games, fits, strict=True):
         if top is None:
-            part, var = finish_rows(game.stages[stage], adjusted, head, fx - game.expected,
+            part, var = finish_rows(game.stages[stage], adjusted, head, fx - game.expected[outputs],
                                     with_variance=standard_errors)
         else:
-            part, var = adjusted_rows(game.stages[stage], adjusted, head, fx - game.expected, top,
+            part, var = adjusted_rows(game.stages[stage], adjusted, head, fx - game.expected[outputs], top,
                                       with_variance=standard_errors)
         phi += game.weight * part
         if var is not None:

@@ -163,12 +163,13 @@ def test_global_only_memory_stays_flat_as_rows_grow(make: Callable[[int], Any]) 
 
 def _slow_kernel(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, pd.DataFrame]:
     """A Kernel explainer whose automatic chunks hold one row (as for a slow model)."""
-    from explain.explainers import _kernel, _streaming
+    from explain.explainers import _streaming
 
-    monkeypatch.setattr(_kernel, "CHUNK_SECONDS", 1e-12)
     monkeypatch.setattr(_streaming, "PROGRESS_MININTERVAL", 0.0)  # draw every update
     X, y = _binary()
-    return KernelExplainer(LogisticRegression().fit(X, y), X, nclusters=3, n_jobs=1), X.iloc[:6]
+    explainer = KernelExplainer(LogisticRegression().fit(X, y), X, nclusters=3, n_jobs=1)
+    explainer.model_cost_ = (0.0, 1.0)  # as if one evaluation took a second
+    return explainer, X.iloc[:6]
 
 
 def test_kernel_progress_bar_advances_chunk_by_chunk(monkeypatch: pytest.MonkeyPatch,
