@@ -50,7 +50,8 @@ class TabularExplainer:
     **kwargs
         Passed to the chosen explainer (e.g. ``is_function``, ``nsamples``, ``nclusters``
         for Kernel SHAP), and ``n_jobs``: chunks of rows explained at the same time, for
-        every chosen explainer (``-1``: all cores).
+        every chosen explainer (``-1``: all cores; by default the chosen explainer's own: all
+        cores for Kernel SHAP on a scikit-learn model that runs no threads of its own, else 1).
 
     Examples
     --------
@@ -76,7 +77,9 @@ class TabularExplainer:
             takes = (KernelExplainer, DeepExplainer) if option == "nclusters" else (KernelExplainer,)
             if chosen not in takes and option in kwargs:
                 kwargs.pop(option)
-        n_jobs = check_n_jobs(kwargs.pop("n_jobs", 1), "TabularExplainer")
+        n_jobs = kwargs.pop("n_jobs", None)  # None: the chosen explainer's own default
+        if n_jobs is not None:
+            n_jobs = check_n_jobs(n_jobs, "TabularExplainer")
         self.explainer = chosen(
             model, initialization_examples, explain_subset=explain_subset, features=features,
             classes=classes, transformations=transformations,
@@ -84,7 +87,8 @@ class TabularExplainer:
         )
         # every explainer computes n_jobs chunks of rows at a time (BaseExplainer.n_jobs),
         # whether or not its constructor takes n_jobs
-        self.explainer.n_jobs = n_jobs
+        if n_jobs is not None:
+            self.explainer.n_jobs = n_jobs
 
     @property
     def method(self) -> str:

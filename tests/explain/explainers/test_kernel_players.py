@@ -103,3 +103,15 @@ def test_auto_jobs_use_the_cores_only_for_models_without_threads_of_their_own() 
     assert _auto_jobs(make_pipeline(StandardScaler(), LGBMClassifier()), is_function=False) == 1
     assert _auto_jobs(make_pipeline(StandardScaler(), LGBMClassifier(n_jobs=1)), is_function=False) == -1
     assert _auto_jobs(lambda Z: Z, is_function=True) == 1
+
+
+def test_tabular_explainer_keeps_kernel_shap_on_all_cores_unless_told() -> None:
+    from sklearn.svm import SVC
+
+    from explain import TabularExplainer
+
+    frame, y = _raw_table(120)
+    X = frame[["age", "income"]].to_numpy()
+    model = SVC(probability=True, random_state=0).fit(X, y)
+    assert TabularExplainer(model, X).n_jobs == -1
+    assert TabularExplainer(model, X, n_jobs=1).n_jobs == 1
