@@ -28,8 +28,10 @@ def summary_tuple(explanation: Explanation, top_k: int | None = None) -> Summary
     """
     if top_k is not None:
         explanation = explanation.top_k(top_k)
-    shap_values = (np.asarray(explanation.local_importance_values)
-                   if explanation.local_values is not None else None)
+    shap_values = None
+    if explanation.local_values is not None:  # the array (as Azure's tuple holds), not lists
+        shap_values = (explanation.local_values if explanation.is_classification
+                       else explanation.local_values[0])
     per_class_summary = per_class_imp = None
     if explanation.is_classification and explanation.per_class_values is not None:
         per_class_summary = explanation.get_ranked_per_class_values()
@@ -38,28 +40,28 @@ def summary_tuple(explanation: Explanation, top_k: int | None = None) -> Summary
             explanation.get_ranked_global_names(), per_class_summary, per_class_imp)
 
 
-def retrieve_model_explanation(run: AutoMLRun | ChildRun, raw: bool = False,
+def retrieve_model_explanation(child_run: AutoMLRun | ChildRun, raw: bool = False,
                                top_k: int | None = None) -> SummaryTuple:
-    """The stored explanation of a run as Azure AutoML's tuple.
+    """The stored explanation of a run as Azure AutoML's tuple (SDK v1's signature).
 
     Parameters
     ----------
-    run : AutoMLRun or ChildRun
+    child_run : AutoMLRun or ChildRun
         A child run, or the parent run (then its best child).
     raw : bool, default=False
         Raw columns (``True``) or engineered features (``False``).
     top_k : int, default=None
         Keep only the ``top_k`` most important features.
     """
-    child = run.best_child() if isinstance(run, AutoMLRun) else run
+    child = child_run.best_child() if isinstance(child_run, AutoMLRun) else child_run
     client = ExplanationClient.from_run(child)
     explanation = client.download_model_explanation(raw=bool(raw))
     return summary_tuple(explanation, top_k)
 
 
 def explain_model(fitted_model: Any, X_train: pd.DataFrame, X_test: pd.DataFrame,
-                  features: list[str] | None = None, y_train: Any = None, top_k: int | None = None,
-                  raw: bool = False) -> SummaryTuple:
+                  best_run: Any = None, features: list[str] | None = None, y_train: Any = None,
+                  top_k: int | None = None, raw: bool = False) -> SummaryTuple:
     """Explain a fitted model (an AutoML pipeline or any featurization + estimator pipeline).
 
     Tree and linear estimators get exact SHAP through the pipeline's feature map, others a
@@ -73,10 +75,14 @@ def explain_model(fitted_model: Any, X_train: pd.DataFrame, X_test: pd.DataFrame
         Training rows (background / surrogate training data).
     X_test : DataFrame
         Rows to explain.
+    best_run : run, default=None
+        As in Azure's SDK v1: a run to store the explanation with (any run
+        :class:`explain.ExplanationClient` takes, e.g. a :class:`ChildRun`); it is uploaded
+        whole (raw with its engineered explanation inside) with the comment ``"explain_model"``.
     features : list of str, default=None
         Raw feature names for arrays.
     y_train : array-like, default=None
-        Accepted for compatibility; not needed.
+        Accepted for Azure's signature; not needed (the model's own classes are used).
     top_k : int, default=None
         Keep only the ``top_k`` most important features.
     raw : bool, default=False
@@ -84,6 +90,8 @@ def explain_model(fitted_model: Any, X_train: pd.DataFrame, X_test: pd.DataFrame
     """
     X_train, X_test = _frame(X_train, features), _frame(X_test, features)
     explanation = explain_model_rows(fitted_model, X_train, X_test)
+    if best_run is not None:
+        ExplanationClient.from_run(best_run).upload_model_explanation(explanation, comment="explain_model")
     if not raw and explanation.engineered_explanation is not None:
         explanation = explanation.engineered_explanation
     return summary_tuple(explanation, top_k)

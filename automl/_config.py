@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from automl._azure_settings import translate_azure_settings, translate_model_names
 from automl._data import TrainingData, as_frame, check_labels, check_numbers_as_text, split_label
 from automl._estimators import estimator_names
 from automl._exceptions import ConfigError, ConfigTypeError, DataError
@@ -103,9 +104,24 @@ class AutoMLConfig:
                  enable_early_stopping: bool = True, ensemble: bool = True,
                  experiment_name: str = "automl", storage: str | None = None,
                  artifact_path: str | None = None, n_jobs: int = 1, random_state: int | None = None,
-                 verbosity: int = logging.INFO, feature_groups: Any = None, overwrite: bool = False) -> None:
+                 verbosity: int = logging.INFO, feature_groups: Any = None, overwrite: bool = False,
+                 **azure_settings: Any) -> None:
         if task not in TASKS:
             raise ConfigError(f"AutoMLConfig: task must be one of {TASKS}, got {task!r}.")
+        # --- Azure AutoML's other AutoMLConfig settings (automl/_azure_settings.py): translated
+        # (experiment_timeout_hours, max_concurrent_iterations, enable_voting_ensemble,
+        # whitelist_models, blacklist_models, Azure model names), accepted as no-ops with a
+        # warning when they ask for something, or refused with a ConfigError saying what to do.
+        given = translate_azure_settings(azure_settings, {
+            "experiment_timeout_minutes": experiment_timeout_minutes, "n_jobs": n_jobs, "ensemble": ensemble,
+            "allowed_models": allowed_models, "blocked_models": blocked_models})
+        experiment_timeout_minutes, n_jobs, ensemble = (given["experiment_timeout_minutes"], given["n_jobs"],
+                                                        given["ensemble"])
+        names = estimator_names(task, include_unavailable=True)
+        allowed_models = translate_model_names(given["allowed_models"], "allowed_models", names)
+        blocked_models = translate_model_names(given["blocked_models"], "blocked_models", names)
+        num_classes = given.get("_num_classes")
+        # --- end of Azure's settings
         self.task = task
         self.metric: Metric = get_metric(primary_metric, task)
         self.primary_metric = self.metric.name
@@ -142,6 +158,10 @@ class AutoMLConfig:
         self.label_column_name = label_column_name
         self.data = self._data(training_data, label_column_name, X, y, validation_data)
         self.feature_groups = check_feature_groups(feature_groups, list(self.data.X.columns))
+        if num_classes is not None and (self.data.classes is None or num_classes != len(self.data.classes)):
+            found = "a regression" if self.data.classes is None else f"{len(self.data.classes)} classes"
+            raise ConfigError(f"AutoMLConfig: num_classes={num_classes!r} but the training labels have "
+                              f"{found}; leave num_classes out (it is read from the labels).")
 
     def _data(self, training_data: Any, label: str | None, X: Any, y: Any,
               validation_data: Any) -> TrainingData:

@@ -234,7 +234,7 @@ def _per_class_figure(explanation: Explanation, figures: _Figures) -> str:
     """Grouped bars: each class's importance of the globally top features."""
     import plotly.graph_objects as go
 
-    per_class = explanation.per_class_values
+    per_class = explanation.per_class_values_
     if per_class is None:
         return ""
     names = explanation.get_ranked_global_names(TOP_FEATURES)
@@ -253,10 +253,10 @@ def format_expected_values(explanation: Explanation) -> str:
     expected = explanation.expected_values
     if expected is None:
         return ""
-    if isinstance(expected, list):
+    if explanation.is_classification:
         labels = explanation.classes or tuple(range(len(expected)))
         return ", ".join(f"{c}: {v:.4g}" for c, v in zip(labels, expected, strict=True))
-    return f"{expected:.4g}"
+    return f"{expected[0]:.4g}"  # a regression's one value (a list of one, as in interpret-community)
 
 
 def output_unit(explanation: Explanation) -> str:

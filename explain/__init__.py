@@ -7,12 +7,15 @@ The public API follows interpret-community's: ``TabularExplainer``, ``MimicExpla
 
 from explain._client import DirectoryRun, ExplanationClient, RunArtifacts
 from explain._exceptions import (
+    CompatibilityWarning,
+    ExplanationAttributeError,
     ExplanationError,
     ExplanationFileError,
     ExplanationTypeError,
     ExplanationValueError,
     ModelCallError,
     SchemaVersionError,
+    UnsupportedScenarioError,
 )
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
@@ -33,9 +36,11 @@ from explain.explainers import (
 from explain.explainers._dask import local_values_dask
 
 __all__ = [
+    "CompatibilityWarning",
     "DeepExplainer",
     "DirectoryRun",
     "Explanation",
+    "ExplanationAttributeError",
     "ExplanationClient",
     "ExplanationError",
     "ExplanationFileError",
@@ -54,6 +59,7 @@ __all__ = [
     "TabularExplainer",
     "TorchModel",
     "TreeExplainer",
+    "UnsupportedScenarioError",
     "__version__",
     "load_explanation",
     "local_values_dask",

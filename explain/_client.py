@@ -7,13 +7,18 @@ implement them over Optuna's artifact store, :class:`DirectoryRun` over a local 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 import uuid
+import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from explain._exceptions import ExplanationTypeError, ExplanationValueError
+import numpy as np
+
+from explain._exceptions import CompatibilityWarning, ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain._serialization import _atomic_write, load_explanation, save_explanation
 
@@ -92,26 +97,79 @@ class ExplanationClient:
         self.run = run
 
     @classmethod
-    def from_run(cls, run: RunArtifacts) -> ExplanationClient:
-        """A client for ``run``."""
+    def from_run(cls, run: RunArtifacts, datastore_name: str | None = None) -> ExplanationClient:
+        """A client for ``run`` (``datastore_name``, an Azure datastore, is accepted and unused)."""
         return cls(run)
 
-    def upload_model_explanation(self, explanation: Explanation, top_k: int | None = None,
-                                 comment: str | None = None) -> str:
-        """Store ``explanation`` (its ``top_k`` features only, if given); return its id."""
+    @classmethod
+    def from_run_id(cls, workspace: Any, experiment_name: str, run_id: str,
+                    datastore_name: str | None = None) -> ExplanationClient:
+        """A client for the run ``run_id`` of ``experiment_name``, as azureml-interpret's.
+
+        Parameters
+        ----------
+        workspace : str, path-like or object
+            A folder holding experiments: the run is the folder
+            ``workspace/experiment_name/run_id`` (a :class:`DirectoryRun`, created if
+            missing); or an object with ``get_run(experiment_name, run_id)`` returning a run.
+        experiment_name, run_id : str
+            Which run.
+        datastore_name : str, default=None
+            Azure's datastore; accepted and unused.
+        """
+        for name, value in (("experiment_name", experiment_name), ("run_id", run_id)):
+            if not isinstance(value, str) or not value or os.sep in value or value in (".", ".."):
+                raise ExplanationValueError(
+                    f"ExplanationClient.from_run_id: {name} must be a non-empty name without "
+                    f"{os.sep!r}, got {value!r}.")
+        if isinstance(workspace, str | os.PathLike):
+            return cls(DirectoryRun(Path(workspace) / experiment_name / run_id))
+        if callable(getattr(workspace, "get_run", None)):
+            return cls(workspace.get_run(experiment_name, run_id))
+        raise ExplanationTypeError(
+            "ExplanationClient.from_run_id: workspace must be a folder or have get_run(experiment_name, "
+            f"run_id); got {type(workspace).__name__}.")
+
+    def upload_model_explanation(self, explanation: Explanation, max_num_blocks: int | None = None,
+                                 block_size: int | None = None, top_k: int | None = None,
+                                 comment: str | None = None, init_dataset_id: str | None = None,
+                                 eval_dataset_id: str | None = None, ys_pred_dataset_id: str | None = None,
+                                 ys_pred_proba_dataset_id: str | None = None,
+                                 upload_datasets: bool = False, model_id: str | None = None,
+                                 true_ys: Any = None, visualization_points: int = 5000) -> str:
+        """Store ``explanation`` (its ``top_k`` features only, if given); return its id.
+
+        azureml-interpret's signature. ``comment`` and ``model_id`` are stored and filter
+        :meth:`list_model_explanations`; the downloaded explanation carries ``model_id``.
+        ``true_ys`` (one label per explained row) and the Azure dataset ids are stored in the
+        explanation's metadata. The explanation is stored whole in one file, so
+        ``max_num_blocks`` / ``block_size`` (Azure's chunked upload of local values) and
+        ``visualization_points`` (the dashboard samples 5,000 points here) change nothing;
+        ``upload_datasets=True`` warns: data rows are not stored with explanations here.
+        """
         if not isinstance(explanation, Explanation):
             raise ExplanationTypeError(
                 f"upload_model_explanation: expected an Explanation, got {type(explanation).__name__}."
             )
+        if upload_datasets:
+            warnings.warn("upload_model_explanation: upload_datasets=True is accepted, but data rows are "
+                          "not stored with explanations here; pass the data to the dashboard instead.",
+                          CompatibilityWarning, stacklevel=2)
         if top_k is not None:
             explanation = explanation.top_k(top_k)
+        model_id = model_id if model_id is not None else explanation.model_id
         explanation_id = uuid.uuid4().hex
         metadata = {
             "id": explanation_id, "comment": comment, "raw": explanation.is_raw,
-            "engineered": explanation.is_engineered or explanation.engineered_explanation is not None,
+            "engineered": not explanation.is_raw or explanation.engineered_explanation is not None,
             "method": explanation.method, "model_task": explanation.model_task,
             "num_features": explanation.num_features, "num_examples": explanation.num_examples,
-            "top_k": top_k, "uploaded": time.time(),
+            "top_k": top_k, "uploaded": time.time(), "model_id": _optional_text(model_id, "model_id"),
+            "true_ys": _labels(true_ys, explanation.num_examples),
+            "datasets": {name: _optional_text(value, name) for name, value in (
+                ("init_dataset_id", init_dataset_id), ("eval_dataset_id", eval_dataset_id),
+                ("ys_pred_dataset_id", ys_pred_dataset_id),
+                ("ys_pred_proba_dataset_id", ys_pred_proba_dataset_id)) if value is not None},
         }
         with tempfile.TemporaryDirectory() as folder:
             data = save_explanation(explanation, Path(folder) / "explanation.npz")
@@ -192,6 +250,8 @@ class ExplanationClient:
                 "list_model_explanations() shows what is stored."
             )
         explanation = self._load(matching[-1]["id"])
+        if matching[-1].get("model_id") is not None:
+            explanation = replace(explanation, model_id=matching[-1]["model_id"])
         if view == "engineered" and explanation.is_raw:
             assert explanation.engineered_explanation is not None  # the metadata says it has one
             explanation = explanation.engineered_explanation
@@ -218,3 +278,25 @@ def _view(raw: bool | None, engineered: bool | None, caller: str) -> str | None:
     if engineered is not None:
         return "engineered" if engineered else "raw"
     return None
+
+
+def _optional_text(value: Any, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ExplanationTypeError(f"upload_model_explanation: {name} must be a string, got {value!r}.")
+    return value
+
+
+def _labels(true_ys: Any, n_rows: int | None) -> list[Any] | None:
+    """``true_ys`` as a JSON list, one label per explained row."""
+    if true_ys is None:
+        return None
+    values = np.asarray(true_ys.toarray() if hasattr(true_ys, "toarray") else true_ys).ravel()
+    if n_rows is not None and values.size != n_rows:
+        raise ExplanationValueError(
+            f"upload_model_explanation: true_ys has {values.size} labels but the explanation explains "
+            f"{n_rows} rows.")
+    labels = values.tolist()
+    if values.dtype.kind not in "biufU" and not all(isinstance(v, str | int | float | bool) for v in labels):
+        raise ExplanationTypeError("upload_model_explanation: true_ys must be numbers or text labels, got "
+                                   f"values of dtype {values.dtype}.")
+    return labels

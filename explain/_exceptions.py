@@ -19,6 +19,19 @@ class ExplanationTypeError(ExplanationError, TypeError):
     """An argument has a type the explainer cannot work with."""
 
 
+class ExplanationAttributeError(ExplanationValueError, AttributeError):
+    """An explanation lacks what was asked of it (e.g. local values of a global-only one).
+
+    Also an :class:`AttributeError`, so ``hasattr(explanation, "local_importance_values")``
+    is ``False`` for a global-only explanation, as in interpret-community.
+    """
+
+
+class UnsupportedScenarioError(ExplanationValueError):
+    """What was asked cannot be computed for this model or data (interpret-community's
+    ``ScenarioNotSupportedException``)."""
+
+
 class ModelCallError(ExplanationError, ValueError):
     """The explained model raised when it was called on the data."""
 
@@ -30,6 +43,11 @@ class ExplanationFileError(ExplanationError, ValueError):
 
 class SchemaVersionError(ExplanationFileError):
     """A saved explanation has a format version this library cannot read."""
+
+
+class CompatibilityWarning(UserWarning):
+    """An interpret-community argument was accepted but does something else (or nothing) here;
+    the message says what happens instead."""
 
 
 class NotFittedError(ExplanationError, AttributeError):

@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 
 from explain._aggregation import aggregate_local
-from explain._exceptions import ExplanationValueError
+from explain._exceptions import ExplanationAttributeError, ExplanationValueError
 from explain._fidelity import Fidelity
+from explain._ic_views import InterpretCommunityViews
 from featurization import FeatureMap
 
-__all__ = ["Explanation"]
+__all__ = ["Explanation", "FeatureNames"]
 
 MODEL_TASKS = ("classification", "regression")
 
@@ -44,8 +45,28 @@ def _frozen(array: Any) -> np.ndarray | None:
     return out
 
 
+class FeatureNames(tuple):  # type: ignore[type-arg]
+    """Feature names: an immutable tuple that also equals the list of the same names.
+
+    interpret-community returned ``features`` as a list, and ported code compares it with one
+    (``explanation.features == ["age", "income"]``); a plain tuple would answer ``False``.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return list(self) == other
+        return tuple.__eq__(self, other)  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+
 @dataclass(frozen=True, eq=False, repr=False)
-class Explanation:
+class Explanation(InterpretCommunityViews):
     """Feature importances of a model, global and optionally local, with their diagnostics.
 
     One class covers every scope (local and global), feature space (raw or engineered) and
@@ -92,6 +113,9 @@ class Explanation:
     interaction_values : ndarray of shape (n_outputs, n_rows, n_features, n_features), default=None
         SHAP interaction values of tree models (``explain_local(..., interactions=True)``):
         main effects on the diagonal, each row of a matrix summing to that feature's local value.
+    model_id : str, default=None
+        The id of the explained model, as azureml-interpret's ``model_id`` (kept by
+        :class:`~explain.ExplanationClient`; not written by :func:`~explain.save_explanation`).
     """
 
     method: str
@@ -110,10 +134,11 @@ class Explanation:
     engineered_explanation: Explanation | None = None
     feature_map: FeatureMap | None = None
     interaction_values: np.ndarray | None = None
+    model_id: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "features", tuple(str(f) for f in self.features))
+        set_(self, "features", FeatureNames(str(f) for f in self.features))
         set_(self, "classes", None if self.classes is None else tuple(self.classes))
         for name in ("global_values", "local_values", "per_class_values_", "expected_values_",
                      "interaction_values"):
@@ -121,13 +146,15 @@ class Explanation:
         if self.local_values is not None and self.num_examples is None:
             set_(self, "num_examples", int(self.local_values.shape[1]))
         self._check_invariants()
+        if self.engineered_explanation is not None:  # the engineered side of a pair (is_engineered)
+            set_(self.engineered_explanation, "_mapped_to_raw", True)
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_local(
         cls,
         local_values: np.ndarray,
-        expected_values: np.ndarray,
+        expected_values: np.ndarray | None,
         *,
         keep_local: bool = True,
         weights: np.ndarray | None = None,
@@ -202,8 +229,8 @@ class Explanation:
             if value is not None and not np.all(np.isfinite(value)):
                 raise ExplanationValueError(f"Explanation: {name.rstrip('_')} contains NaN or inf.")
 
-    def get_raw_explanation(self, feature_maps: Any,
-                            raw_feature_names: Sequence[str] | None = None) -> Explanation:
+    def get_raw_explanation(self, feature_maps: Any, raw_feature_names: Sequence[str] | None = None,
+                            eval_data: Any = None) -> Explanation:
         """Map this engineered explanation to raw features, as in interpret-community.
 
         Parameters
@@ -214,6 +241,9 @@ class Explanation:
             order, or any transformation :func:`featurization.feature_map_from` reads.
         raw_feature_names : sequence of str, default=None
             Names of the raw features (required for bare weight matrices).
+        eval_data : array-like, default=None
+            interpret-community kept the raw rows on the raw explanation; accepted and not
+            kept here (explanations hold values, not data).
 
         Returns
         -------
@@ -272,22 +302,19 @@ class Explanation:
 
     @property
     def is_engineered(self) -> bool:
-        """Whether the features are engineered (the opposite of :attr:`is_raw`)."""
-        return not self.is_raw
+        """Whether the features are the engineered side of a raw/engineered pair.
+
+        As in interpret-community: ``True`` for an explanation that a raw explanation was
+        mapped from (``engineered_explanation``, or the explanation ``get_raw_explanation``
+        was called on), ``False`` for a raw explanation and for one of a model without known
+        featurization (its features are neither raw nor engineered as far as it knows).
+        """
+        return not self.is_raw and self.__dict__.get("_mapped_to_raw", False)
 
     @property
     def is_classification(self) -> bool:
         """Whether the explained model is a classifier."""
         return self.model_task == "classification"
-
-    @property
-    def expected_values(self) -> list[float] | float | None:
-        """Base values: a list with one value per class for classifiers, a float otherwise."""
-        if self.expected_values_ is None:
-            return None
-        if self.is_classification:
-            return [float(v) for v in self.expected_values_]
-        return float(self.expected_values_[0])
 
     @property
     def local_interaction_values(self) -> np.ndarray | None:
@@ -297,22 +324,6 @@ class Explanation:
         if self.interaction_values is None:
             return None
         return self.interaction_values if self.is_classification else self.interaction_values[0]
-
-    @property
-    def local_importance_values(self) -> np.ndarray:
-        """Signed local values: (classes, rows, features) for classifiers, else (rows, features)."""
-        local = self._require_local("local_importance_values")
-        return local if self.is_classification else local[0]
-
-    @property
-    def global_importance_values(self) -> np.ndarray:
-        """Global importance per feature, in feature order (not ranked)."""
-        return self.global_values
-
-    @property
-    def per_class_values(self) -> np.ndarray | None:
-        """Global importance per class, shape (n_classes, n_features); ``None`` for regression."""
-        return self.per_class_values_
 
     # ------------------------------------------------------------------ ranking
     def get_ranked_global_names(self, top_k: int | None = None) -> list[str]:
@@ -364,7 +375,7 @@ class Explanation:
 
     def _require_local(self, who: str) -> np.ndarray:
         if self.local_values is None:
-            raise ExplanationValueError(
+            raise ExplanationAttributeError(
                 f"{who}: this explanation is global only; explain with "
                 "explain_local(...) or explain_global(..., include_local=True) to keep local values."
             )

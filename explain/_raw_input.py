@@ -84,20 +84,23 @@ class RawInput:
                                  if pd.api.types.is_numeric_dtype(dtype)
                                  and not pd.api.types.is_bool_dtype(dtype))
         self.names = check_features_argument(features, len(self.columns), caller) or self.columns
-        self.feature_map = self._chain_map(transformations, allow_all_transformations)
+        self.feature_map = self._chain_map(transformations, allow_all_transformations, frame.iloc[:5])
 
     @property
     def can_transform(self) -> bool:
         """Whether raw data can be transformed (feature maps alone cannot)."""
         return all(step is not None for step in self.steps)
 
-    def _chain_map(self, transformations: Sequence[Any], allow_all: bool) -> FeatureMap:
+    def _chain_map(self, transformations: Sequence[Any], allow_all: bool,
+                   example: pd.DataFrame) -> FeatureMap:
+        """The raw -> engineered map; ``example`` (raw rows) counts the outputs of a
+        ``(columns, transformer)`` list's transformers that cannot name them."""
         names: Sequence[str] | None = list(self.columns)
         chain: FeatureMap | None = None
-        for transformation in transformations:
+        for i, transformation in enumerate(transformations):
             try:
-                part = feature_map_from(transformation, names,
-                                        allow_all_transformations=allow_all)
+                part = feature_map_from(transformation, names, allow_all_transformations=allow_all,
+                                        example=example if i == 0 else None)
             except FeaturizationError as exc:
                 raise ExplanationValueError(f"{self.caller}: transformations: {exc}") from exc
             chain = part if chain is None else chain.compose(part)

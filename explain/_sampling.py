@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.cluster import MiniBatchKMeans
+from sklearn.cluster import HDBSCAN, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 
 from explain._exceptions import ExplanationValueError
@@ -15,7 +15,9 @@ from explain._validation import Matrix
 
 __all__ = ["SamplingPolicy", "sample_rows"]
 
-SAMPLING_METHODS = ("kmeans", "random")
+SAMPLING_METHODS = ("kmeans", "hdbscan", "random")
+_HDBSCAN_ROWS = 5000  # rows HDBSCAN clusters to choose the number of representatives
+_PER_CLUSTER = 5  # representatives per HDBSCAN cluster (interpret-community's clustering_threshold)
 
 
 @dataclass(frozen=True)
@@ -29,13 +31,16 @@ class SamplingPolicy:
     max_dim_clustering : int, default=50
         Data with more columns is projected to this many dimensions (truncated SVD) before
         clustering, since k-means degrades in high dimensions.
-    sampling_method : {"kmeans", "random"}, default="kmeans"
+    sampling_method : {"kmeans", "hdbscan", "random"}, default="kmeans"
         ``"kmeans"``: cluster the rows and explain the row nearest each centre, weighted by
         its cluster's size; representatives sit near cluster centres, so importances of
-        features with much within-cluster spread come out somewhat low. ``"random"``: a
-        uniform random sample, unbiased but noisier.
+        features with much within-cluster spread come out somewhat low. ``"hdbscan"``
+        (interpret-community's default): the same, with five representatives per cluster
+        scikit-learn's HDBSCAN finds (noise counting as one cluster; on a random sample of at
+        most 5,000 rows), at most ``max_rows``, as interpret-community chose their number.
+        ``"random"``: a uniform random sample, unbiased but noisier.
     max_rows : int, default=1000
-        Sampling happens only above this many rows, and keeps this many.
+        Sampling happens only above this many rows, and keeps at most this many.
     random_state : int, default=0
         Seed of the clustering or the random sample.
     """
@@ -104,15 +109,30 @@ def sample_rows(
         points = svd.fit_transform(points)
     elif sp.issparse(points):
         points = points.toarray()
-    kmeans = MiniBatchKMeans(n_clusters=policy.max_rows, random_state=policy.random_state,
+    n_clusters = policy.max_rows
+    if policy.sampling_method == "hdbscan":
+        found = _hdbscan_clusters(points, rng)
+        n_clusters = min(_PER_CLUSTER * found, policy.max_rows)
+    kmeans = MiniBatchKMeans(n_clusters=n_clusters, random_state=policy.random_state,
                              n_init=1, batch_size=4096).fit(points)
     labels = kmeans.labels_
     distance = np.linalg.norm(points - kmeans.cluster_centers_[labels], axis=1)
     order = np.lexsort((distance, labels))
     first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
-    weights = np.bincount(labels, minlength=policy.max_rows)[labels[first]].astype(np.float64)
+    weights = np.bincount(labels, minlength=n_clusters)[labels[first]].astype(np.float64)
     note = f"explained {first.size} k-means representatives of {population} rows"
+    if policy.sampling_method == "hdbscan":
+        note += f" (HDBSCAN found {found} clusters)"
     if total_rows is not None:
         weights *= total_rows / n_rows
         note += f" (clustered on a uniform random sample of {n_rows})"
     return X[first], weights, (note,)
+
+
+def _hdbscan_clusters(points: np.ndarray, rng: np.random.Generator) -> int:
+    """The number of clusters HDBSCAN finds (noise points count as one, as in
+    interpret-community), at least 1; clustered on a random sample of at most 5,000 rows."""
+    if points.shape[0] > _HDBSCAN_ROWS:
+        points = points[np.sort(rng.choice(points.shape[0], size=_HDBSCAN_ROWS, replace=False))]
+    labels = HDBSCAN(min_cluster_size=2, copy=True).fit(points).labels_
+    return max(int(np.unique(labels).size), 1)

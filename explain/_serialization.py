@@ -62,7 +62,7 @@ SCHEMA_VERSION = 5
 READABLE_VERSIONS = (1, 2, 3, 4, 5)
 
 
-def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> Path:
+def save_explanation(explanation: Explanation, path: str | os.PathLike[str], exist_ok: bool = False) -> Path:
     """Save an explanation to ``path`` atomically, without pickle.
 
     Parameters
@@ -70,7 +70,12 @@ def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> 
     explanation : Explanation
         The explanation to save.
     path : str or path-like
-        Target file; ``.npz`` is the conventional suffix. Its directory must exist.
+        Target file; ``.npz`` is the conventional suffix. Missing parent directories are
+        created. (interpret-community wrote a directory of JSON files at ``path``; this
+        writes one file there.)
+    exist_ok : bool, default=False
+        Replace an existing file at ``path`` (atomically); with ``False``, as in
+        interpret-community, an existing ``path`` is refused.
 
     Returns
     -------
@@ -81,6 +86,8 @@ def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> 
     ------
     TypeError
         If ``explanation`` is not an :class:`Explanation` or a class label is not a JSON scalar.
+    ValueError
+        If ``path`` exists and ``exist_ok`` is false.
 
     Examples
     --------
@@ -98,6 +105,13 @@ def save_explanation(explanation: Explanation, path: str | os.PathLike[str]) -> 
             f"save_explanation: expected an Explanation, got {type(explanation).__name__}."
         )
     path = Path(path)
+    if not isinstance(exist_ok, bool):
+        raise ExplanationTypeError(f"save_explanation: exist_ok must be True or False, got {exist_ok!r}.")
+    if path.exists() and (not exist_ok or path.is_dir()):
+        raise ExplanationValueError(
+            f"save_explanation: {str(path)!r} exists; pass exist_ok=True to replace the file"
+            + (" (it is a directory, which is never replaced)." if path.is_dir() else "."))
+    path.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
     metadata = _metadata_of(explanation, arrays, prefix="")
     buffer = io.BytesIO()

@@ -216,7 +216,10 @@ def check_features_argument(features: Any, n_columns: int, caller: str) -> tuple
     """Validate the ``features`` argument against the number of columns."""
     if features is None:
         return None
-    if isinstance(features, str) or not isinstance(features, Sequence | np.ndarray | pd.Index):
+    # pandas' ExtensionArrays (``frame.columns.values`` under pandas' string dtype) and Series
+    # are lists of names too, as in interpret-community
+    listlike = Sequence | np.ndarray | pd.Index | pd.Series | pd.api.extensions.ExtensionArray
+    if isinstance(features, str) or not isinstance(features, listlike) or np.ndim(features) != 1:
         raise ExplanationTypeError(
             f"{caller}: features must be a list of feature names, got {type(features).__name__}."
         )

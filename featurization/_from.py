@@ -31,7 +31,7 @@ def _input_names(transformations: Any, raw_feature_names: Sequence[str] | None) 
 
 
 def feature_map_from(transformations: Any, raw_feature_names: Sequence[str] | None = None, *,
-                     allow_all_transformations: bool = False) -> FeatureMap:
+                     allow_all_transformations: bool = False, example: Any = None) -> FeatureMap:
     """Build the raw -> engineered :class:`FeatureMap` of a fitted transformation.
 
     Parameters
@@ -47,6 +47,11 @@ def feature_map_from(transformations: Any, raw_feature_names: Sequence[str] | No
         Accept transformers that mix several inputs into several outputs (PCA, polynomial
         features, a text vectorizer over several columns) by splitting each output evenly
         over its inputs. Without it they raise :class:`UnsupportedTransformationError`.
+    example : DataFrame, default=None
+        A few raw rows. In a list of ``(columns, transformer)`` tuples, a transformer that
+        cannot name its outputs (a ``FunctionTransformer`` of a function, a custom
+        transformer) is traced by the number of outputs it gives on these rows: all of them
+        from its one input column, or split evenly over several (allow_all_transformations).
 
     Returns
     -------
@@ -82,7 +87,7 @@ def feature_map_from(transformations: Any, raw_feature_names: Sequence[str] | No
         return _checked(chain, raw_feature_names)
     if is_mapper_like(transformations):
         return ColumnMapper(transformations).feature_map(
-            raw_feature_names, allow_all_transformations=allow_all_transformations
+            raw_feature_names, allow_all_transformations=allow_all_transformations, example=example
         )
     if isinstance(transformations, ColumnTransformer):
         return column_transformer_map(transformations, _input_names(transformations, raw_feature_names),

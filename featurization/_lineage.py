@@ -30,7 +30,15 @@ from featurization._feature_map import FeatureMap
 __all__ = ["step_map", "column_transformer_map", "resolve_columns"]
 
 
-def _names_out(transformer: Any, inputs: Sequence[str]) -> list[str]:
+def _names_out(transformer: Any, inputs: Sequence[str], n_outputs: int | None = None) -> list[str]:
+    """The transformer's output names; when it names none (no ``get_feature_names_out``, or a
+    ``FunctionTransformer`` without ``feature_names_out``) but its number of outputs is known
+    (``n_outputs``, read off a ``ColumnTransformer``'s ``output_indices_``), generated names:
+    ``"<input>"`` / ``"<input>_<j>"`` for one input, ``"<Transformer>_<j>"`` for several."""
+    if n_outputs is not None and not _names_outputs(transformer):
+        if len(inputs) == 1:
+            return [inputs[0]] if n_outputs == 1 else [f"{inputs[0]}_{j}" for j in range(n_outputs)]
+        return [f"{type(transformer).__name__}_{j}" for j in range(n_outputs)]
     if not hasattr(transformer, "get_feature_names_out"):
         raise FeaturizationTypeError(
             f"{type(transformer).__name__} has no get_feature_names_out, so its outputs cannot "
@@ -40,6 +48,16 @@ def _names_out(transformer: Any, inputs: Sequence[str]) -> list[str]:
         return [str(n) for n in transformer.get_feature_names_out(list(inputs))]
     except (TypeError, ValueError, AttributeError):
         return [str(n) for n in transformer.get_feature_names_out()]
+
+
+def _names_outputs(transformer: Any) -> bool:
+    """Whether ``transformer`` can name its outputs (``get_feature_names_out`` works)."""
+    if isinstance(transformer, FunctionTransformer):
+        return transformer.func is None or transformer.feature_names_out is not None
+    if isinstance(transformer, Pipeline):
+        return all(_names_outputs(step) for _, step in transformer.steps
+                   if not (step is None or (isinstance(step, str) and step == "passthrough")))
+    return hasattr(transformer, "get_feature_names_out")
 
 
 def _per_input(inputs: Sequence[str], outputs: Sequence[str], counts: Sequence[int]) -> FeatureMap:
@@ -87,7 +105,7 @@ def _imputer_map(imputer: SimpleImputer, inputs: Sequence[str], outputs: list[st
 
 
 def step_map(transformer: Any, inputs: Sequence[str], *,
-             allow_all_transformations: bool = False) -> FeatureMap:
+             allow_all_transformations: bool = False, n_outputs: int | None = None) -> FeatureMap:
     """The map from a fitted transformer's inputs (named ``inputs``) to its outputs.
 
     Parameters
@@ -99,6 +117,11 @@ def step_map(transformer: Any, inputs: Sequence[str], *,
     allow_all_transformations : bool, default=False
         Accept transformers that mix several inputs into several outputs, splitting each
         output evenly over the inputs; otherwise they are refused.
+    n_outputs : int, default=None
+        The step's number of outputs when known from elsewhere (a ``ColumnTransformer``'s
+        ``output_indices_``): then a last step that cannot name its outputs (a
+        ``FunctionTransformer`` of a function, a custom transformer) is traced by count, as
+        one-to-many from a single input or many-to-many (``allow_all_transformations``).
     """
     inputs = [str(i) for i in inputs]
     if transformer is None or (isinstance(transformer, str) and transformer == "passthrough"):
@@ -106,7 +129,7 @@ def step_map(transformer: Any, inputs: Sequence[str], *,
     if isinstance(transformer, str) and transformer == "drop":
         return FeatureMap(inputs, [], sp.csr_matrix((len(inputs), 0)))
     if isinstance(transformer, Pipeline):
-        return _pipeline_map(transformer, inputs, allow_all_transformations)
+        return _pipeline_map(transformer, inputs, allow_all_transformations, n_outputs)
     if isinstance(transformer, ColumnTransformer):
         return column_transformer_map(transformer, inputs,
                                       allow_all_transformations=allow_all_transformations)
@@ -117,11 +140,12 @@ def step_map(transformer: Any, inputs: Sequence[str], *,
     if hasattr(transformer, "input_to_outputs_"):  # skrub's TableVectorizer
         outputs = _names_out(transformer, inputs)
         return FeatureMap.from_groups(inputs, transformer.input_to_outputs_, outputs)
-    return _leaf_map(transformer, inputs, allow_all_transformations)
+    return _leaf_map(transformer, inputs, allow_all_transformations, n_outputs)
 
 
-def _leaf_map(transformer: Any, inputs: list[str], allow_all: bool) -> FeatureMap:
-    outputs = _names_out(transformer, inputs)
+def _leaf_map(transformer: Any, inputs: list[str], allow_all: bool,
+              n_outputs: int | None = None) -> FeatureMap:
+    outputs = _names_out(transformer, inputs, n_outputs)
     if isinstance(transformer, OneHotEncoder):
         return _per_input(inputs, outputs, _one_hot_counts(transformer))
     if isinstance(transformer, KBinsDiscretizer):
@@ -153,12 +177,15 @@ def _leaf_map(transformer: Any, inputs: list[str], allow_all: bool) -> FeatureMa
     return FeatureMap(inputs, outputs, even)
 
 
-def _pipeline_map(pipeline: Pipeline, inputs: list[str], allow_all: bool) -> FeatureMap:
+def _pipeline_map(pipeline: Pipeline, inputs: list[str], allow_all: bool,
+                  n_outputs: int | None = None) -> FeatureMap:
     current = FeatureMap.identity(inputs)
-    for _, step in pipeline.steps:
-        if step is None or (isinstance(step, str) and step == "passthrough"):
-            continue
-        nxt = step_map(step, current.engineered_feature_names, allow_all_transformations=allow_all)
+    steps = [step for _, step in pipeline.steps
+             if not (step is None or (isinstance(step, str) and step == "passthrough"))]
+    for i, step in enumerate(steps):
+        last = n_outputs if i == len(steps) - 1 else None  # only the last step's count is known
+        nxt = step_map(step, current.engineered_feature_names, allow_all_transformations=allow_all,
+                       n_outputs=last)
         current = current.compose(nxt)
     return current
 
@@ -218,7 +245,12 @@ def column_transformer_map(transformer: ColumnTransformer, inputs: Sequence[str]
         inputs = [str(n) for n in getattr(transformer, "feature_names_in_",
                                           [f"x{i}" for i in range(transformer.n_features_in_)])]
     inputs = list(inputs)
-    outputs = _names_out(transformer, inputs)  # named after ``inputs`` if fitted without names
+    n_total = max((block.stop for block in transformer.output_indices_.values()), default=0)
+    named = all(_names_outputs(step) for _, step, _ in transformer.transformers_
+                if not (isinstance(step, str) and step in ("drop", "passthrough")))
+    # named after ``inputs`` if fitted without names; when a step cannot name its outputs,
+    # "<transformer>__<output>" from the traced parts, as ColumnTransformer names them
+    outputs = _names_out(transformer, inputs) if named else [""] * n_total
     matrix = sp.lil_matrix((len(inputs), len(outputs)))
     for name, step, columns in transformer.transformers_:
         block = transformer.output_indices_[name]
@@ -226,7 +258,11 @@ def column_transformer_map(transformer: ColumnTransformer, inputs: Sequence[str]
             continue
         index = resolve_columns(columns, inputs)
         part = step_map(step, [inputs[i] for i in index],
-                        allow_all_transformations=allow_all_transformations)
+                        allow_all_transformations=allow_all_transformations,
+                        n_outputs=block.stop - block.start)
+        if not named:
+            prefix = f"{name}__" if transformer.verbose_feature_names_out else ""
+            outputs[block.start:block.stop] = [prefix + n for n in part.engineered_feature_names]
         if part.n_engineered != block.stop - block.start:
             raise FeaturizationValueError(
                 f"lineage: transformer {name!r} has {part.n_engineered} traced outputs but "

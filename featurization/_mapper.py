@@ -124,8 +124,13 @@ class ColumnMapper:
         return np.hstack([np.asarray(b, dtype=np.float64) for b in blocks])
 
     def feature_map(self, raw_feature_names: Sequence[str] | None = None, *,
-                    allow_all_transformations: bool = False) -> FeatureMap:
-        """The map from the raw columns to the mapper's outputs."""
+                    allow_all_transformations: bool = False, example: pd.DataFrame | None = None
+                    ) -> FeatureMap:
+        """The map from the raw columns to the mapper's outputs.
+
+        ``example`` (raw rows) counts the outputs of a transformer that cannot name them; see
+        :func:`featurization.feature_map_from`.
+        """
         raw = list(raw_feature_names) if raw_feature_names is not None else self.input_columns
         unknown = [c for c in self.input_columns if c not in raw]
         if unknown:
@@ -135,9 +140,12 @@ class ColumnMapper:
         for columns, transformer in self.features:
             inputs = [columns] if isinstance(columns, str) else list(columns)
             part = FeatureMap.identity(inputs)
-            for step in self._steps(transformer):
+            steps = self._steps(transformer)
+            counted = self._n_outputs(columns, steps, example)
+            for i, step in enumerate(steps):
                 part = part.compose(self._step(step, part.engineered_feature_names,
-                                               allow_all_transformations))
+                                               allow_all_transformations,
+                                               counted if i == len(steps) - 1 else None))
             names = _unique(outputs, part.engineered_feature_names)
             for raw_name, produced in part.groups().items():
                 index = [part.engineered_feature_names.index(p) for p in produced]
@@ -145,15 +153,28 @@ class ColumnMapper:
             outputs.extend(names)
         return FeatureMap.from_groups(raw, groups, outputs)
 
+    def _n_outputs(self, columns: Any, steps: list[Any], example: pd.DataFrame | None) -> int | None:
+        """Outputs of an item's steps on ``example`` (only when its last step names none)."""
+        if example is None or not steps:
+            return None
+        last = steps[-1]
+        unnamed_function = (type(last).__name__ == "FunctionTransformer" and last.func is not None
+                            and last.feature_names_out is None)
+        if hasattr(last, "get_feature_names_out") and not unnamed_function:
+            return None
+        data = ColumnMapper([(columns, steps)]).transform(example)
+        return int(data.shape[1])
+
     @staticmethod
-    def _step(step: Any, inputs: Sequence[str], allow_all: bool) -> FeatureMap:
+    def _step(step: Any, inputs: Sequence[str], allow_all: bool,
+              n_outputs: int | None = None) -> FeatureMap:
         classes = getattr(step, "classes_", None)
         if type(step).__name__ == "LabelBinarizer" and classes is not None and len(inputs) == 1:
             labels = list(classes) if len(classes) > 2 else [classes[-1]]
             return FeatureMap.from_groups(inputs, {inputs[0]: [f"{inputs[0]}_{c}" for c in labels]})
         if type(step).__name__ == "LabelEncoder" and len(inputs) == 1:  # 1-D in, 1-D out
             return FeatureMap.identity(inputs)
-        return step_map(step, inputs, allow_all_transformations=allow_all)
+        return step_map(step, inputs, allow_all_transformations=allow_all, n_outputs=n_outputs)
 
 
 def _unique(taken: list[str], names: Sequence[str]) -> list[str]:

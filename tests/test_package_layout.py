@@ -35,7 +35,7 @@ def test_dependencies_point_one_way(package):
     assert not offenders, f"{package} imports upward: {offenders}"
 
 
-@pytest.mark.parametrize("module", ["explain", "explain.models", "explain.explainers",
+@pytest.mark.parametrize("module", ["explain", "explain.compat", "explain.models", "explain.explainers",
                                     "featurization", "automl"])
 def test_all_is_sorted_and_importable(module):
     imported = importlib.import_module(module)

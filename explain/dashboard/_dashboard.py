@@ -59,6 +59,11 @@ class ExplanationDashboard:
         Heading of the page; default "Explanation dashboard".
     start : bool, default=True
         Serve at once on a background thread.
+    datasetX, trueY : default=None
+        The older spelling of ``dataset`` and ``true_y`` (interpret-community's widget and the
+        seeds of azureml-interpret's notebooks); give one spelling, not both.
+    public_ip : str, default=None
+        raiwidgets' name for ``host``.
 
     Attributes
     ----------
@@ -79,7 +84,12 @@ class ExplanationDashboard:
                  port: int | None = None, host: str = "127.0.0.1", *,
                  runs: Sequence[ExperimentRun] | None = None, metric: str = "score",
                  greater_is_better: bool = True, explainer: Any = None, title: str | None = None,
-                 start: bool = True) -> None:
+                 start: bool = True, datasetX: Any = None, trueY: Any = None,
+                 public_ip: str | None = None) -> None:
+        dataset = _one_of("dataset", dataset, "datasetX", datasetX)
+        true_y = _one_of("true_y", true_y, "trueY", trueY)
+        if public_ip is not None:
+            host = public_ip
         dash = require("dash", "dashboard", "the dashboard")
         if port is not None and (not isinstance(port, int) or not 0 <= port <= 65535):
             raise ExplanationValueError(
@@ -160,3 +170,12 @@ class ExplanationDashboard:
         state = f"serving at {self.url}" if self._server is not None else "not serving"
         return (f"ExplanationDashboard({self.data.explanation.method}, {self.data.n_rows} rows, "
                 f"{self.data.explanation.num_features} features, {state})")
+
+
+def _one_of(name: str, value: Any, alias: str, alias_value: Any) -> Any:
+    """``value``, or its older spelling ``alias_value``; both given is an error."""
+    if alias_value is None:
+        return value
+    if value is not None:
+        raise ExplanationValueError(f"ExplanationDashboard: give {name} or {alias}, not both.")
+    return alias_value

@@ -259,7 +259,7 @@ def chosen_cohorts(data: DashboardData, store: Any, names: Any, control: str) ->
 def _n_outputs(explanation: Explanation) -> int:
     if explanation.local_values is not None:
         return int(explanation.local_values.shape[0])
-    per_class = explanation.per_class_values
+    per_class = explanation.per_class_values_
     return 1 if per_class is None else int(per_class.shape[0])
 
 

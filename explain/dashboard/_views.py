@@ -40,7 +40,7 @@ def global_importance_figure(explanation: Explanation, top_k: int = 20) -> go.Fi
 
 def per_class_figure(explanation: Explanation, top_k: int = 20) -> go.Figure | None:
     """Grouped bars of each class's importance for the ``top_k`` global features (classifiers)."""
-    per_class = explanation.per_class_values
+    per_class = explanation.per_class_values_
     if per_class is None or not explanation.is_classification:
         return None
     order = np.argsort(-explanation.global_values, kind="stable")[:top_k][::-1]

@@ -138,7 +138,7 @@ class KernelExplainer(BaseExplainer):
     >>> from explain import KernelExplainer
     >>> X, y = load_iris(return_X_y=True)
     >>> explainer = KernelExplainer(SVC(probability=True, random_state=0).fit(X, y), X)
-    >>> explainer.explain_local(X[:2]).local_importance_values.shape
+    >>> explainer.explain_local(X[:2]).local_values.shape
     (3, 2, 4)
     """
 

@@ -78,7 +78,7 @@ class LIMEExplainer(BaseExplainer):
     >>> from explain import LIMEExplainer
     >>> X, y = load_iris(return_X_y=True)
     >>> model = LogisticRegression(max_iter=1000).fit(X, y)
-    >>> LIMEExplainer(model, X).explain_local(X[:2]).local_importance_values.shape
+    >>> LIMEExplainer(model, X).explain_local(X[:2]).local_values.shape
     (3, 2, 4)
     """
 

@@ -15,8 +15,19 @@ from explain._explanation import Explanation
 from explain._fidelity import Fidelity
 from explain._sampling import SamplingPolicy
 from explain._validation import Matrix
-from explain.explainers._adapters import require_proba
+from explain.explainers._adapters import _has_proba
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
+from explain.explainers._ic_options import (
+    as_rows,
+    check_shap_values_output,
+    check_unknown,
+    named_columns,
+    pop_progress,
+    pop_use_gpu,
+)
+from explain.explainers._mimic_compat import InterpretCommunityMimic, check_reset_index, surrogate_args
+from explain.explainers._probability import NOTES as _PROBABILITY_NOTES
+from explain.explainers._probability import binary_probability, softmax_probability, spread_to_target
 from explain.explainers._surrogates import ExplainableModel
 
 __all__ = ["MimicExplainer", "augment", "teacher_targets"]
@@ -59,7 +70,7 @@ def teacher_targets(output: np.ndarray, task: str) -> tuple[np.ndarray, bool]:
     return output.argmax(axis=1), True
 
 
-class MimicExplainer(BaseExplainer):
+class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
     """Explain a model through an explainable surrogate trained to mimic it.
 
     The surrogate learns the model's output on the initialization examples (a binary
@@ -79,6 +90,9 @@ class MimicExplainer(BaseExplainer):
         A surrogate class from :mod:`explain.models`, e.g. ``LGBMExplainableModel``.
     explainable_model_args : dict, default=None
         Keyword arguments for the surrogate's underlying model (e.g. ``{"n_estimators": 200}``).
+        interpret-community's surrogate options are accepted: ``sparse_data`` (sparse data
+        is handled as such anyway) and ``multiclass`` / ``classification`` (decided from the
+        model here; a contradicting value warns).
     is_function : bool, default=False
         Whether ``model`` is a prediction function.
     augment_data : bool, default=True
@@ -97,6 +111,11 @@ class MimicExplainer(BaseExplainer):
     allow_all_transformations : bool, default=False
         Accept transformers that mix several inputs into several outputs, splitting each
         output evenly over its inputs.
+    shap_values_output : {"default", "probability", "teacher_probability"}, default="default"
+        What the values add up to (:class:`explain.compat.ShapValuesOutput`): the surrogate's
+        own output (a classifier's log-odds); its probability; or the model's own
+        probabilities (its prediction, for regression). The last two correct each row's
+        values to add up to that target (see :mod:`explain.explainers._probability`).
     categorical_features : list of int or str, default=None
         Integer-coded categorical columns; the LightGBM surrogate splits on them as categories,
         the other surrogates treat the codes as numbers.
@@ -107,6 +126,10 @@ class MimicExplainer(BaseExplainer):
         additive); the per-column explanation is its ``engineered_explanation``.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set for functions and models whose type does not tell.
+    reset_index : {"ignore", "reset", "reset_teacher"}, default="ignore"
+        interpret-community's handling of a DataFrame's index. Only ``"ignore"`` is
+        supported (the index is not a feature); the others warn and are ignored: make an
+        index you want explained a column first (``frame.reset_index()``).
     holdout_fraction : float, default=0.2
         Share of rows held out to measure the surrogate's fidelity; the final surrogate is
         then refitted on all rows.
@@ -115,6 +138,9 @@ class MimicExplainer(BaseExplainer):
     n_jobs : int, default=1
         Threads of the surrogate's training, and chunks of rows explained at the same time
         (each chunk single-threaded; ``-1``: all cores).
+    **kwargs
+        interpret-community's ``show_progress`` / ``verbose`` (the default of
+        ``explain_*``'s ``show_progress``) and ``use_gpu`` (``True`` warns: CPU only).
 
     Examples
     --------
@@ -129,14 +155,21 @@ class MimicExplainer(BaseExplainer):
     'accuracy'
     """
 
-    def __init__(self, model: Any, initialization_examples: Any, explainable_model: type, *,
+    def __init__(self, model: Any, initialization_examples: Any, explainable_model: type,
                  explainable_model_args: dict[str, Any] | None = None, is_function: bool = False,
                  augment_data: bool = True, max_num_of_augmentations: int = 10,
                  explain_subset: Any = None, features: Any = None, classes: Any = None,
                  transformations: Any = None, allow_all_transformations: bool = False,
-                 categorical_features: Any = None, model_task: str = "unknown",
+                 shap_values_output: Any = "default", categorical_features: Any = None,
+                 model_task: str = "unknown", reset_index: Any = "ignore", *,
                  holdout_fraction: float = 0.2, random_state: int = 0, n_jobs: int = 1,
-                 groups: Any = None) -> None:
+                 groups: Any = None, **kwargs: Any) -> None:
+        pop_use_gpu(kwargs, "MimicExplainer")
+        transformations = named_columns(transformations, initialization_examples)
+        self._progress = pop_progress(kwargs, "MimicExplainer")
+        check_unknown(kwargs, (), "MimicExplainer")
+        self.shap_values_output_ = check_shap_values_output(shap_values_output, "MimicExplainer")
+        check_reset_index(reset_index)
         if not (isinstance(explainable_model, type) and issubclass(explainable_model,
                                                                    ExplainableModel)):
             raise ExplanationTypeError(
@@ -149,7 +182,7 @@ class MimicExplainer(BaseExplainer):
                 f"MimicExplainer: holdout_fraction must be in (0, 1), got {holdout_fraction!r}."
             )
         self.explainable_model = explainable_model
-        self.explainable_model_args = dict(explainable_model_args or {})
+        self.explainable_model_args = surrogate_args(explainable_model_args)
         self.augment_data = augment_data
         self.max_num_of_augmentations = max_num_of_augmentations
         self.allow_all_transformations = allow_all_transformations
@@ -160,7 +193,14 @@ class MimicExplainer(BaseExplainer):
                      transformations=transformations,
                      allow_all_transformations=allow_all_transformations,
                      model_task=model_task, n_jobs=n_jobs, groups=groups)
-        require_proba(self.adapter_, "MimicExplainer")
+        # a classifier without predict_proba is mimicked on its predicted labels
+        self.labels_only_ = (self.model_task == "classification" and not self.adapter_.is_function
+                             and not _has_proba(self.adapter_.model))
+        if self.labels_only_ and self.shap_values_output_ == "teacher_probability":
+            raise ExplanationValueError(
+                f"MimicExplainer: shap_values_output='teacher_probability' needs the model's "
+                f"probabilities, and {self.adapter_.name} has no predict_proba; use 'probability' "
+                "(the surrogate's) or 'default'.")
         self.categorical_features_ = self._resolve_categorical(categorical_features)
         self.method = f"mimic.{explainable_model.kind}"
         self.surrogate_, self.surrogate_fidelity_ = self._train_surrogate()
@@ -168,6 +208,10 @@ class MimicExplainer(BaseExplainer):
         # up to log-odds even though the surrogate itself is a regressor ("raw").
         binary = self.model_task == "classification" and not self.surrogate_.classification
         self.output_space_ = "log_odds" if binary else self.surrogate_.output_space
+        if self.shap_values_output_ == "teacher_probability" and self.model_task == "regression":
+            self.output_space_ = "raw"
+        elif self.shap_values_output_ != "default" and self.model_task == "classification":
+            self.output_space_ = "probability"
 
     def _resolve_categorical(self, categorical: Any) -> list[int]:
         if categorical is None:
@@ -195,12 +239,16 @@ class MimicExplainer(BaseExplainer):
         X = self.initialization_examples_
         if self.augment_data:
             X = augment(X, self.max_num_of_augmentations, self.random_state)
-        output = self.adapter_.predict_output(X)
-        targets, classification = teacher_targets(output, self.model_task)
-        if classification and np.unique(targets).size < output.shape[1]:
+        if self.labels_only_:
+            targets, n_outputs, classification = self._label_positions(X), len(self._label_values()), True
+        else:
+            output = self.adapter_.predict_output(X)
+            targets, classification = teacher_targets(output, self.model_task)
+            n_outputs = output.shape[1]
+        if classification and np.unique(targets).size < n_outputs:
             raise ExplanationValueError(
                 f"MimicExplainer: the model predicts only {np.unique(targets).size} of its "
-                f"{output.shape[1]} classes on initialization_examples; give examples on which "
+                f"{n_outputs} classes on initialization_examples; give examples on which "
                 "it predicts every class."
             )
         fidelity = self._holdout_fidelity(X, targets, classification)
@@ -239,6 +287,7 @@ class MimicExplainer(BaseExplainer):
         See :meth:`BaseExplainer.explain_global` for the parameters (Dask collections
         included).
         """
+        show_progress = self._progress.resolve(show_progress)
         if evaluation_examples is None:  # as interpret-community: explain the training rows
             return self._with_surrogate_fidelity(self._explain_global_matrix(
                 self.initialization_examples_, sampling_policy, include_local, batch_size,
@@ -256,7 +305,8 @@ class MimicExplainer(BaseExplainer):
         See :meth:`BaseExplainer.explain_local` for the parameters (Dask collections included).
         """
         return self._with_surrogate_fidelity(super().explain_local(
-            evaluation_examples, batch_size=batch_size, show_progress=show_progress))
+            as_rows(evaluation_examples), batch_size=batch_size,
+            show_progress=self._progress.resolve(show_progress)))
 
     def _with_surrogate_fidelity(self, explanation: Explanation) -> Explanation:
         base, mimic = explanation.fidelity, self.surrogate_fidelity_
@@ -270,10 +320,47 @@ class MimicExplainer(BaseExplainer):
             surrogate_holdout_rows=mimic.surrogate_holdout_rows,
             surrogate_model=_SURROGATE_NAMES.get(self.method.removeprefix("mimic."),
                                                  self.method.removeprefix("mimic.")),
-            notes=base.notes + mimic.notes,
+            notes=base.notes + mimic.notes + ((_PROBABILITY_NOTES[self.shap_values_output_],)
+                                               if self.shap_values_output_ != "default" else ()),
         ))
 
     def _local_values(self, X: Matrix) -> LocalResult:
         values, expected, output = self.surrogate_.shap_values(X)
+        if self.shap_values_output_ != "default":
+            values, expected, output = self._probability_values(X, values, expected, output)
         return LocalResult(values=self._select(values), expected=expected,
                            additivity=additivity_error(values, expected, output))
+
+    def _label_values(self) -> tuple[Any, ...]:
+        """The classes of a classifier without ``predict_proba``, in output order."""
+        classes = self.adapter_.model_classes or self.classes_
+        if classes is None:
+            raise ExplanationValueError(
+                f"MimicExplainer: {self.adapter_.name} has neither predict_proba nor classes_; pass "
+                "classes=[...] (in the order of its labels) to mimic its predicted labels.")
+        return tuple(classes)
+
+    def _label_positions(self, X: Matrix) -> np.ndarray:
+        """The model's predicted labels as positions in :meth:`_label_values`."""
+        classes = self._label_values()
+        index = {value: i for i, value in enumerate(classes)}
+        predicted = np.asarray(self.adapter_.predict(X)).ravel().tolist()
+        unknown = sorted({str(p) for p in predicted if p not in index})
+        if unknown:
+            raise ExplanationValueError(
+                f"MimicExplainer: the model predicts labels {unknown[:5]} that are not among its "
+                f"classes {list(classes)[:5]}.")
+        return np.asarray([index[p] for p in predicted], dtype=np.int64)
+
+    def _probability_values(self, X: Matrix, values: np.ndarray, expected: np.ndarray,
+                            output: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Values adding up to probabilities (or the model's output): see ``_probability``."""
+        classification = self.model_task == "classification"
+        if classification and not self.surrogate_.classification:  # binary: log-odds regressor
+            values, expected, output = binary_probability(values, expected, output)
+        elif classification and self.surrogate_.output_space != "probability":
+            expected, output = softmax_probability(expected, output)
+        if self.shap_values_output_ == "teacher_probability":
+            output = self.adapter_.predict_output(X).T
+        return spread_to_target(values, expected, output), expected, output
+

@@ -28,6 +28,7 @@ from explain._frames import to_pandas
 from explain._labels import LabelMap, observed_classes, to_label_array
 from explain._validation import Matrix, check_positive_int, to_tabular
 from explain.explainers._base import BaseExplainer
+from explain.explainers._ic_options import check_unknown, named_columns, pop_use_gpu, warn
 from explain.explainers._metrics import Metric, resolve_metric
 
 __all__ = ["PFIExplainer"]
@@ -69,11 +70,19 @@ class PFIExplainer(BaseExplainer):
         output evenly over its inputs.
     seed : int, default=0
         Seed of the permutations.
+    for_classifier_use_predict_proba : bool, default=False
+        As in interpret-community: a callable metric of a classifier gets class
+        probabilities (``predict_proba``) instead of predicted labels. Named metrics already
+        get what they take (``roc_auc``, ``log_loss``: probabilities); for a named label
+        metric ``True`` warns that it has no effect.
+    show_progress : bool, default=None
+        Accepted for interpret-community's signature; permutation importance batches its model
+        calls and shows no progress bar (``True`` warns).
+    model_task : {"unknown", "classification", "regression"}, default="unknown"
+        Set for functions and models whose type does not tell.
     n_repeats : int, default=5
         Permutations per feature; their spread gives the standard deviation and the 95%
         confidence interval recorded in ``fidelity``.
-    model_task : {"unknown", "classification", "regression"}, default="unknown"
-        Set for functions and models whose type does not tell.
 
     Examples
     --------
@@ -89,12 +98,24 @@ class PFIExplainer(BaseExplainer):
     method = "permutation_importance"
     output_space_ = "metric"
 
-    def __init__(self, model: Any, *, is_function: bool = False, metric: Any = None,
+    def __init__(self, model: Any, is_function: bool = False, metric: Any = None,
                  metric_args: dict[str, Any] | None = None, is_error_metric: bool = False,
                  explain_subset: Any = None, features: Any = None, classes: Any = None,
                  transformations: Any = None, allow_all_transformations: bool = False,
-                 seed: int = 0, n_repeats: int = 5, model_task: str = "unknown") -> None:
+                 seed: int = 0, for_classifier_use_predict_proba: bool = False,
+                 show_progress: bool | None = None, model_task: str = "unknown", *,
+                 n_repeats: int = 5, **kwargs: Any) -> None:
+        pop_use_gpu(kwargs, "PFIExplainer")
+        check_unknown(kwargs, (), "PFIExplainer")
         check_positive_int(n_repeats, "n_repeats", "PFIExplainer")
+        if not isinstance(for_classifier_use_predict_proba, bool):
+            raise ExplanationTypeError("PFIExplainer: for_classifier_use_predict_proba must be True or "
+                                       f"False, got {for_classifier_use_predict_proba!r}.")
+        if show_progress:
+            warn("PFIExplainer: show_progress=True is accepted for interpret-community's signature; "
+                 "permutation importance batches its model calls and shows no progress bar.",
+                 stacklevel=3)
+        self.for_classifier_use_predict_proba = for_classifier_use_predict_proba
         self.metric = metric
         self.metric_args = metric_args
         self.is_error_metric = is_error_metric
@@ -155,17 +176,21 @@ class PFIExplainer(BaseExplainer):
             raise ExplanationValueError(
                 f"PFIExplainer.explain_global: unexpected arguments {sorted(kwargs)}."
             )
-        if true_labels is None:
-            raise ExplanationValueError(
+        if true_labels is None:  # a TypeError, as the missing argument was in interpret-community
+            raise ExplanationTypeError(
                 "PFIExplainer.explain_global: true_labels is required; permutation importance "
                 "measures how much the metric against the true labels degrades."
             )
+        if sp.issparse(true_labels) and 1 in true_labels.shape:  # a sparse column, as from NPZ data
+            true_labels = true_labels.toarray().ravel()
         evaluation_examples = to_pandas(evaluation_examples, argument="evaluation_examples",
                                         caller=_WHERE)
         if not hasattr(self, "adapter_"):  # set up from the data (functions, raw data)
             if not self._raw_data:
                 # validated first so that errors name this method's argument, not the set-up's
                 to_tabular(evaluation_examples, argument="evaluation_examples", caller=_WHERE)
+            self._options["transformations"] = named_columns(self._options["transformations"],
+                                                             evaluation_examples)
             self._set_up(self.model, evaluation_examples, require_init=True,
                          allow_all_transformations=self.allow_all_transformations, **self._options)
         X = self._evaluation_matrix(evaluation_examples, "explain_global")
@@ -219,6 +244,15 @@ class PFIExplainer(BaseExplainer):
         positions = None if labels is None else np.arange(labels.n_classes)
         metric = resolve_metric(self.metric, self.metric_args, self.is_error_metric,
                                 self.model_task, positions)
+        if labels is not None and self.for_classifier_use_predict_proba and metric.needs == "label":
+            if not callable(self.metric):
+                warn(f"PFIExplainer: for_classifier_use_predict_proba=True has no effect with "
+                     f"{metric.name}, which compares predicted labels; choose a metric of "
+                     "probabilities (roc_auc, log_loss) or a callable.", stacklevel=4)
+            else:
+                function = metric.function
+                return replace(metric, needs="proba",
+                               function=lambda y, p: function(labels.names(y), p))
         if labels is None or not callable(self.metric):
             return metric
         function = metric.function

@@ -11,12 +11,17 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn.utils
 from sklearn.utils.metaestimators import available_if
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._optional import require
 
 __all__ = ["TorchModel", "is_torch_model"]
+
+# scikit-learn >= 1.6 reads estimator tags from __sklearn_tags__ (sklearn.utils.Tags); older
+# versions read _estimator_type, which TorchModel has too
+_SKLEARN_TAGS = hasattr(sklearn.utils, "Tags")
 
 
 def is_torch_model(model: Any) -> bool:
@@ -119,11 +124,16 @@ class TorchModel:
         labels = self._classes if self._classes is not None else np.arange(proba.shape[1])
         return labels[proba.argmax(axis=1)]
 
-    def __sklearn_tags__(self) -> Any:
-        from sklearn.utils import Tags, TargetTags
+    @property
+    def _estimator_type(self) -> str:
+        """``"classifier"`` or ``"regressor"``, for scikit-learn < 1.6's ``is_classifier``."""
+        return "classifier" if self.model_task == "classification" else "regressor"
 
-        return Tags(estimator_type="classifier" if self.model_task == "classification" else "regressor",
-                    target_tags=TargetTags(required=True))
+    if _SKLEARN_TAGS:
+        def __sklearn_tags__(self) -> Any:
+            from sklearn.utils import Tags, TargetTags
+
+            return Tags(estimator_type=self._estimator_type, target_tags=TargetTags(required=True))
 
     def __repr__(self) -> str:
         return f"TorchModel({type(self.module).__name__}, {self.model_task})"

@@ -119,8 +119,8 @@ class TreeExplainer(BaseExplainer):
     >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
     >>> model = RandomForestRegressor(n_estimators=10, random_state=0).fit(X, y)
     >>> explanation = TreeExplainer(model, X).explain_local(X.iloc[:5])
-    >>> explanation.local_importance_values.shape
-    (5, 10)
+    >>> explanation.local_values.shape  # (outputs, rows, features): one output for a regressor
+    (1, 5, 10)
     """
 
     method = "shap.tree"

@@ -131,7 +131,7 @@ def check_tuple(result: tuple[Any, ...], task: str, n_classes: int, n_rows: int,
         overall = per_class.mean(axis=0)
     else:
         assert shap_values.shape == (n_rows, n_features)
-        assert isinstance(expected, float)
+        assert isinstance(expected, list) and len(expected) == 1  # [v], as interpret-community returns
         assert per_class_summary is None and per_class_imp is None
         overall = np.abs(shap_values).mean(axis=0)
     # overall_summary[i] is the importance of overall_imp[i]: the mean |local value|
@@ -271,3 +271,20 @@ def test_explain_model_takes_arrays_with_feature_names(tmp_path_factory: pytest.
                                 features=list(X.columns), raw=True, top_k=4)
     assert from_arrays[3] == from_frames[3] and len(from_arrays[3]) == 4
     np.testing.assert_allclose(from_arrays[0], from_frames[0])
+
+
+def test_sdk_v1_signatures(tmp_path_factory: pytest.TempPathFactory, tmp_path: Any) -> None:
+    """Azure SDK v1: explain_model(fitted_model, X_train, X_test, best_run, features, y_train) and
+    retrieve_model_explanation(child_run); best_run stores the explanation with that run."""
+    from explain import DirectoryRun
+
+    run = shared_search(tmp_path_factory, "regression")
+    X, y = run.training_data()
+    model = run.get_output()[1]
+    store = DirectoryRun(tmp_path / "best_run")
+    result = explain_model(model, X.iloc[:200], X.iloc[200:220], store, None, y[:200], raw=True)
+    stored = ExplanationClient.from_run(store).download_model_explanation(comment="explain_model", raw=True)
+    assert stored.get_ranked_global_names() == result[3]
+    np.testing.assert_allclose(stored.local_values[0], result[0])
+    assert retrieve_model_explanation(child_run=run.best_child(), raw=True)[3] == \
+        retrieve_model_explanation(run, raw=True)[3]

@@ -55,7 +55,7 @@ def test_filters_list_what_each_upload_offers(client, raw_explanation):
     assert ids() == [raw_id, engineered_id]
     assert ids(raw=False, engineered=True) == [raw_id, engineered_id]
     newest = client.download_model_explanation(raw=False)
-    assert newest.is_engineered and newest.features == raw_explanation.engineered_explanation.features
+    assert not newest.is_raw and newest.features == raw_explanation.engineered_explanation.features
     assert client.download_model_explanation(raw_id, raw=False, top_k=2).num_features == 2
 
 
@@ -78,3 +78,38 @@ def test_contradicting_filters_are_refused(client, raw, engineered, match):
         client.download_model_explanation(raw=raw, engineered=engineered)
     with pytest.raises(ExplanationValueError, match=match):
         client.list_model_explanations(raw=raw, engineered=engineered)
+
+
+def test_from_run_id_of_a_workspace_folder(tmp_path, raw_explanation):
+    client = ExplanationClient.from_run_id(tmp_path, "experiment", "run-1")
+    explanation_id = client.upload_model_explanation(raw_explanation, comment="c")
+    again = ExplanationClient.from_run_id(str(tmp_path), "experiment", "run-1", datastore_name="ignored")
+    assert again.list_model_explanations()[0]["id"] == explanation_id
+
+    class Workspace:
+        def get_run(self, experiment_name, run_id):
+            return DirectoryRun(tmp_path / experiment_name / run_id)
+
+    assert ExplanationClient.from_run_id(Workspace(), "experiment", "run-1").list_model_explanations()
+    with pytest.raises(ValueError, match="run_id must be a non-empty name"):
+        ExplanationClient.from_run_id(tmp_path, "experiment", "../x")
+    with pytest.raises(TypeError, match="workspace must be a folder or have get_run"):
+        ExplanationClient.from_run_id(42, "experiment", "run-1")
+
+
+def test_upload_takes_azureml_interprets_arguments(client, raw_explanation):
+    rows = raw_explanation.num_examples
+    labels = ["a"] * rows
+    explanation_id = client.upload_model_explanation(
+        raw_explanation, max_num_blocks=2, block_size=10, comment="all", init_dataset_id="d1",
+        model_id="model:1", true_ys=labels, visualization_points=100)
+    meta = client.list_model_explanations(comment="all")[0]
+    assert meta["id"] == explanation_id and meta["true_ys"] == labels
+    assert meta["model_id"] == "model:1" and meta["datasets"] == {"init_dataset_id": "d1"}
+    assert client.download_model_explanation(explanation_id).model_id == "model:1"
+    with pytest.warns(UserWarning, match="data rows are not stored"):
+        client.upload_model_explanation(raw_explanation, upload_datasets=True)
+    with pytest.raises(ValueError, match=f"true_ys has 2 labels but the explanation explains {rows} rows"):
+        client.upload_model_explanation(raw_explanation, true_ys=[1, 2])
+    with pytest.raises(TypeError, match="model_id must be a string"):
+        client.upload_model_explanation(raw_explanation, model_id=7)

@@ -25,10 +25,10 @@ def test_global_is_mean_abs_local_per_class_then_mean_over_classes():
 
 def test_shapes_and_interpret_community_accessors():
     e = make_classification_explanation()
-    assert e.local_importance_values.shape == (2, 2, 3)
+    assert np.shape(e.local_importance_values) == (2, 2, 3) and e.local_values.shape == (2, 2, 3)
     assert e.expected_values == [0.2, -0.2]
     assert e.num_features == 3 and e.num_examples == 2
-    assert e.is_engineered and not e.is_raw
+    assert not e.is_engineered and not e.is_raw  # no featurization known: neither
     assert e.get_ranked_global_names() == ["a", "b", "c"]
     assert e.get_ranked_global_values(top_k=2) == [2.0, 1.0]
     assert list(e.get_feature_importance_dict()) == ["a", "b", "c"]
@@ -47,8 +47,8 @@ def test_regression_shapes():
     local = np.arange(6, dtype=float).reshape(1, 2, 3)
     e = Explanation.from_local(local, np.array([1.5]), method="demo", model_task="regression",
                                features=["a", "b", "c"])
-    assert e.local_importance_values.shape == (2, 3)
-    assert e.expected_values == 1.5
+    assert np.shape(e.local_importance_values) == (2, 3) and e.local_values.shape == (1, 2, 3)
+    assert e.expected_values == [1.5]  # a list of one, as in interpret-community
     assert e.per_class_values is None
     assert e.get_ranked_local_names(top_k=1) == [["c"], ["c"]]
     with pytest.raises(ValueError, match="per-class importances exist only"):
@@ -58,7 +58,9 @@ def test_regression_shapes():
 def test_arrays_are_read_only():
     e = make_classification_explanation()
     with pytest.raises(ValueError):
-        e.local_importance_values[0, 0, 0] = 99.0
+        e.local_values[0, 0, 0] = 99.0
+    e.local_importance_values[0][0][0] = 99.0  # a fresh list each time: the explanation is unchanged
+    assert e.local_values[0, 0, 0] == 1.0
     with pytest.raises(AttributeError):
         e.method = "other"  # type: ignore[misc]
 
@@ -71,6 +73,7 @@ def test_global_only_explanation_refuses_local_accessors():
         e.get_ranked_local_names()
     with pytest.raises(ValueError, match="global only"):
         _ = e.local_importance_values
+    assert not hasattr(e, "local_importance_values")  # an AttributeError too, as in interpret-community
 
 
 def test_to_dataframe_global_and_local():

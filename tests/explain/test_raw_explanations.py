@@ -174,7 +174,7 @@ def test_regression_pipeline_raw(fitted):
     _, y = make_mixed_table("regression", n_rows=800)
     pipeline = make_pipeline(column_transformer(), Ridge()).fit(X, y)
     explanation = TabularExplainer(pipeline, X).explain_local(X.iloc[:25])
-    assert explanation.local_importance_values.shape == (25, len(X.columns))
+    assert np.shape(explanation.local_importance_values) == (25, len(X.columns))
     check_raw(explanation, list(X.columns), pipeline.predict(X.iloc[:25]))
 
 

@@ -46,7 +46,7 @@ def test_sampled_global_explanation_records_it_and_stays_close():
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"sampling_method": "hdbscan"}, "sampling_method must be one of"),
+    ({"sampling_method": "optics"}, "sampling_method must be one of"),
     ({"max_rows": 0}, "max_rows must be a positive integer"),
 ])
 def test_bad_policy(kwargs, match):
@@ -101,3 +101,19 @@ def test_sampling_is_recorded_in_fields_and_survives_saving(tmp_path):
     with zipfile.ZipFile(path) as archive:
         metadata = json.loads(archive.read("metadata.json"))
     assert metadata["schema_version"] == 2 and "sampled_from" not in metadata["fidelity"]
+
+
+def test_hdbscan_sampling_chooses_how_many_rows_by_its_clusters():
+    """sampling_method="hdbscan", interpret-community's default: five representatives per cluster."""
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    X = np.vstack([c + rng.normal(0, 0.01, (400, 2)) for c in centres])
+    policy = SamplingPolicy(allow_eval_sampling=True, sampling_method="hdbscan", max_rows=1000)
+    rows, weights, notes = sample_rows(np.vstack([X, X[:1000]]), policy)  # 2200 rows
+    found = int(notes[0].split("HDBSCAN found ")[1].split()[0])
+    # as many k-means clusters as that (a cluster can end up empty: at most that many rows)
+    assert 0.8 * min(5 * found, 1000) <= rows.shape[0] <= min(5 * found, 1000)
+    assert weights.sum() == 2200
+    assert "k-means representatives of 2200 rows (HDBSCAN found" in notes[0]
+    with pytest.raises(ValueError, match="sampling_method must be one of"):
+        SamplingPolicy(sampling_method="dbscan")

@@ -65,7 +65,7 @@ def test_round_trip_keeps_class_label_types(tmp_path):
     for classes in ([0, 1, 2], [True, False, 2], ["a", "b", "c"], [0.5, 1.5, 2.5]):
         e = Explanation.from_local(local, np.zeros(3), method="m", model_task="classification",
                                    features=["x"], classes=classes)
-        loaded = load_explanation(save_explanation(e, tmp_path / "c.npz"))
+        loaded = load_explanation(save_explanation(e, tmp_path / "c.npz", exist_ok=True))
         assert loaded.classes == tuple(classes)
         assert [type(c) for c in loaded.classes] == [type(c) for c in classes]
 
@@ -130,7 +130,7 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
 
     monkeypatch.setattr("explain._serialization.os.replace", fail)
     with pytest.raises(OSError, match="disk full"):
-        save_explanation(golden_classification(), target)
+        save_explanation(golden_classification(), target, exist_ok=True)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["e.npz"]
 
@@ -138,8 +138,8 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
 def test_save_errors(tmp_path):
     with pytest.raises(TypeError, match="expected an Explanation"):
         save_explanation({"not": "an explanation"}, tmp_path / "e.npz")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="does not exist"):
-        save_explanation(golden_classification(), tmp_path / "missing" / "e.npz")
+    with pytest.raises(TypeError, match="exist_ok must be True or False"):
+        save_explanation(golden_classification(), tmp_path / "e.npz", exist_ok="yes")  # type: ignore[arg-type]
     e = Explanation.from_local(np.zeros((2, 1, 1)), np.zeros(2), method="m",
                                model_task="classification", features=["x"],
                                classes=[object(), object()])
@@ -164,3 +164,21 @@ def test_golden_file_of_schema_version_2_still_loads():
     np.testing.assert_allclose(loaded.local_values.sum(axis=2),
                                golden_classification().local_values.sum(axis=2))
     assert loaded.interaction_values is None
+
+
+def test_existing_file_is_refused_unless_exist_ok(tmp_path):
+    """As interpret-community's save_explanation(explanation, path, exist_ok=False)."""
+    target = save_explanation(golden_regression_global(), tmp_path / "e.npz")
+    with pytest.raises(ValueError, match="exists; pass exist_ok=True"):
+        save_explanation(golden_classification(), target)
+    assert load_explanation(target).model_task == "regression"
+    save_explanation(golden_classification(), target, exist_ok=True)
+    assert load_explanation(target).model_task == "classification"
+    with pytest.raises(ValueError, match="is a directory, which is never replaced"):
+        save_explanation(golden_classification(), tmp_path, exist_ok=True)
+
+
+def test_missing_parent_directories_are_created(tmp_path):
+    """interpret-community's tests save to os.path.join('brand', 'new', 'path')."""
+    path = save_explanation(golden_classification(), tmp_path / "brand" / "new" / "path")
+    assert path.is_file() and load_explanation(path).classes == golden_classification().classes

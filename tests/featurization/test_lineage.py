@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -419,3 +420,40 @@ def test_raw_feature_names_must_match_the_maps():
 def test_unsupported_objects(obj):
     with pytest.raises(TypeError, match="feature_map_from: expected a fitted ColumnTransformer"):
         feature_map_from(obj)
+
+
+def _tile(x: Any) -> Any:
+    return np.tile(np.asarray(x, dtype=float), (1, 3))
+
+
+class _Identity(BaseEstimator):  # a custom transformer without get_feature_names_out
+    def fit(self, X: Any, y: Any = None) -> "_Identity":
+        return self
+
+    def transform(self, X: Any) -> Any:
+        return X
+
+
+def test_column_transformer_step_without_names_is_traced_by_its_output_indices() -> None:
+    """A FunctionTransformer of a function (no get_feature_names_out) in a ColumnTransformer:
+    its outputs are counted from output_indices_, all owed to its one input column."""
+    frame = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) ** 2})
+    ct = ColumnTransformer([("keep", "passthrough", ["a"]),
+                            ("copy", FunctionTransformer(_tile), ["b"])]).fit(frame)
+    fmap = feature_map_from(ct)
+    assert fmap.engineered_feature_names == ("keep__a", "copy__b_0", "copy__b_1", "copy__b_2")
+    assert fmap.groups() == {"a": ["keep__a"], "b": ["copy__b_0", "copy__b_1", "copy__b_2"]}
+    many = ColumnTransformer([("id", make_pipeline(StandardScaler(), _Identity()), ["a", "b"])]).fit(frame)
+    with pytest.raises(UnsupportedTransformationError, match="turns 2 input columns"):
+        feature_map_from(many)
+    assert feature_map_from(many, allow_all_transformations=True).to_matrix().toarray().tolist() == \
+        [[0.5, 0.5], [0.5, 0.5]]
+
+
+def test_list_step_without_names_is_traced_by_the_outputs_on_example_rows() -> None:
+    frame = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) ** 2})
+    mapper = [(["a"], None), (["b"], FunctionTransformer(_tile).fit(frame[["b"]]))]
+    with pytest.raises(FeaturizationTypeError, match="has no get_feature_names_out"):
+        feature_map_from(mapper)
+    fmap = feature_map_from(mapper, example=frame.iloc[:2])
+    assert fmap.groups() == {"a": ["a"], "b": ["b_0", "b_1", "b_2"]}

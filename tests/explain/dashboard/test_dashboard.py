@@ -321,3 +321,15 @@ def test_dependence_plot_is_coloured_by_the_strongest_interacting_feature():
            ("cohorts", "data", [ALL_DATA, {"name": "low a", "filter": "a < 0"}])]
     status, response = call(dashboard, [("agg-dependence", "figure")], two)
     assert status == 200 and "colorbar" not in response["agg-dependence"]["figure"]["data"][0]["marker"]
+
+
+def test_older_keyword_spellings_datasetX_trueY_public_ip(setup):
+    """ExplanationDashboard(explanation, model, datasetX=x_test), as the widget's own call."""
+    model, explanation, X, y = setup
+    dashboard = ExplanationDashboard(explanation, model, datasetX=X, trueY=y, public_ip="127.0.0.1",
+                                     start=False)
+    assert dashboard.data.n_rows == len(X) and dashboard.host == "127.0.0.1"
+    with pytest.raises(ExplanationValueError, match="give dataset or datasetX, not both"):
+        ExplanationDashboard(explanation, model, dataset=X, datasetX=X, start=False)
+    with pytest.raises(ExplanationValueError, match="give true_y or trueY, not both"):
+        ExplanationDashboard(explanation, model, dataset=X, true_y=y, trueY=y, start=False)

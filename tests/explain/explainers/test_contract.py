@@ -192,17 +192,17 @@ def test_result_is_an_explanation_of_the_method_and_task(fitted: Fitted) -> None
 def test_shapes_and_feature_names(fitted: Fitted) -> None:
     explanation, n_rows, k = fitted.explanation, len(fitted.rows), _n_outputs(fitted)
     assert explanation.features == tuple(fitted.X.columns)
-    assert explanation.global_importance_values.shape == (8,)
+    assert explanation.global_values.shape == (8,) and len(explanation.global_importance_values) == 8
     assert explanation.local_values.shape == (k, n_rows, 8)
     if fitted.case.task == "regression":
-        assert explanation.local_importance_values.shape == (n_rows, 8)
-        assert isinstance(explanation.expected_values, float)
+        assert np.shape(explanation.local_importance_values) == (n_rows, 8)
+        assert isinstance(explanation.expected_values, list) and len(explanation.expected_values) == 1
         assert explanation.classes is None and explanation.per_class_values is None
     else:
-        assert explanation.local_importance_values.shape == (k, n_rows, 8)
+        assert np.shape(explanation.local_importance_values) == (k, n_rows, 8)
         assert isinstance(explanation.expected_values, list) and len(explanation.expected_values) == k
         assert len(explanation.classes) == k
-        assert explanation.per_class_values.shape == (k, 8)
+        assert explanation.per_class_values_.shape == (k, 8) and len(explanation.per_class_values) == k
     assert sorted(explanation.get_ranked_global_names()) == sorted(fitted.X.columns)
     assert len(explanation.get_ranked_global_names(top_k=3)) == 3
 
@@ -358,11 +358,20 @@ def test_empty_frame_is_refused(kind: str) -> None:
         _make(kind).explain_local(X.iloc[:0])
 
 
-@pytest.mark.parametrize("kind", ERROR_KINDS)
+@pytest.mark.parametrize("kind", ["tree", "linear", "kernel"])
 def test_one_dimensional_input_is_refused(kind: str) -> None:
     _, X = _error_model(kind)
     with pytest.raises(ValueError, match="must be 2-D"):
         _make(kind).explain_local(X.to_numpy()[0])
+
+
+def test_tabular_explains_a_one_dimensional_row_as_one_row() -> None:
+    """As interpret-community's TabularExplainer, a 1-D vector is one row."""
+    _, X = _error_model("tabular")
+    explainer = _make("tabular")
+    one = explainer.explain_local(X.to_numpy()[0])
+    np.testing.assert_array_equal(one.local_values, explainer.explain_local(X.iloc[:1]).local_values)
+    assert explainer.explain_local(X.iloc[0]).num_examples == 1  # a Series too
 
 
 @pytest.mark.parametrize("kind", ERROR_KINDS)

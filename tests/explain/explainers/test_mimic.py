@@ -145,7 +145,7 @@ def test_binary_surrogate_learns_log_odds(teachers: dict[str, Teacher]) -> None:
     assert explanation.classes == ("no", "yes")
     assert explanation.output_space == "log_odds"
     assert explanation.method == "mimic.lightgbm"
-    local = explanation.local_importance_values
+    local = explanation.local_values
     assert local.shape == (2, len(teacher.X_eval), 8)
     np.testing.assert_array_equal(local[0], -local[1])
     assert explanation.expected_values[0] == -explanation.expected_values[1]
@@ -172,7 +172,7 @@ def test_multiclass_surrogate_is_a_classifier_on_labels(teachers: dict[str, Teac
     explanation = explainer.explain_global(teacher.X_eval)
     assert explanation.classes == ("a", "b", "c")
     assert explanation.local_values.shape == (3, len(teacher.X_eval), 8)
-    assert explanation.per_class_values.shape == (3, 8)
+    assert explanation.per_class_values_.shape == (3, 8)
     assert explanation.output_space == "log_odds"
 
 
@@ -193,8 +193,8 @@ def test_regression_surrogate_learns_predictions(teachers: dict[str, Teacher]) -
     explanation = explainer.explain_global(teacher.X_eval)
     assert explanation.output_space == "raw"
     assert explanation.classes is None
-    assert isinstance(explanation.expected_values, float)
-    assert explanation.local_importance_values.shape == (len(teacher.X_eval), 8)
+    assert explanation.expected_values == [float(explanation.expected_values_[0])]
+    assert explanation.local_values.shape == (1, len(teacher.X_eval), 8)
 
 
 def test_holdout_fraction(teachers: dict[str, Teacher]) -> None:

@@ -306,7 +306,7 @@ def test_explain_local_is_not_available(problems: dict) -> None:
 
 def test_true_labels_are_required(problems: dict) -> None:
     model, X, _ = problems["regression"]
-    with pytest.raises(ValueError, match="true_labels is required"):
+    with pytest.raises(TypeError, match="true_labels is required"):  # as a missing argument
         PFIExplainer(model).explain_global(X)
 
 

@@ -175,9 +175,9 @@ def test_regression_function_with_declared_task() -> None:
     explainer = TabularExplainer(model.predict, X.iloc[:10], is_function=True, model_task="regression")
     explanation = explainer.explain_local(X.iloc[:20])
     assert explainer.method == KERNEL and explanation.model_task == "regression"
-    assert explanation.local_importance_values.shape == (20, 8)
+    assert explanation.local_values.shape == (1, 20, 8)
     assert explanation.model_type == "predict"
-    residual = explanation.local_importance_values.sum(axis=1) + explanation.expected_values \
+    residual = explanation.local_values[0].sum(axis=1) + explanation.expected_values_[0] \
         - model.predict(X.iloc[:20].to_numpy())
     assert np.max(np.abs(residual)) < 1e-6
     assert_informative_first(explanation.get_ranked_global_names())
@@ -194,7 +194,7 @@ def test_probability_function_with_declared_task_and_classes() -> None:
     explanation = explainer.explain_local(X.iloc[:5])
     assert explanation.model_task == "classification"
     assert explanation.classes == ("a", "b", "c")
-    assert explanation.local_importance_values.shape == (3, 5, 8)
+    assert explanation.local_values.shape == (3, 5, 8)
     assert explanation.fidelity.additivity_error < 1e-6
 
 
@@ -229,7 +229,7 @@ def test_features_and_explain_subset_pass_through() -> None:
     assert explainer.features == tuple(names)
     explanation = explainer.explain_local(X.iloc[:5])
     assert explanation.features == ("c0", "c3")
-    assert explanation.local_importance_values.shape == (5, 2)
+    assert explanation.local_values.shape == (1, 5, 2)
 
 
 # ---------------------------------------------------------------------- missing values
