@@ -40,24 +40,26 @@ _IDENTIFIED = 1e-6  # smallest / largest eigenvalue of a Schur complement that c
 
 @functools.cache
 def products(k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Products of two or more of ``k`` local players.
+    """Products of two or more of ``k`` local players, as regressors.
 
     Returns
     -------
-    contains : ndarray of shape (2**k, p)
-        ``m_T`` of every coalition code (bit ``i``: local player ``i`` present).
+    table : ndarray of shape (2**(k + 1), p)
+        ``m_T(z) - z_M`` for every code: bit ``i < k`` says whether local player ``i`` is in
+        the coalition, bit ``k`` whether the last player is (it is eliminated by the
+        efficiency constraint).
     shares : ndarray of shape (p, k)
         Each member's share of a product's Shapley value per unit coefficient: ``1 / |T|``.
     """
     members = [T for size in range(2, k + 1) for T in combinations(range(k), size)]
-    codes = np.arange(2**k)
-    contains = np.zeros((codes.size, len(members)))
+    codes = np.arange(2 ** (k + 1))
+    table = np.zeros((codes.size, len(members)))
     shares = np.zeros((len(members), k))
     for t, product in enumerate(members):
         bits = sum(1 << i for i in product)
-        contains[:, t] = (codes & bits) == bits
+        table[:, t] = ((codes & bits) == bits).astype(np.float64) - ((codes >> k) & 1)
         shares[t, list(product)] = 1.0 / len(product)
-    return contains, shares
+    return table, shares
 
 
 def product_count(k: int) -> int:
@@ -127,13 +129,15 @@ def adjusted_rows(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, de
 def _adjusted(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delta: np.ndarray,
               top: np.ndarray, with_variance: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Rows whose Schur complement is regular, and their values and variances."""
-    contains, shares = products(top.shape[1])
-    z = stage.masks.astype(np.float64)
-    regressors = z[:, :-1] - z[:, -1:]
-    codes = (stage.masks[:, top] * (1 << np.arange(top.shape[1]))).sum(axis=2).T  # (rows, n)
-    extra = contains[codes] - z[:, -1:]  # m_T(z) - z_M: the last player eliminated
+    k = top.shape[1]
+    table, shares = products(k)
+    regressors = stage.regressors
+    # the code of a coalition: bit i for the row's leading player i, bit k for the last player
+    codes = (stage.players_t[top] << np.arange(k, dtype=np.uint8)[:, None]).sum(axis=1, dtype=np.intp)
+    codes += stage.players_t[-1].astype(np.intp) << k
+    extra = table[codes]  # (rows, n, p): m_T(z) - z_M, the last player eliminated
     weighted_extra_t = (extra * stage.weights[:, None]).transpose(0, 2, 1)
-    cross = np.matmul((regressors * stage.weights[:, None]).T, extra)  # B = R^T W C
+    cross = np.matmul(stage.weighted_t, extra)  # B = R^T W C
     through = np.matmul(stage.inverse, cross)  # A^+ B
     gram = np.matmul(weighted_extra_t, extra) - np.matmul(cross.transpose(0, 2, 1), through)
     eigenvalues, vectors = np.linalg.eigh(gram)  # the Schur complement of A
@@ -161,7 +165,7 @@ def _values(head: np.ndarray, coefficients: np.ndarray, delta: np.ndarray, top: 
     """
     last = delta - head.sum(axis=-2) - coefficients.sum(axis=-2)
     out = np.concatenate([head, last[..., None, :]], axis=-2)
-    np.add.at(out, (np.arange(out.shape[0])[:, None], top), np.matmul(shares.T, coefficients))
+    out[np.arange(out.shape[0])[:, None], top] += np.matmul(shares.T, coefficients)  # distinct per row
     return out
 
 
@@ -170,19 +174,39 @@ def _variance(stage: StageSolver, extra: np.ndarray, residual: np.ndarray, throu
     """Infinitesimal-jackknife variance of the joint fit, (n_rows, n_players, n_outputs).
 
     A unit of weight on pair ``u`` moves the coefficients by ``(X^T W X)^-1 g_u`` with
-    ``g_u = (r_u d_u, c_u e_u + c_u' e_u')`` (``d_u = e_u - e_u'``); by blocks,
-    ``da = S^-1 (g_c - B^T A^-1 g_r)`` and ``db = A^-1 g_r - A^-1 B da``.
+    ``g_u = (r_u d_u, c_u e_u + c_u' e_u')`` (``d_u = e_u - e_u'``), and the values by
+    ``L (X^T W X)^-1 g_u``; with ``c_u`` draws of pair ``u`` among ``n``, the variance of value
+    ``i`` is ``s^2 [(L' G L'^T)_ii - (L' g)_i^2 / n]`` with ``L' = L (X^T W X)^-1``,
+    ``G = sum_u c_u g_u g_u^T`` and ``g = sum_u c_u g_u``, computed without forming the values'
+    moves pair by pair.
     """
     first, second = slice(stage.n_fixed, None, 2), slice(stage.n_fixed + 1, None, 2)
-    projected = np.matmul(through.transpose(0, 2, 1), stage.pair_inverse)  # B^T A^-1 r_u: (rows, p, U)
-    variance = np.empty((residual.shape[0], stage.masks.shape[1], residual.shape[2]))
+    bread = _bread(stage.inverse, through, schur, top, shares)  # (rows, M, q + p)
+    variance = np.empty((residual.shape[0], bread.shape[1], residual.shape[2]))
+    pair_regressors = stage.pair_regressors
     for o in range(residual.shape[2]):
         e_first, e_second = residual[:, first, o], residual[:, second, o]
-        d = (e_first - e_second)[:, None, :]  # (rows, 1, U)
-        g_c = (extra[:, first] * e_first[:, :, None] + extra[:, second] * e_second[:, :, None])
-        da = np.matmul(schur, g_c.transpose(0, 2, 1) - projected * d)
-        db = stage.pair_inverse * d - np.matmul(through, da)
-        moved = _values(db, da, np.zeros((db.shape[0], db.shape[2])), top, shares)  # (rows, M, U)
-        spread = (moved * stage.counts).sum(axis=2)
-        variance[:, :, o] = (moved * moved * stage.counts).sum(axis=2) - spread * spread / stage.n_draws
+        products = extra[:, first] * e_first[:, :, None] + extra[:, second] * e_second[:, :, None]
+        moves = np.concatenate([pair_regressors * (e_first - e_second)[:, :, None], products],
+                               axis=2)  # g_u: (rows, U, q + p)
+        weighted = moves * stage.counts[:, None]
+        meat = np.matmul(moves.transpose(0, 2, 1), weighted)
+        spread = np.matmul(bread, weighted.sum(axis=1)[:, :, None])[:, :, 0]
+        variance[:, :, o] = (np.matmul(bread, meat) * bread).sum(axis=2) - spread * spread / stage.n_draws
     return np.maximum(variance * stage.scale**2, 0.0)
+
+
+def _bread(inverse: np.ndarray, through: np.ndarray, schur: np.ndarray, top: np.ndarray,
+           shares: np.ndarray) -> np.ndarray:
+    """``L (X^T W X)^-1``: how the values move with the normal equations' right-hand side.
+
+    By blocks, ``(X^T W X)^-1 = [[A^-1 + T S^-1 T^T, -T S^-1], [-S^-1 T^T, S^-1]]`` with
+    ``T = A^-1 B``; ``L`` maps (additive head, products) to all players' values.
+    """
+    across = np.matmul(schur, through.transpose(0, 2, 1))  # S^-1 T^T: (rows, p, q)
+    head = np.concatenate([inverse + np.matmul(through, across), -across.transpose(0, 2, 1)], axis=2)
+    products = np.concatenate([-across, schur], axis=2)  # (rows, p, q + p)
+    last = -head.sum(axis=1) - products.sum(axis=1)
+    out = np.concatenate([head, last[:, None, :]], axis=1)
+    out[np.arange(out.shape[0])[:, None], top] += np.matmul(shares.T, products)
+    return out

@@ -45,13 +45,15 @@ class StageSolver:
     weights : ndarray of shape (n_coalitions,)
         Regression weights.
     inverse : ndarray of shape (n_players - 1, n_players - 1)
-        ``A^+``, the pseudo-inverse of the additive normal matrix.
-    solver : ndarray of shape (n_players - 1, n_coalitions)
-        ``A^+ R^T W``: maps the adjusted coalition values to the first ``M - 1`` values.
+        ``A^+``, the pseudo-inverse of the additive normal matrix ``A = R^T W R``.
+    regressors : ndarray of shape (n_coalitions, n_players - 1)
+        ``R``: ``z_i - z_M`` (the last player eliminated).
+    weighted_t : ndarray of shape (n_players - 1, n_coalitions)
+        ``R^T W``, contiguous.
+    players_t : ndarray of shape (n_players, n_coalitions)
+        The masks transposed, as bytes (to read a row's leading players quickly).
     n_fixed : int
         Enumerated coalitions; pairs follow (first member, complement).
-    pair_regressors : ndarray of shape (n_units, n_players - 1)
-        Regressor ``r_u`` of each pair's first member.
     pair_inverse : ndarray of shape (n_players - 1, n_units)
         ``A^+ r_u`` of every pair.
     counts : ndarray of shape (n_units,)
@@ -68,9 +70,10 @@ class StageSolver:
     masks: np.ndarray
     weights: np.ndarray
     inverse: np.ndarray
-    solver: np.ndarray
+    regressors: np.ndarray
+    weighted_t: np.ndarray
+    players_t: np.ndarray
     n_fixed: int
-    pair_regressors: np.ndarray
     pair_inverse: np.ndarray
     counts: np.ndarray
     scale: float
@@ -82,6 +85,11 @@ class StageSolver:
     def n_coalitions(self) -> int:
         """Coalitions of the stage."""
         return int(self.masks.shape[0])
+
+    @property
+    def pair_regressors(self) -> np.ndarray:
+        """Regressor ``r_u`` of each pair's first member, (n_units, n_players - 1)."""
+        return self.regressors[self.n_fixed::2]
 
 
 def stage_solver(masks: np.ndarray, weights: np.ndarray, n_fixed: int, counts: np.ndarray,
@@ -106,15 +114,14 @@ def stage_solver(masks: np.ndarray, weights: np.ndarray, n_fixed: int, counts: n
     weighted = regressors * weights[:, None]
     inverse = np.linalg.pinv(regressors.T @ weighted, hermitian=True)
     n_draws = int(counts.sum())
-    pair_regressors = regressors[n_fixed::2]
-    pair_inverse = inverse @ pair_regressors.T
+    pair_inverse = inverse @ regressors[n_fixed::2].T
     scale = sampled_weight / (2.0 * n_draws) if n_draws else 0.0
     q = np.vstack([pair_inverse, -pair_inverse.sum(axis=0)]) * scale
     return StageSolver(
-        masks=masks, weights=weights, inverse=inverse,
-        solver=np.ascontiguousarray(inverse @ weighted.T), n_fixed=n_fixed,
-        pair_regressors=np.ascontiguousarray(pair_regressors), pair_inverse=pair_inverse,
-        counts=counts, scale=scale, linear=q * counts, quadratic=q * q * counts, n_draws=n_draws,
+        masks=masks, weights=weights, inverse=inverse, regressors=regressors,
+        weighted_t=np.ascontiguousarray(weighted.T), players_t=np.ascontiguousarray(masks.T, dtype=np.uint8),
+        n_fixed=n_fixed, pair_inverse=pair_inverse, counts=counts, scale=scale, linear=q * counts,
+        quadratic=q * q * counts, n_draws=n_draws,
     )
 
 
@@ -150,7 +157,7 @@ def additive_rows(stage: StageSolver, values: np.ndarray, expected: np.ndarray,
     """
     adjusted = values - expected
     adjusted[:, stage.masks[:, -1]] -= delta[:, None, :]
-    return adjusted, np.matmul(stage.solver, adjusted)
+    return adjusted, np.matmul(stage.inverse, np.matmul(stage.weighted_t, adjusted))
 
 
 def finish_rows(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delta: np.ndarray, *,
