@@ -449,3 +449,17 @@ def test_row_blocks_do_not_change_results(
         )
         np.testing.assert_array_equal(alone.values[:, 0], full.values[:, row])
         np.testing.assert_array_equal(alone.standard_errors[:, 0], full.standard_errors[:, row])
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_synthetic_rows_take_x_in_the_coalition_and_the_background_elsewhere(missing: bool) -> None:
+    from explain.explainers._kernel_plan import _SyntheticWriter
+
+    rng = np.random.default_rng(0)
+    masks, fill, rows = rng.random((7, 4)) < 0.5, rng.normal(size=(7, 4)), rng.normal(size=(3, 4))
+    if missing:  # NaN and infinity must not leak into cells that come from the background
+        rows[0, 1], rows[2, 3], fill[4, 0] = np.nan, np.inf, -np.inf
+    writer = _SyntheticWriter(masks, fill, finite=bool(np.isfinite(rows).all() and np.isfinite(fill).all()))
+    out = np.empty((3, 5, 4))
+    writer.write(out, rows, slice(1, 6))
+    np.testing.assert_array_equal(out, np.where(masks[None, 1:6], rows[:, None, :], fill[None, 1:6]))
