@@ -31,7 +31,7 @@ from itertools import combinations
 
 import numpy as np
 
-from explain.explainers._kernel_solve import StageSolver, finish_rows
+from explain.explainers._kernel_solve import StageSolver, finish_rows, small_sample_factor
 
 __all__ = ["adjusted_rows", "leading_players", "product_count", "products"]
 
@@ -181,7 +181,7 @@ def _variance(stage: StageSolver, extra: np.ndarray, residual: np.ndarray, throu
     moves pair by pair.
     """
     first, second = slice(stage.n_fixed, None, 2), slice(stage.n_fixed + 1, None, 2)
-    bread = _bread(stage.inverse, through, schur, top, shares)  # (rows, M, q + p)
+    bread, inverse = _bread(stage.inverse, through, schur, top, shares)  # (rows, M, q + p)
     variance = np.empty((residual.shape[0], bread.shape[1], residual.shape[2]))
     pair_regressors = stage.pair_regressors
     for o in range(residual.shape[2]):
@@ -193,12 +193,27 @@ def _variance(stage: StageSolver, extra: np.ndarray, residual: np.ndarray, throu
         meat = np.matmul(moves.transpose(0, 2, 1), weighted)
         spread = np.matmul(bread, weighted.sum(axis=1)[:, :, None])[:, :, 0]
         variance[:, :, o] = (np.matmul(bread, meat) * bread).sum(axis=2) - spread * spread / stage.n_draws
-    return np.maximum(variance * stage.scale**2, 0.0)
+    factor = small_sample_factor(stage.counts.size, _sampled_dof(stage, extra, inverse))
+    return np.maximum(variance * stage.scale**2, 0.0) * np.asarray(factor)[:, None, None]
+
+
+def _sampled_dof(stage: StageSolver, extra: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """Coefficients fitted by the sampled pairs: ``q + p - trace((X^T W X)^-1 X_f^T W_f X_f)``."""
+    fixed, weights = slice(0, stage.n_fixed), stage.weights[:stage.n_fixed]
+    regressors, products = stage.regressors[fixed], extra[:, fixed]
+    cross = np.matmul((regressors * weights[:, None]).T, products)  # (rows, q, p)
+    gram = np.matmul(products.transpose(0, 2, 1) * weights, products)  # (rows, p, p)
+    q = regressors.shape[1]
+    share = (np.sum(inverse[:, :q, :q] * stage.fixed_gram, axis=(1, 2))
+             + 2.0 * np.sum(inverse[:, :q, q:] * cross, axis=(1, 2))
+             + np.sum(inverse[:, q:, q:] * gram, axis=(1, 2)))
+    return inverse.shape[1] - share
 
 
 def _bread(inverse: np.ndarray, through: np.ndarray, schur: np.ndarray, top: np.ndarray,
-           shares: np.ndarray) -> np.ndarray:
-    """``L (X^T W X)^-1``: how the values move with the normal equations' right-hand side.
+           shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``L (X^T W X)^-1`` (how the values move with the normal equations' right-hand side),
+    and ``(X^T W X)^-1`` itself, (rows, q + p, q + p).
 
     By blocks, ``(X^T W X)^-1 = [[A^-1 + T S^-1 T^T, -T S^-1], [-S^-1 T^T, S^-1]]`` with
     ``T = A^-1 B``; ``L`` maps (additive head, products) to all players' values.
@@ -209,4 +224,4 @@ def _bread(inverse: np.ndarray, through: np.ndarray, schur: np.ndarray, top: np.
     last = -head.sum(axis=1) - products.sum(axis=1)
     out = np.concatenate([head, last[:, None, :]], axis=1)
     out[np.arange(out.shape[0])[:, None], top] += np.matmul(shares.T, products)
-    return out
+    return out, np.concatenate([head, products], axis=1)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["StageSolver", "additive_rows", "finish_rows", "stage_solver"]
+__all__ = ["StageSolver", "additive_rows", "finish_rows", "small_sample_factor", "stage_solver"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ class StageSolver:
         ``-sum_i q_iu`` appended); the variance projections of the additive fit.
     n_draws : int
         Draws of the stage; 0 when nothing is sampled (no standard errors).
+    fixed_gram : ndarray of shape (n_players - 1, n_players - 1)
+        ``R_f^T W_f R_f``: the enumerated coalitions' part of ``A``.
     """
 
     masks: np.ndarray
@@ -80,6 +82,7 @@ class StageSolver:
     linear: np.ndarray
     quadratic: np.ndarray
     n_draws: int
+    fixed_gram: np.ndarray
 
     @property
     def n_coalitions(self) -> int:
@@ -122,6 +125,7 @@ def stage_solver(masks: np.ndarray, weights: np.ndarray, n_fixed: int, counts: n
         weighted_t=np.ascontiguousarray(weighted.T), players_t=np.ascontiguousarray(masks.T, dtype=np.uint8),
         n_fixed=n_fixed, pair_inverse=pair_inverse, counts=counts, scale=scale, linear=q * counts,
         quadratic=q * q * counts, n_draws=n_draws,
+        fixed_gram=regressors[:n_fixed].T @ weighted[:n_fixed],
     )
 
 
@@ -186,4 +190,17 @@ def finish_rows(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delt
     pairs -= 2.0 * np.matmul(stage.pair_regressors, head)
     spread = np.matmul(stage.linear, pairs)
     variance = np.matmul(stage.quadratic, pairs * pairs) - spread * spread / stage.n_draws
-    return phi, np.maximum(variance, 0.0)
+    sampled_dof = stage.inverse.shape[0] - float(np.sum(stage.inverse * stage.fixed_gram))
+    return phi, np.maximum(variance, 0.0) * small_sample_factor(stage.counts.size, sampled_dof)
+
+
+def small_sample_factor(n_units: int, dof: float | np.ndarray) -> float | np.ndarray:
+    """``U / (U - d)``: the residuals of ``U`` sampled pairs that fitted ``d`` coefficients are
+    smaller than the errors, and the infinitesimal jackknife inherits that (as the sandwich
+    estimator does; this is its usual degrees-of-freedom correction, HC1).
+
+    ``d`` is the coefficients' share taken by the sampled pairs: the trace of
+    ``(X^T W X)^-1 X_s^T W_s X_s``, the number of coefficients minus the enumerated coalitions'
+    share. With no residual degree of freedom left the factor is ``U``.
+    """
+    return n_units / np.maximum(n_units - np.asarray(dof), 1.0)
