@@ -130,7 +130,7 @@ class BlendExplainer:
                 return _Member(weight, [(leading, explainer)], exact=True)
         outputs = 1 if self.model_task == "regression" or len(self.classes or [0, 1]) == 2 \
             else len(self.classes or [])
-        surrogates = [
+        surrogates: list[tuple[list[Any], Any]] = [
             ([], MimicExplainer(_MemberOutput(member, self.model_task, native, k), background,
                                 LGBMExplainableModel, model_task="regression", random_state=seed,
                                 explainable_model_args={"n_estimators": trees}, **common))
@@ -152,8 +152,10 @@ class BlendExplainer:
             regressors; raw when there are ``transformations``, the engineered one inside.
         """
         parts = [self._member_explanations(member, evaluation_examples) for member in self.members_]
-        local = sum(m.weight * values for m, (values, _, _) in zip(self.members_, parts, strict=True))
-        expected = sum(m.weight * base for m, (_, base, _) in zip(self.members_, parts, strict=True))
+        local: np.ndarray = np.sum([m.weight * values for m, (values, _, _) in zip(self.members_, parts,
+                                                                                     strict=True)], axis=0)
+        expected: np.ndarray = np.sum([m.weight * base for m, (_, base, _) in zip(self.members_, parts,
+                                                                                 strict=True)], axis=0)
         template = parts[0][2]
         engineered = template.engineered_explanation or template
         output = self._blend_output(evaluation_examples)
