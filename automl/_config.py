@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,9 @@ class AutoMLConfig:
     primary_metric : str, default=None
         Azure AutoML's name (``"accuracy"``, ``"AUC_weighted"``, ``"norm_macro_recall"``,
         ``"r2_score"``, ``"normalized_root_mean_squared_error"``, ...) or scikit-learn's
-        (``"roc_auc"``, ``"r2"``, ...). Default: accuracy / r2_score.
+        (``"roc_auc"``, ``"r2"``, ...). Default: ``AUC_weighted`` for classification (it stays
+        meaningful on imbalanced classes; ``accuracy`` on them warns), ``r2_score`` for
+        regression.
     iterations : int, default=50
         Number of trials (finished trials of an earlier, interrupted search count).
     experiment_timeout_minutes : float, default=None
@@ -158,6 +161,7 @@ class AutoMLConfig:
         self.label_column_name = label_column_name
         self.data = self._data(training_data, label_column_name, X, y, validation_data)
         self.feature_groups = check_feature_groups(feature_groups, list(self.data.X.columns))
+        self.metric_note = _metric_note(primary_metric, self.primary_metric, self.data.y, task)
         if num_classes is not None and (self.data.classes is None or num_classes != len(self.data.classes)):
             found = "a regression" if self.data.classes is None else f"{len(self.data.classes)} classes"
             raise ConfigError(f"AutoMLConfig: num_classes={num_classes!r} but the training labels have "
@@ -226,6 +230,28 @@ class AutoMLConfig:
             "models": list(self.models), "ensemble": self.ensemble,
             "features": list(self.data.X.columns),
         }
+
+
+IMBALANCED_SHARE = 0.2
+
+
+def _metric_note(given: str | None, metric: str, y: np.ndarray, task: str) -> str:
+    """Why the primary metric is what it is; warns when accuracy meets imbalanced classes."""
+    if task != "classification":
+        return f"primary metric {metric}" + (" (the default)" if given is None else "")
+    if given is None:
+        return (f"primary metric {metric} (the default for classification: it stays meaningful when "
+                "classes are imbalanced; set primary_metric to choose another)")
+    _, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
+    share = counts.min() / counts.sum()
+    if metric == "accuracy" and share < IMBALANCED_SHARE:
+        message = (f"AutoMLConfig: primary_metric='accuracy' on imbalanced classes (the smallest is "
+                   f"{share:.1%} of the rows): predicting the majority class already scores "
+                   f"{counts.max() / counts.sum():.1%}, so accuracy can pick a model that never finds "
+                   "the minority; consider 'AUC_weighted', 'log_loss' or 'balanced_accuracy'.")
+        warnings.warn(message, UserWarning, stacklevel=3)
+        return message.removeprefix("AutoMLConfig: ")
+    return f"primary metric {metric}"
 
 
 def _positive_int(value: Any, name: str, minimum: int) -> int:

@@ -11,6 +11,7 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
+from automl._budget import Budget
 from automl._ensemble import select_ensemble, softmax
 from automl._explanations import ModelExplainer, model_explainer, with_fidelity_fields, with_model_agreement
 from automl._folds import PreparedData
@@ -42,7 +43,7 @@ PROBE_ROWS = 20
 MIN_EXPLAINED_ROWS = 100
 
 
-def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
+def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData, budget: Budget | None = None) -> None:
     """Add the ensemble run (if it helps), refit the best run and explain it.
 
     A worker first waits for the trials other workers are running, so the best run is final;
@@ -53,6 +54,7 @@ def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
     with experiment_lock(run.store.storage.engine, run.experiment_name, "finalize"):
         run.refresh()
         if config.ensemble:
+            logger.info("ensemble selection over the best runs' out-of-fold predictions")
             _add_ensemble(run, config, data)
             run.refresh()
         try:
@@ -62,7 +64,7 @@ def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
             return
         if run.study.user_attrs.get("finalized_run") == best.number:
             return  # another worker (or an earlier fit) already did it
-        _refit_and_explain(run, best, config, data)
+        _refit_and_explain(run, best, config, data, budget or Budget(None))
         run.study.set_user_attr("finalized_run", best.number)
 
 
@@ -80,13 +82,17 @@ def _wait_for_other_workers(run: AutoMLRun) -> None:
         time.sleep(WAIT_SECONDS)
 
 
-def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, data: PreparedData) -> None:
+def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, data: PreparedData,
+                       budget: Budget) -> None:
     if data.explain_index is not None and not run.store.list(run.study, "experiment", HOLDOUT):
         run.store.upload_object(run.study, "experiment", HOLDOUT, data.explain_index)
     model = run.store.latest_object(run.study, best.number, "model.joblib")
     if model is None:  # else refitted earlier, by get_model() or a finalization that was cut short
+        started = time.perf_counter()
+        logger.info("refitting the best run %s on %d rows", best.id, len(data.y_full))
         model = fit_run_model(run, best, data.featurizer, data.X_full, data.y_full, config.task,
                               config.random_state)
+        logger.info("refitted in %.1f s", time.perf_counter() - started)
         run.store.upload_object(run.study, best.number, "model.joblib", model)
     if not config.model_explainability:
         return
@@ -94,8 +100,15 @@ def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, dat
     seed = config.random_state or 0
     training = data.X_raw.iloc[data.fit_index]
     background = training.sample(min(BACKGROUND_ROWS, len(training)), random_state=seed)
+    started = time.perf_counter()
+    left = budget.left()
+    seconds = budget.explain_seconds()
+    if left is not None:
+        seconds = max(2.0, min(seconds, 0.8 * left))
+    logger.info("explaining the best run %s (about %.0f s at most)", best.id, seconds)
     explainer = model_explainer(model, background, random_state=seed)
-    rows, labels, source = _affordable_rows(explainer, rows, labels, source)
+    rows, labels, source = _affordable_rows(explainer, rows, labels, source,
+                                            seconds - (time.perf_counter() - started))
     explanation = explainer.explain(rows)
     if explanation.fidelity.is_surrogate:
         explanation = with_model_agreement(explanation, model, rows)
@@ -119,20 +132,20 @@ def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, dat
                 source)
 
 
-def _affordable_rows(explainer: ModelExplainer, rows: pd.DataFrame, labels: np.ndarray,
-                     source: str) -> tuple[pd.DataFrame, np.ndarray, str]:
-    """As many of ``rows`` as fit :data:`EXPLAIN_SECONDS`, measured on :data:`PROBE_ROWS` of them.
+def _affordable_rows(explainer: ModelExplainer, rows: pd.DataFrame, labels: np.ndarray, source: str,
+                     seconds: float) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """As many of ``rows`` as fit in ``seconds``, measured on :data:`PROBE_ROWS` of them.
 
-    Exact TreeSHAP on deep forests costs up to seconds per row; a random sample (at least
-    :data:`MIN_EXPLAINED_ROWS`) keeps the best model's explanation within its time, and the
-    explanation says how many of the held-out rows it covers.
+    Exact TreeSHAP on deep forests costs up to seconds per row; a random sample keeps the
+    best model's explanation within its time, and the explanation says how many of the
+    held-out rows it covers (all of them when there are at most :data:`MIN_EXPLAINED_ROWS`).
     """
     if len(rows) <= MIN_EXPLAINED_ROWS:
         return rows, labels, source
     start = time.perf_counter()
     explainer.explain(rows.iloc[:PROBE_ROWS])
     per_row = (time.perf_counter() - start) / PROBE_ROWS
-    affordable = max(MIN_EXPLAINED_ROWS, int(EXPLAIN_SECONDS / max(per_row, 1e-9)))
+    affordable = max(PROBE_ROWS, int(min(seconds, EXPLAIN_SECONDS) / max(per_row, 1e-9)))
     if affordable >= len(rows):
         return rows, labels, source
     keep = np.sort(np.random.default_rng(0).choice(len(rows), affordable, replace=False))

@@ -7,11 +7,14 @@ every trial reuses the engineered matrices: a trial only fits its estimator.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
@@ -19,7 +22,10 @@ from automl._config import AutoMLConfig
 from automl._exceptions import DataError
 from featurization import AutoFeaturizer, FeatureMap, FeaturizationError, feature_map_from
 
-__all__ = ["Fold", "PreparedData", "explanation_holdout", "make_featurizer", "prepare", "transform"]
+__all__ = ["Fold", "PreparedData", "explanation_holdout", "is_large", "make_featurizer", "prepare",
+           "transform"]
+
+logger = logging.getLogger("automl")
 
 
 @dataclass
@@ -37,13 +43,21 @@ class Fold:
     feature_map: FeatureMap | None = None
 
 
+LARGE_ROWS = 100_000
+FEATURIZER_ROWS = 100_000
+VALIDATION_FRACTION, MIN_VALIDATION_ROWS, MAX_VALIDATION_ROWS = 0.1, 10_000, 100_000
+ROW_STEP_FACTOR, MIN_STEP_ROWS = 4, 10_000
+
+
 @dataclass
 class PreparedData:
     """Everything a trial needs: the folds, and the featurizer fitted on the final model's rows.
 
     ``fit_index`` are the rows of ``X_raw`` the final model is fitted on (``X_full`` their
     engineered matrix, ``y_full`` their labels); ``explain_index`` the rows kept out of that
-    fit to explain it on (``None`` with validation data, which plays that part).
+    fit to explain it on (``None`` with validation data, which plays that part). On a large
+    table, ``row_steps`` are the training-sample sizes of a trial and ``row_order`` the order
+    the training rows are sampled in.
     """
 
     folds: list[Fold]
@@ -56,11 +70,23 @@ class PreparedData:
     y_oof: np.ndarray
     fit_index: np.ndarray
     explain_index: np.ndarray | None = None
+    row_steps: list[int] | None = None
+    row_order: np.ndarray | None = None
 
 
 MAX_EXPLAIN_ROWS = 5000
 MIN_EXPLAIN_ROWS = 100
 EXPLAIN_FRACTION = 0.1
+
+
+def _holdout_size(n_rows: int) -> int:
+    return min(MAX_EXPLAIN_ROWS, max(min(MIN_EXPLAIN_ROWS, n_rows // 4), round(EXPLAIN_FRACTION * n_rows)))
+
+
+def is_large(config: AutoMLConfig) -> bool:
+    """Whether the final model's rows reach :data:`LARGE_ROWS` (one validation split, samples)."""
+    n_rows = len(config.data.y)
+    return n_rows - (0 if config.data.X_valid is not None else _holdout_size(n_rows)) >= LARGE_ROWS
 
 
 def explanation_holdout(y: np.ndarray, task: str, seed: int) -> np.ndarray:
@@ -70,7 +96,7 @@ def explanation_holdout(y: np.ndarray, task: str, seed: int) -> np.ndarray:
     stratified by class; every class keeps rows in the fit. Sorted positions.
     """
     n_rows = len(y)
-    size = min(MAX_EXPLAIN_ROWS, max(min(MIN_EXPLAIN_ROWS, n_rows // 4), round(EXPLAIN_FRACTION * n_rows)))
+    size = _holdout_size(n_rows)
     if size < 1:
         return np.array([], dtype=np.int64)
     counts = np.unique(y, return_counts=True)[1] if task == "classification" else None
@@ -96,7 +122,14 @@ def make_featurizer(config: AutoMLConfig) -> Any:
     return clone(config.featurization)
 
 
-def _fit_featurizer(config: AutoMLConfig, X: pd.DataFrame, y: np.ndarray) -> tuple[Any, Any]:
+def _fit_featurizer(config: AutoMLConfig, X: pd.DataFrame, y: np.ndarray, *, sample: bool = False,
+                    seed: int = 0) -> tuple[Any, Any]:
+    """Fit a featurizer on ``X`` (on a sample of :data:`FEATURIZER_ROWS` rows when ``sample``) and
+    return it with the engineered ``X``."""
+    if sample and len(X) > FEATURIZER_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(len(X), FEATURIZER_ROWS, replace=False))
+        featurizer, _ = _fit_featurizer(config, X.iloc[rows], y[rows])
+        return featurizer, transform(featurizer, X)
     if config.featurization == "off":
         bad = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
         if bad:
@@ -121,33 +154,87 @@ def transform(featurizer: Any, X: pd.DataFrame) -> Any:
 
 
 def prepare(config: AutoMLConfig) -> PreparedData:
-    """Split and featurize the training data of ``config``."""
+    """Split and featurize the training data of ``config``.
+
+    Up to :data:`LARGE_ROWS` rows, every trial is cross-validated on ``n_cross_validations``
+    folds, each with its own featurizer. From there on (as FLAML and AutoGluon do), one
+    validation split replaces the folds, the featurizer is fitted on a sample of at most
+    :data:`FEATURIZER_ROWS` training rows, and trials are fitted on growing samples of the
+    training rows (:data:`ROW_STEP_FACTOR` apart, from :data:`MIN_STEP_ROWS`) so the pruner
+    can stop weak ones early. With ``validation_data``, it is the one validation split.
+    """
     data = config.data
     X, y = data.X, data.y
     seed = config.random_state if config.random_state is not None else 0
     explain_index = None if data.X_valid is not None else explanation_holdout(y, config.task, seed)
     fit_index = np.arange(len(y)) if explain_index is None else np.setdiff1d(np.arange(len(y)), explain_index)
-    featurizer, X_full = _fit_featurizer(config, X.iloc[fit_index], y[fit_index])
-    folds = []
+    large = len(fit_index) >= LARGE_ROWS
+    started = time.perf_counter()
+    logger.info("featurizing %d rows x %d columns%s", len(y), X.shape[1],
+                " (one validation split: a large table)" if large and data.X_valid is None else "")
     if data.X_valid is not None and data.y_valid is not None:
-        folds.append(Fold(np.arange(len(y)), np.arange(len(data.y_valid)), featurizer, X_full,
-                          transform(featurizer, data.X_valid), y, data.y_valid, data.X_valid))
-        oof_index = np.arange(len(data.y_valid))
-        y_oof = data.y_valid
+        featurizer, X_full = _fit_featurizer(config, X.iloc[fit_index], y[fit_index], sample=large, seed=seed)
+        folds = [Fold(fit_index, np.arange(len(data.y_valid)), featurizer, X_full,
+                      transform(featurizer, data.X_valid), y[fit_index], data.y_valid, data.X_valid)]
+        oof_index, y_oof = np.arange(len(data.y_valid)), data.y_valid
+    elif large:
+        train, valid = _validation_split(y, fit_index, config.task, seed)
+        featurizer, X_train = _fit_featurizer(config, X.iloc[train], y[train], sample=True, seed=seed)
+        X_valid = transform(featurizer, X.iloc[valid])
+        folds = [Fold(train, valid, featurizer, X_train, X_valid, y[train], y[valid], X.iloc[valid])]
+        X_full = _stack(X_train, X_valid, train, valid, fit_index)
+        oof_index, y_oof = valid, y[valid]
     else:
-        splitter = (StratifiedKFold if config.task == "classification" else KFold)(
-            n_splits=config.n_cross_validations, shuffle=True, random_state=seed)
-        for train, valid in splitter.split(X, y):
-            fold_featurizer, X_train = _fit_featurizer(config, X.iloc[train], y[train])
-            folds.append(Fold(train, valid, fold_featurizer, X_train,
-                              transform(fold_featurizer, X.iloc[valid]), y[train], y[valid],
-                              X.iloc[valid]))
-        oof_index = np.concatenate([f.valid_index for f in folds])
+        featurizer, X_full = _fit_featurizer(config, X.iloc[fit_index], y[fit_index])
+        folds, oof_index = _cross_validation_folds(config, X, y, seed)
         y_oof = y[oof_index]
     for fold in folds:
         fold.feature_map = _feature_map(fold.featurizer, list(X.columns))
+    logger.info("featurized in %.1f s: %d engineered features", time.perf_counter() - started,
+                folds[0].X_train.shape[1])
+    row_steps, row_order = None, None
+    if large:
+        n_train = len(folds[0].y_train)
+        row_steps = _row_steps(n_train)
+        row_order = np.random.default_rng(seed).permutation(n_train)
     return PreparedData(folds, featurizer, X_full, y[fit_index], X, data.classes, oof_index, y_oof,
-                        fit_index, explain_index)
+                        fit_index, explain_index, row_steps, row_order)
+
+
+def _cross_validation_folds(config: AutoMLConfig, X: pd.DataFrame, y: np.ndarray,
+                            seed: int) -> tuple[list[Fold], np.ndarray]:
+    splitter = (StratifiedKFold if config.task == "classification" else KFold)(
+        n_splits=config.n_cross_validations, shuffle=True, random_state=seed)
+    folds = []
+    for train, valid in splitter.split(X, y):
+        fold_featurizer, X_train = _fit_featurizer(config, X.iloc[train], y[train])
+        folds.append(Fold(train, valid, fold_featurizer, X_train, transform(fold_featurizer, X.iloc[valid]),
+                          y[train], y[valid], X.iloc[valid]))
+    return folds, np.concatenate([f.valid_index for f in folds])
+
+
+def _validation_split(y: np.ndarray, rows: np.ndarray, task: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One validation split of ``rows`` for a large table: a tenth, 10,000 to 100,000 rows."""
+    size = int(min(MAX_VALIDATION_ROWS, max(MIN_VALIDATION_ROWS, VALIDATION_FRACTION * len(rows))))
+    stratify = y[rows] if task == "classification" else None
+    train, valid = train_test_split(rows, test_size=size, random_state=seed, stratify=stratify)
+    return np.sort(train), np.sort(valid)
+
+
+def _stack(X_train: Any, X_valid: Any, train: np.ndarray, valid: np.ndarray, rows: np.ndarray) -> Any:
+    """The engineered rows of ``rows`` in their order, from the split's two matrices."""
+    order = np.argsort(np.concatenate([train, valid]), kind="stable")
+    stacked = sp.vstack([X_train, X_valid], format="csr") if sp.issparse(X_train) \
+        else np.concatenate([X_train, X_valid])
+    return stacked[order]
+
+
+def _row_steps(n_train: int) -> list[int]:
+    """Training-sample sizes of a trial on a large table, ending with all rows."""
+    steps = [n_train]
+    while steps[0] // ROW_STEP_FACTOR >= MIN_STEP_ROWS:
+        steps.insert(0, steps[0] // ROW_STEP_FACTOR)
+    return steps
 
 
 def _feature_map(featurizer: Any, columns: list[str]) -> FeatureMap | None:

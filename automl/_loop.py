@@ -47,8 +47,9 @@ class SearchLoop:
         ``objective(trial) -> score``; raises ``optuna.TrialPruned`` to prune, anything else to fail.
     iterations : int
         Search trials to have finished, counting those of earlier or other workers.
-    deadline : float or None
-        ``time.perf_counter()`` after which no trial starts.
+    deadline : callable or None
+        ``deadline() -> float or None``: the ``time.perf_counter()`` value after which no trial
+        starts, asked before each (it moves as trials tell what the end of the fit will need).
     callbacks : list of callable
         ``callback(study, finished_trial)`` after each trial; a true return value stops the loop.
     n_jobs : int
@@ -56,7 +57,8 @@ class SearchLoop:
     """
 
     def __init__(self, study: optuna.Study, engine: sqlalchemy.engine.Engine, objective: Objective, *,
-                 iterations: int, deadline: float | None, callbacks: list[Callback], n_jobs: int) -> None:
+                 iterations: int, deadline: Callable[[], float | None] | None, callbacks: list[Callback],
+                 n_jobs: int) -> None:
         self.study = study
         self.engine = engine
         self.objective = objective
@@ -82,7 +84,8 @@ class SearchLoop:
 
     def _reserve(self) -> optuna.Trial | None:
         """A new trial, or ``None`` when the search is done."""
-        if self._stop.is_set() or (self.deadline is not None and time.perf_counter() >= self.deadline):
+        deadline = None if self.deadline is None else self.deadline()
+        if self._stop.is_set() or (deadline is not None and time.perf_counter() >= deadline):
             return None
         with experiment_lock(self.engine, self.study.study_name, "search"):
             fail_stale_trials(self.study)

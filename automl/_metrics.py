@@ -128,7 +128,8 @@ _ALIASES = {
     "neg_root_mean_squared_error": "root_mean_squared_error",
     "neg_mean_absolute_error": "mean_absolute_error", "rmse": "root_mean_squared_error",
 }
-DEFAULT_METRIC = {"classification": "accuracy", "regression": "r2_score"}
+# AUC stays meaningful when classes are imbalanced, where accuracy rewards predicting the majority
+DEFAULT_METRIC = {"classification": "AUC_weighted", "regression": "r2_score"}
 
 
 def metric_names(task: str) -> list[str]:

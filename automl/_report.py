@@ -23,6 +23,7 @@ from automl._metrics import get_metric
 from automl._runs import AutoMLRun, ChildRun
 from automl._text import format_value, ranked_leaderboard
 from explain import Explanation, ExplanationClient
+from explain._wording import importance_title
 
 __all__ = ["BEST_MODEL", "companion_paths", "format_expected_values", "load_run_explanation", "output_unit",
            "write_report"]
@@ -316,9 +317,15 @@ def _importance_section(raw: Explanation | None, engineered: Explanation | None,
     head = "<h2>Global feature importance of the best model</h2>"
     if raw is None and engineered is None:
         return head + "<p>No stored explanation for the best run.</p>"
-    parts = [head, "<p class='note'>Mean absolute contribution of each feature to the model output "
-             "over the explained rows. Raw importances are the user's columns; engineered ones the "
-             "features the estimator saw (one-hot columns, imputation indicators, ...).</p>"]
+    shown = raw if raw is not None else engineered
+    assert shown is not None
+    rows = f"{shown.fidelity.explained_rows}" if shown.fidelity.explained_rows else \
+        f"{shown.num_examples} explained rows"
+    parts = [head, f"<p class='note'>{html.escape(importance_title(shown))}: mean absolute contribution "
+             f"of each feature to the model output over {html.escape(rows)}. Raw importances are the "
+             "user's columns; engineered ones the features the estimator saw (one-hot columns, "
+             "imputation indicators, ...).</p>",
+             f"<p class='note'><b>Fidelity:</b> {html.escape(shown.fidelity.summary())}</p>"]
     if raw is not None:
         parts.append(_importance_figure(raw, f"Raw columns (top {min(TOP_FEATURES, raw.num_features)} "
                                              f"of {raw.num_features})", figures))

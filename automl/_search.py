@@ -10,7 +10,8 @@ import numpy as np
 import optuna
 from optuna.trial import TrialState
 
-from automl._callbacks import EarlyStopping, Progress, search_trials_done
+from automl._budget import Budget
+from automl._callbacks import EarlyStopping, Progress, search_trials_done, show_progress
 from automl._config import AutoMLConfig
 from automl._estimators import get_estimator
 from automl._exceptions import ConfigError, SearchError
@@ -31,6 +32,7 @@ __all__ = ["AutoML"]
 logger = logging.getLogger("automl")
 PROBE_ROWS = 1
 MAX_RUN_ROWS = 100
+QUADRATIC_FAMILIES = ("KNN",)  # prediction cost grows with training rows x predicted rows
 
 
 class AutoML:
@@ -61,7 +63,7 @@ class AutoML:
         if not isinstance(config, AutoMLConfig):
             raise ConfigError(f"AutoML: expected an AutoMLConfig, got {type(config).__name__}.")
         self.config = config
-        self._deadline: float | None = None
+        self._budget = Budget(config.experiment_timeout_minutes)
 
     def fit(self) -> AutoMLRun:
         """Run (or resume) the search, then the ensemble and the best model's explanation.
@@ -85,45 +87,54 @@ class AutoML:
             When the database or the artifact folder cannot be written.
         """
         config = self.config
-        logging.getLogger("automl").setLevel(config.logger_level)
+        self._budget = budget = Budget(config.experiment_timeout_minutes)
+        show_progress(config.logger_level)
         # failed trials are reported by our progress callback, in one line (Optuna prints tracebacks)
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         store = ExperimentStore(config.storage, config.artifact_path)
         with store.translate_errors(f"run experiment {config.experiment_name!r}"):
             study = open_experiment(config, store)
             run = AutoMLRun(store, study)
-            started = time.perf_counter()
+            logger.info(config.metric_note)
             data = prepare(config)
             with experiment_lock(store.storage.engine, study.study_name, "search"):
                 fail_stale_trials(study)
             finished = search_trials_done(study)
             if finished < config.iterations:
-                logger.info("experiment %r: %d of %d trials done, searching %s", config.experiment_name,
-                            finished, config.iterations, ", ".join(config.models))
+                logger.info("experiment %r: %d of %d trials done, searching %s%s", config.experiment_name,
+                            finished, config.iterations, ", ".join(self._models(data)),
+                            "" if budget.left() is None else f" ({budget.left():.0f} s of the budget left)")
                 self._optimize(study, store, data, finished)
             else:
                 logger.info("experiment %r already has %d finished trials", config.experiment_name,
                             finished)
             _check_some_run_completed(run.refresh(), config)
-            finalize(run, config, data)
-            logger.info("done in %.1f s", time.perf_counter() - started)
+            finalize(run, config, data, budget)
+            logger.info("done in %.1f s%s", budget.elapsed(),
+                        "" if budget.seconds is None else f" (budget {budget.seconds:.0f} s)")
             return run.refresh()
+
+    def _models(self, data: PreparedData) -> list[str]:
+        """The families searched: on a large table, none whose cost grows faster than its rows
+        (k-nearest neighbours), unless nothing else is allowed."""
+        models = list(self.config.models)
+        if data.row_steps is not None and len(models) > 1:
+            models = [m for m in models if m not in QUADRATIC_FAMILIES] or models
+        return models
 
     # ------------------------------------------------------------------ search
     def _optimize(self, study: optuna.Study, store: ExperimentStore, data: PreparedData,
                   finished: int) -> None:
-        config = self.config
-        timeout = None if config.experiment_timeout_minutes is None \
-            else config.experiment_timeout_minutes * 60
-        self._deadline = None if timeout is None else time.perf_counter() + timeout
-        progress = Progress(config, finished, timeout, enabled=config.logger_level <= logging.INFO)
+        config, budget = self.config, self._budget
+        deadline = lambda: budget.search_deadline(study, data, config.ensemble)  # noqa: E731
+        progress = Progress(config, study, finished, deadline, enabled=config.logger_level <= logging.INFO)
         callbacks: list[Any] = [progress]
         if config.enable_early_stopping:
             early = EarlyStopping(patience=20)
             callbacks.append(lambda study, trial: early.should_stop(study))
         objective = lambda trial: self._objective(trial, study, store, data)  # noqa: E731
         loop = SearchLoop(study, store.storage.engine, objective, iterations=config.iterations,
-                          deadline=self._deadline, callbacks=callbacks, n_jobs=config.n_jobs)
+                          deadline=deadline, callbacks=callbacks, n_jobs=config.n_jobs)
         try:
             loop.run()
         finally:
@@ -131,16 +142,20 @@ class AutoML:
 
     def _objective(self, trial: optuna.Trial, study: optuna.Study, store: ExperimentStore,
                    data: PreparedData) -> float:
-        config = self.config
+        config, budget = self.config, self._budget
         name = trial.suggest_categorical("estimator", config.models)
         params = get_estimator(name).suggest(trial, config.task)
         trial.set_user_attr("estimator", name)
+        if name not in self._models(data):
+            raise optuna.TrialPruned(f"not tried: {name}'s cost grows faster than the rows of a table "
+                                     "this large")
         default = bool(trial.user_attrs.get("default", False))
         completed = bool(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
         limits = Limits(
             trial_seconds=None if config.iteration_timeout_minutes is None
             else config.iteration_timeout_minutes * 60,
-            deadline=self._deadline, may_prune=not default, must_finish=not completed,
+            deadline=budget.search_deadline(study, data, config.ensemble), may_prune=not default,
+            must_finish=not completed, hard_deadline=budget.deadline,
         )
         try:
             result = evaluate(trial, name, params, data, config.metric, config.task,
@@ -156,6 +171,7 @@ class AutoML:
             raise
         trial.set_user_attr("metrics", result.secondary)
         trial.set_user_attr("fit_seconds", result.fit_seconds)
+        trial.set_user_attr("fold_fit_seconds", result.fold_fit_seconds)
         store.upload_object(study, trial.number, "oof.joblib", result.oof.astype(np.float32))
         if result.oof_margin is not None:  # what a margin blend of this run adds up
             store.upload_object(study, trial.number, "oof_margin.joblib",

@@ -20,7 +20,7 @@ import optuna
 from automl._estimators import DEFAULT_ORDER, get_estimator
 from automl._exceptions import ConfigError
 from automl._fingerprint import data_fingerprint, describe_difference
-from automl._folds import make_featurizer
+from automl._folds import is_large, make_featurizer
 from automl._lock import experiment_lock
 from automl._store import ExperimentStore
 
@@ -47,7 +47,8 @@ def _sampler(config: AutoMLConfig, seed: int | None) -> optuna.samplers.BaseSamp
 def _create(config: AutoMLConfig, store: ExperimentStore) -> optuna.Study:
     return optuna.create_study(
         study_name=config.experiment_name, storage=store.storage, sampler=_sampler(config, None),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
+        # folds: prune from the second fold on; a large table's growing samples: from the first
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0 if is_large(config) else 1),
         direction="maximize" if config.metric.greater_is_better else "minimize",
         load_if_exists=True,
     )

@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from automl._estimators import EstimatorSpec, get_estimator
 from automl._folds import PreparedData
 from automl._metrics import Metric, get_metric, metric_names
+from automl._stoppable import FitStopped, fit_until
 from explain.explainers import classifier_margins, has_native_margin
 from explain.explainers._margins import MIN_PROBABILITY
 
@@ -40,6 +41,7 @@ class TrialResult:
     last_fold_model: Any
     secondary: dict[str, float] = field(default_factory=dict)
     oof_margin: np.ndarray | None = None
+    fold_fit_seconds: float = 0.0
 
 
 def build_tail(spec: EstimatorSpec, params: dict[str, Any], task: str, seed: int | None) -> Any:
@@ -79,13 +81,24 @@ class Limits:
     may_prune : bool
         Whether the pruner may stop this trial (not for the families' default trials).
     must_finish : bool
-        Let the trial finish even past the deadline (no run has completed yet).
+        Let the trial run past ``deadline`` (no run has completed yet), up to ``hard_deadline``.
+    hard_deadline : float or None
+        ``time.perf_counter()`` value at which the whole fit's budget ends.
     """
 
     trial_seconds: float | None = None
     deadline: float | None = None
     may_prune: bool = True
     must_finish: bool = False
+    hard_deadline: float | None = None
+
+    def fit_deadline(self, start: float) -> float | None:
+        """When a fit of this trial must stop: its own limit, the search's deadline, or (for a
+        trial that must finish) the end of the whole budget."""
+        ends = [start + self.trial_seconds if self.trial_seconds is not None else None,
+                self.hard_deadline if self.must_finish else self.deadline]
+        known = [end for end in ends if end is not None]
+        return min(known) if known else None
 
 
 def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: PreparedData,
@@ -106,9 +119,14 @@ def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: Prepa
     spec = get_estimator(name)
     start = time.perf_counter()
     fold_scores, oof_parts, margin_parts, model = [], [], [], None
+    fit_deadline = limits.fit_deadline(start)
+    if data.row_steps:  # large data: one validation split, growing training samples
+        return _evaluate_by_rows(trial, spec, params, data, metric, task, seed, limits, start)
     for step, fold in enumerate(data.folds):
-        with threadpool_limits(limits=1):  # one thread per model: OpenMP stalls on busy cores
-            model = build_tail(spec, params, task, seed).fit(fold.X_train, fold.y_train)
+        fit_start = time.perf_counter()
+        model = _fit(spec, params, task, seed, fold.X_train, fold.y_train, fit_deadline, limits,
+                     f"fold {step + 1} of {len(data.folds)}")
+        fold_fit_seconds = time.perf_counter() - fit_start
         scores = predict_scores(model, fold.X_valid, metric, task)
         oof_parts.append(scores)
         if task == "classification":
@@ -123,7 +141,46 @@ def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: Prepa
     oof = np.concatenate(oof_parts)
     return TrialResult(float(np.mean(fold_scores)), fold_scores, oof, time.perf_counter() - start,
                        model, secondary_metrics(oof, data.y_oof, data.classes, task),
-                       np.concatenate(margin_parts) if margin_parts else None)
+                       np.concatenate(margin_parts) if margin_parts else None, fold_fit_seconds)
+
+
+def _fit(spec: EstimatorSpec, params: dict[str, Any], task: str, seed: int | None, X: Any, y: np.ndarray,
+         deadline: float | None, limits: Limits, where: str) -> Any:
+    """Fit the trial's estimator, stopped inside the fit when a time limit passes."""
+    try:
+        with threadpool_limits(limits=1):  # one thread per model: OpenMP stalls on busy cores
+            return fit_until(build_tail(spec, params, task, seed), X, y, deadline)
+    except FitStopped as exc:
+        limit = ("iteration_timeout_minutes" if limits.trial_seconds is not None and limits.deadline is None
+                 else "experiment_timeout_minutes")
+        raise TrialTimeout(f"stopped inside {where}: the time of {limit} ran out") from exc
+
+
+def _evaluate_by_rows(trial: optuna.Trial, spec: EstimatorSpec, params: dict[str, Any], data: PreparedData,
+                      metric: Metric, task: str, seed: int | None, limits: Limits,
+                      start: float) -> TrialResult:
+    """Successive halving on data size: fit on growing samples of the training rows, scored on
+    the validation split after each, so the pruner stops weak trials on little data. The
+    families' default trials go straight to all rows."""
+    fold = data.folds[0]
+    assert data.row_steps is not None and data.row_order is not None
+    steps = data.row_steps if limits.may_prune else data.row_steps[-1:]
+    fit_deadline = limits.fit_deadline(start)
+    score, scores, model, fit_seconds = 0.0, np.empty(0), None, 0.0
+    for step, rows in enumerate(steps):
+        index = data.row_order[:rows]
+        fit_start = time.perf_counter()
+        model = _fit(spec, params, task, seed, fold.X_train[index], fold.y_train[index], fit_deadline,
+                     limits, f"the fit on {rows:,} rows")
+        fit_seconds = time.perf_counter() - fit_start
+        scores = predict_scores(model, fold.X_valid, metric, task)
+        score = metric.score_scores(fold.y_valid, scores, data.classes)
+        trial.report(float(score), step)
+        if step < len(steps) - 1 and trial.should_prune():
+            raise optuna.TrialPruned(f"pruned after {rows:,} of {steps[-1]:,} rows: score {score:.4f}")
+    margins = _margins(model, fold.X_valid, scores) if task == "classification" else None
+    return TrialResult(float(score), [float(score)], scores, time.perf_counter() - start, model,
+                       secondary_metrics(scores, data.y_oof, data.classes, task), margins, fit_seconds)
 
 
 def _margins(model: Any, X: Any, proba: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from typing import Any
 
 import numpy as np
@@ -233,6 +234,30 @@ def test_overwrite_must_be_a_bool(table: pd.DataFrame) -> None:
         config(table, overwrite="yes")
 
 
+def test_the_default_classification_metric_stays_meaningful_on_imbalanced_classes() -> None:
+    X, _ = make_ground_truth("binary", n_rows=200, n_features=3)
+    y = np.where(np.arange(200) < 10, "fraud", "ok")  # 5 % positives
+    cfg = AutoMLConfig("classification", X=X, y=y, n_cross_validations=3)
+    assert cfg.primary_metric == "AUC_weighted" and cfg.metric.needs_proba
+    assert cfg.metric_note.startswith("primary metric AUC_weighted (the default for classification: it "
+                                      "stays meaningful when classes are imbalanced")
+
+
+def test_accuracy_on_imbalanced_classes_warns_with_the_balance_and_better_choices() -> None:
+    X, _ = make_ground_truth("binary", n_rows=200, n_features=3)
+    y = np.where(np.arange(200) < 10, "fraud", "ok")
+    with pytest.warns(UserWarning, match=r"primary_metric='accuracy' on imbalanced classes \(the smallest "
+                                         r"is 5\.0% of the rows\): predicting the majority class already "
+                                         r"scores 95\.0%.*consider 'AUC_weighted', 'log_loss' or "
+                                         r"'balanced_accuracy'"):
+        cfg = AutoMLConfig("classification", X=X, y=y, n_cross_validations=3, primary_metric="accuracy")
+    assert "imbalanced" in cfg.metric_note
+    balanced = np.where(np.arange(200) % 2 == 0, "a", "b")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        AutoMLConfig("classification", X=X, y=balanced, n_cross_validations=3, primary_metric="accuracy")
+
+
 # ---------------------------------------------------------------------- settings
 def test_task(table: pd.DataFrame) -> None:
     with pytest.raises(ConfigError, match=r"task must be one of \('classification', 'regression'\), "
@@ -350,7 +375,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("change", "match"), [
-    ({"primary_metric": "log_loss"}, "created with primary_metric='accuracy', not 'log_loss'"),
+    ({"primary_metric": "log_loss"}, "created with primary_metric='AUC_weighted', not 'log_loss'"),
     ({"task": "regression", "y": None, "allowed_models": None},
      "created with task='classification', not 'regression'"),
     ({"drop": "f3"}, r"created with features=\['f0', 'f1', 'f2', 'f3'\], not \['f0', 'f1', 'f2'\]"),

@@ -143,6 +143,7 @@ def test_feature_groups_are_checked_against_the_columns() -> None:
 def test_a_costly_explanation_covers_a_sample_of_the_held_out_rows(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(automl._finalize, "EXPLAIN_SECONDS", 1e-9)  # as if each row cost seconds
+    monkeypatch.setattr(automl._finalize, "PROBE_ROWS", 40)
     monkeypatch.setattr(automl._finalize, "MIN_EXPLAINED_ROWS", 40)
     run = search(tmp_path, "sampled", iterations=1, allowed_models=["LightGBM"], ensemble=False)
     explanation = stored(run)

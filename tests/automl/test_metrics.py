@@ -116,7 +116,7 @@ def test_degenerate_regression_inputs() -> None:
     ("neg_mean_absolute_error", "regression", "mean_absolute_error", "minimize"),
     ("normalized_root_mean_squared_error", "regression", "normalized_root_mean_squared_error", "minimize"),
     ("spearman_correlation", "regression", "spearman_correlation", "maximize"),
-    (None, "classification", "accuracy", "maximize"),
+    (None, "classification", "AUC_weighted", "maximize"),
     (None, "regression", "r2_score", "maximize"),
 ])
 def test_names_resolve_to_azure_s_with_a_direction(name: str | None, task: str, canonical: str,

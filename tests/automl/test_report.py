@@ -75,7 +75,7 @@ def test_report_shows_every_run_and_the_top_raw_features(report: Path, binary_ru
 def test_csvs_parse_and_have_the_expected_columns(report: Path, binary_run: AutoMLRun) -> None:
     files = companion_paths(str(report))
     board = pd.read_csv(files["leaderboard"])
-    assert list(board.columns[:5]) == ["rank", "run", "estimator", "status", "accuracy"]
+    assert list(board.columns[:5]) == ["rank", "run", "estimator", "status", "AUC_weighted"]
     assert set(board["run"]) == {c.id for c in binary_run.get_children()}
     assert board["rank"].iloc[0] == 1 and board["run"].iloc[0] == binary_run.best_child().id
     for key, n_features in (("importance_raw", 30), ("importance_engineered", 30)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import time
 import warnings
 from collections.abc import Callable
@@ -308,13 +309,40 @@ def test_iteration_timeout_fails_slow_trials(tmp_path: Any) -> None:
         run.get_output()
 
 
-def test_experiment_timeout_stops_the_search(tmp_path: Any) -> None:
-    config = small_config(tmp_path, experiment_name="timeout", experiment_timeout_minutes=0.02,
+def test_experiment_timeout_bounds_the_whole_fit(tmp_path: Any) -> None:
+    config = small_config(tmp_path, experiment_name="timeout", experiment_timeout_minutes=0.25,
                           allowed_models=["RandomForest"], iterations=50)
     start = time.perf_counter()
     run = AutoML(config).fit()
-    assert time.perf_counter() - start < 20
-    assert 1 <= len(run.get_children()) < 50
+    assert time.perf_counter() - start < 15 + 10  # the budget, plus the promise's 10 s at most
+    assert 1 <= len(run.get_children()) < 50 and run.get_output()[0].status == "Completed"
+
+
+def test_a_fit_past_its_time_is_stopped_inside_its_fold(tmp_path: Any) -> None:
+    X, y = make_ground_truth("binary", n_rows=3000, n_features=8)
+    config = small_config(tmp_path, X, y, experiment_name="inside", iteration_timeout_minutes=0.5 / 60,
+                          allowed_models=["RandomForest"], iterations=2)
+    spec = get_estimator("RandomForest")
+    big = {**spec.defaults, "n_estimators": 3000}  # a whole fold would take tens of seconds
+    import automl._setup
+    original = automl._setup._enqueue_defaults
+
+    def enqueue_big_forest(config: Any, study: optuna.Study) -> None:
+        study.enqueue_trial({"estimator": "RandomForest", **spec.prefixed(big)}, user_attrs={"default": True})
+
+    automl._setup._enqueue_defaults = enqueue_big_forest  # type: ignore[assignment]
+    try:
+        start = time.perf_counter()
+        with pytest.raises(SearchError):
+            AutoML(config).fit()
+    finally:
+        automl._setup._enqueue_defaults = original  # type: ignore[assignment]
+    run = AutoMLRun.load("inside", config.storage)
+    first = run.get_children()[0]
+    assert first.params["n_estimators"] == 3000
+    assert first.error == ("stopped inside fold 1 of 3: the time of iteration_timeout_minutes "
+                           "ran out")
+    assert time.perf_counter() - start < 15
 
 
 @pytest.mark.parametrize("early_stopping", [True, False])
@@ -401,3 +429,22 @@ def test_a_trial_that_would_overrun_the_experiment_stops_after_a_fold() -> None:
     _check_time(Limits(deadline=_time.perf_counter() + 100.0), start, 1, 5)
     with pytest.raises(TrialTimeout, match="would exceed iteration_timeout_minutes"):
         _check_time(Limits(trial_seconds=30.0), start, 1, 5)
+
+
+def test_every_phase_says_what_it_does_in_the_log(tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:
+    config = small_config(tmp_path, experiment_name="phases", model_explainability=True, ensemble=True,
+                          experiment_timeout_minutes=1.0, verbosity=logging.INFO)
+    with caplog.at_level(logging.INFO, logger="automl"):
+        AutoML(config).fit()
+    lines = [record.getMessage() for record in caplog.records if record.name == "automl"]
+    expected = [r"^primary metric AUC_weighted \(the default", r"^featurizing 150 rows x 5 columns",
+                r"^featurized in [\d.]+ s",
+                r"^experiment 'phases': 0 of 3 trials done, searching .* s of the budget left\)",
+                r"^ensemble selection", r"^refitting the best run", r"^explaining the best run",
+                r"^explained the best run .* on \d+ held-out rows", r"^done in [\d.]+ s \(budget 60 s\)"]
+    position = 0
+    for pattern in expected:  # in this order
+        found = next((i for i, line in enumerate(lines[position:], position) if re.search(pattern, line)),
+                     None)
+        assert found is not None, (pattern, lines)
+        position = found + 1

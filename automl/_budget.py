@@ -1,0 +1,91 @@
+"""The time budget of one ``fit()``: featurization, search, ensemble, refit and explanation.
+
+``experiment_timeout_minutes`` bounds the whole call. The search stops early enough to leave
+what the end needs, re-estimated after every trial from what the trials measured:
+
+- the refit of the best run (or of the three most expensive candidates of an ensemble) on all
+  the rows it will be fitted on: a trial's fit time per fold, scaled by the rows;
+- the best model's explanation: a share of the budget (:meth:`Budget.explain_seconds`), which
+  the finalization keeps to by explaining a sample of the held-out rows when it must;
+- a margin for storing models and explanations.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import optuna
+from optuna.trial import TrialState
+
+if TYPE_CHECKING:
+    from automl._folds import PreparedData
+
+__all__ = ["Budget"]
+
+EXPLAIN_SHARE = 0.1  # of the budget, for the best model's explanation
+MIN_EXPLAIN_SECONDS, MAX_EXPLAIN_SECONDS = 3.0, 60.0
+MARGIN_SECONDS, MARGIN_SHARE = 2.0, 0.02
+ENSEMBLE_MEMBERS = 3
+
+
+class Budget:
+    """Wall-clock time of one ``fit()``, from its start.
+
+    Parameters
+    ----------
+    minutes : float or None
+        ``experiment_timeout_minutes``; ``None``: no limit.
+    """
+
+    def __init__(self, minutes: float | None) -> None:
+        self.start = time.perf_counter()
+        self.seconds = None if minutes is None else 60.0 * float(minutes)
+
+    @property
+    def deadline(self) -> float | None:
+        """``time.perf_counter()`` at which the whole fit must be done."""
+        return None if self.seconds is None else self.start + self.seconds
+
+    def elapsed(self) -> float:
+        """Seconds since the fit started."""
+        return time.perf_counter() - self.start
+
+    def left(self) -> float | None:
+        """Seconds left of the budget (``None`` without one)."""
+        return None if self.seconds is None else self.seconds - self.elapsed()
+
+    def explain_seconds(self) -> float:
+        """What the best model's explanation may take: a tenth of the budget, 3 to 60 s."""
+        if self.seconds is None:
+            return MAX_EXPLAIN_SECONDS
+        return min(MAX_EXPLAIN_SECONDS, max(MIN_EXPLAIN_SECONDS, EXPLAIN_SHARE * self.seconds))
+
+    def reserve(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float:
+        """Seconds the end of the fit needs: refit, explanation, margin."""
+        assert self.seconds is not None
+        margin = MARGIN_SECONDS + MARGIN_SHARE * self.seconds
+        return self._refit_seconds(study, data, ensemble) + 1.2 * self.explain_seconds() + margin
+
+    def _refit_seconds(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float:
+        """The refit of the best run, or of an ensemble of the best few, on the final rows."""
+        sign = 1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1.0
+        completed = sorted(
+            (t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+             if "fold_fit_seconds" in t.user_attrs and t.value is not None),
+            key=lambda t: -sign * float(t.value or 0.0))
+        costs = [float(t.user_attrs["fold_fit_seconds"]) for t in completed]
+        if not costs:
+            return 0.0
+        fold_rows = max(1, len(data.folds[0].y_train))
+        scale = max(1.0, len(data.y_full) / fold_rows)
+        return scale * sum(costs[:ENSEMBLE_MEMBERS if ensemble else 1])
+
+    def search_deadline(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float | None:
+        """When the search must stop starting (and finish) trials; ``None`` without a budget."""
+        deadline = self.deadline
+        if deadline is None:
+            return None
+        if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+            return deadline  # nothing to finalize yet: the first trials may use all the time left
+        return deadline - self.reserve(study, data, ensemble)

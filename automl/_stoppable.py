@@ -1,0 +1,153 @@
+"""Fitting that stops at a deadline, inside the fit rather than after it.
+
+A trial that starts a 30-second forest with one second of budget left must not run its whole
+fold. Each family is fitted in a way it can be stopped between steps of its own work:
+
+- LightGBM and XGBoost: a training callback checks the clock after every boosting round;
+- forests: trees are added in slices (``warm_start``), which builds the very same trees as
+  one fit (scikit-learn draws each tree's seed in order either way);
+- histogram gradient boosting: boosting rounds are added in slices (``warm_start``);
+- logistic regression and elastic net: solver iterations in slices, each call starting
+  from the last one's solution (``warm_start``); the optimum is the same, the path to it may
+  differ slightly (a quasi-Newton solver restarts its curvature estimate at each slice);
+- anything else is fitted in one call (the deadline is checked before and after).
+
+A fit that passes the deadline raises :class:`FitStopped` and its partial model is dropped.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import Pipeline
+
+__all__ = ["FitStopped", "fit_until"]
+
+SLICES = 8  # at least this many slices of a fit
+MAX_SLICE = 16  # and at most this many trees or boosting rounds in one
+
+
+class FitStopped(Exception):
+    """A fit ran past its deadline and was stopped inside."""
+
+
+def _check(deadline: float) -> None:
+    if time.perf_counter() > deadline:
+        raise FitStopped("the time budget ran out during the fit")
+
+
+def fit_until(estimator: Any, X: Any, y: Any, deadline: float | None) -> Any:
+    """Fit ``estimator`` on ``X``, ``y``, stopping with :class:`FitStopped` past ``deadline``
+    (a ``time.perf_counter()`` value; ``None``: an ordinary fit)."""
+    if deadline is None:
+        return estimator.fit(X, y)
+    _check(deadline)
+    if isinstance(estimator, Pipeline):
+        for _, step in estimator.steps[:-1]:
+            X = step.fit_transform(X, y)
+        fit_until(estimator.steps[-1][1], X, y, deadline)
+        return estimator
+    fit = _FITTERS.get(type(estimator).__name__, _whole)
+    fit(estimator, X, y, deadline)
+    _check(deadline)
+    return estimator
+
+
+def _whole(estimator: Any, X: Any, y: Any, deadline: float) -> None:
+    estimator.fit(X, y)
+
+
+def _lightgbm(estimator: Any, X: Any, y: Any, deadline: float) -> None:
+    def stop_at_deadline(env: Any) -> None:
+        _check(deadline)
+
+    estimator.fit(X, y, callbacks=[stop_at_deadline])
+
+
+def _xgboost(estimator: Any, X: Any, y: Any, deadline: float) -> None:
+    import xgboost
+
+    class StopAtDeadline(xgboost.callback.TrainingCallback):  # type: ignore[misc]
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            _check(deadline)
+            return False
+
+    previous = estimator.get_params().get("callbacks")
+    estimator.set_params(callbacks=[*(previous or []), StopAtDeadline()])
+    try:
+        estimator.fit(X, y)
+    finally:
+        estimator.set_params(callbacks=previous)
+
+
+def _in_slices(parameter: str) -> Callable[[Any, Any, Any, float], None]:
+    """Fit by raising ``parameter`` (trees, rounds, iterations) slice by slice with warm_start."""
+
+    def fit(estimator: Any, X: Any, y: Any, deadline: float) -> None:
+        total = int(estimator.get_params()[parameter])
+        warm = estimator.get_params()["warm_start"]
+        size = max(1, min(-(-total // SLICES), MAX_SLICE))
+        steps = [*range(size, total, size), total]
+        estimator.set_params(warm_start=True)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)  # the last slice warns if due
+                for step in steps[:-1]:
+                    estimator.set_params(**{parameter: step})
+                    estimator.fit(X, y)
+                    if _converged(estimator, parameter, step):
+                        break
+                    _check(deadline)
+            estimator.set_params(**{parameter: steps[-1]})
+            if not _converged(estimator, parameter, steps[-2] if len(steps) > 1 else 0):
+                estimator.fit(X, y)
+        finally:
+            estimator.set_params(warm_start=warm, **{parameter: total})
+
+    return fit
+
+
+def _solver_in_slices(estimator: Any, X: Any, y: Any, deadline: float) -> None:
+    """Fit an iterative solver a slice of its iterations at a time, each call starting from the
+    last one's solution (``warm_start``), until it converges or uses its ``max_iter``."""
+    total, warm = int(estimator.get_params()["max_iter"]), estimator.get_params()["warm_start"]
+    per_call = max(1, -(-total // SLICES))
+    estimator.set_params(warm_start=True, max_iter=per_call)
+    used = 0
+    try:
+        while True:
+            last = used + per_call >= total
+            with warnings.catch_warnings():
+                if not last:  # only the last slice may say the solver did not converge
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                estimator.fit(X, y)
+            used += per_call
+            if last or _converged(estimator, "max_iter", per_call):
+                return
+            _check(deadline)
+    finally:
+        estimator.set_params(warm_start=warm, max_iter=total)
+
+
+def _converged(estimator: Any, parameter: str, step: int) -> bool:
+    """Whether an iterative solver stopped before using all ``step`` iterations of its slice."""
+    if parameter != "max_iter" or not hasattr(estimator, "n_iter_"):
+        return False
+    n_iter = estimator.n_iter_
+    done = int(max(n_iter)) if hasattr(n_iter, "__len__") else int(n_iter)
+    return done < step
+
+
+_FITTERS: dict[str, Callable[[Any, Any, Any, float], None]] = {
+    "LGBMClassifier": _lightgbm, "LGBMRegressor": _lightgbm,
+    "XGBClassifier": _xgboost, "XGBRegressor": _xgboost, "LabelEncodedXGBClassifier": _xgboost,
+    "RandomForestClassifier": _in_slices("n_estimators"), "RandomForestRegressor": _in_slices("n_estimators"),
+    "ExtraTreesClassifier": _in_slices("n_estimators"), "ExtraTreesRegressor": _in_slices("n_estimators"),
+    "HistGradientBoostingClassifier": _in_slices("max_iter"),
+    "HistGradientBoostingRegressor": _in_slices("max_iter"),
+    "LogisticRegression": _solver_in_slices, "ElasticNet": _solver_in_slices,
+}
