@@ -105,6 +105,17 @@ class ChildRun:
         """The run's model fitted on all training data (refitted and stored on first use)."""
         return self.parent._model_of(self)
 
+    def get_explainer(self) -> Any:
+        """The explainer of the run's model for scoring (:class:`explain.scoring.RunExplainer`).
+
+        The one stored with the run: for the best run, the explainer that produced its stored
+        explanation, with that explanation's fidelity; a run without one gets it built once
+        (as the best run's is) and stored, so later calls and scoring services train nothing.
+        """
+        from automl._run_explainer import run_explainer
+
+        return run_explainer(self.parent, self)
+
     def training_sample(self, n_rows: int, random_state: int = 0) -> pd.DataFrame:
         """Up to ``n_rows`` rows of the experiment's training data (raw columns), sampled."""
         X, _ = self.parent.training_data()

@@ -15,7 +15,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from explain._exceptions import ExplanationError
 from explain.scoring._explainers import ScoringExplainer
-from explain.scoring._rows import records_to_frame
 from explain.scoring._schema import Health, Metadata, ScoreRequest, ScoreResponse
 from explain.scoring._service import ServedModelError, _BodyDeadline, _BodyLimit, _metadata, _response
 
@@ -37,8 +36,7 @@ class StrictJSONResponse(JSONResponse):
 
 def build_app(scoring: ScoringExplainer, max_rows: int, max_body_bytes: int, body_timeout: float) -> FastAPI:
     """The app of :func:`explain.scoring.create_app` (arguments already checked)."""
-    allow_missing = bool(scoring.explainer_.adapter_.allow_nan)
-    metadata = _metadata(scoring, allow_missing, max_rows, max_body_bytes)
+    metadata = _metadata(scoring, max_rows, max_body_bytes)
     app = FastAPI(title="automl-explain scoring service",
                   version=metadata.versions.get("automl-explain") or "0",
                   description="Predictions of one model with their explanations.",
@@ -87,8 +85,7 @@ def build_app(scoring: ScoringExplainer, max_rows: int, max_body_bytes: int, bod
         if len(request.data) > max_rows:
             raise HTTPException(413, f"data: {len(request.data)} rows is over the limit of {max_rows}.")
         try:
-            frame = records_to_frame(request.data, scoring.input_schema_, allow_missing)
-            scored = scoring.score(frame, explain=request.explain, get_raw=request.raw)
+            scored = scoring.score_records(request.data, explain=request.explain, get_raw=request.raw)
             return _response(scoring, scored, request.explain, request.top_k)
         except ServedModelError as exc:  # broken whatever the rows: not the client's error
             raise HTTPException(500, str(exc)) from exc

@@ -4,52 +4,66 @@
 aggregation, no additivity check against a second model call), so a deployed model pays
 little on top of the model's own contribution call. The values are those of the fitted
 explainer it was built from: the tests hold them equal row for row.
+
+When the explainer's featurization compiles (:func:`featurization.compile_featurizer`: an
+``AutoFeaturizer`` or a ``TableVectorizer``, as AutoML uses), rows are featurized by the
+compiled transform -- the pipeline's numbers without a data-frame round trip -- and checked
+against the featurization's own input contract (:mod:`explain.scoring._inputs`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
-import scipy.sparse as sp
+import pandas as pd
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from explain._fidelity import Fidelity
+from explain._frames import to_pandas
 from explain._labels import LabelMap
 from explain._mapping import as_feature_map
-from explain._validation import column_kinds
-from explain.explainers import (
-    DeepExplainer,
-    KernelExplainer,
-    LinearExplainer,
-    MimicExplainer,
-    TreeExplainer,
-)
-from explain.explainers._adapters import model_family
+from explain._validation import Matrix, column_kinds, to_tabular
 from explain.explainers._base import _subset_map
-from featurization import FeatureMap
+from explain.scoring._inputs import check_policy, columns_of, featurize
+from explain.scoring._rows import RowsError, records_to_columns, records_to_frame
+from featurization import CompiledFeaturizer, FeatureMap, compile_featurizer
 
-__all__ = [
-    "DeepScoringExplainer",
-    "KernelScoringExplainer",
-    "LinearScoringExplainer",
-    "Scored",
-    "ScoringExplainer",
-    "TreeScoringExplainer",
-]
+__all__ = ["ModelRun", "RunExplainer", "Scored", "ScoringExplainer"]
 
 
-SURROGATE_TREES = 200
-BACKGROUND_ROWS = 1000
+@dataclass(frozen=True)
+class RunExplainer:
+    """What a run stores to explain its model at inference time (see :class:`ModelRun`).
+
+    Attributes
+    ----------
+    explainer : object
+        The fitted explainer that produced the run's stored explanation.
+    model : object
+        The run's model (for a blend, its predictions).
+    featurizer : object, default=None
+        The fitted featurization applied before ``explainer`` (a blend of members taking
+        engineered rows); ``None`` when the explainer takes raw rows itself.
+    fidelity : Fidelity, default=None
+        The stored explanation's fidelity: whose values these are and how far to trust them.
+    examples : DataFrame, default=None
+        A few raw rows of the training data (their column kinds shape the input schema).
+    """
+
+    explainer: Any
+    model: Any
+    featurizer: Any = None
+    fidelity: Fidelity | None = None
+    examples: Any = None
 
 
 class ModelRun(Protocol):
     """What :meth:`ScoringExplainer.from_run` reads of a run (an AutoML ``ChildRun`` has it)."""
 
-    def get_model(self) -> Any: ...
-
-    def training_sample(self, n_rows: int) -> Any: ...
+    def get_explainer(self) -> RunExplainer: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,9 @@ class Scored:
         Expected values the importances add to.
     raw : bool
         Whether ``values`` are over raw features.
+    unknown : tuple of (int, str, object), default=()
+        ``(row, column, value)`` of each category the featurization did not see in ``fit``
+        (encoded as it encodes unknown categories).
     """
 
     predictions: np.ndarray
@@ -76,6 +93,7 @@ class Scored:
     values: np.ndarray | None
     expected: np.ndarray | None
     raw: bool
+    unknown: tuple[tuple[int, str, Any], ...] = ()
 
 
 def _unwrap(explainer: Any) -> Any:
@@ -95,6 +113,13 @@ class ScoringExplainer:
         input schema from them). Default: the explainer's own initialization rows.
     feature_maps : FeatureMap, array or list of them, default=None
         Maps engineered features to raw ones when the explainer itself had none.
+    fidelity : Fidelity, default=None
+        Whose values these are and how far to trust them, as recorded with a stored
+        explanation; default: what the explainer's method says (exact tree or linear SHAP,
+        a surrogate's held-out agreement, a sampled estimate).
+    unknown_categories : {"accept", "refuse"}, default="accept"
+        A category the featurization did not see in ``fit``: encoded as the featurization
+        encodes it and reported (``Scored.unknown``), or refused with an error naming it.
 
     Attributes
     ----------
@@ -103,9 +128,14 @@ class ScoringExplainer:
     raw_features_ : tuple of str or None
         Raw feature names, when a feature map exists.
     input_columns_ : tuple of str
-        Columns :meth:`explain` and :meth:`predict` take.
+        Columns :meth:`explain` and :meth:`predict` take (the names given as ``features``
+        for an explainer set up on unnamed data).
     input_schema_ : dict of str to str
         Kind of each input column (``"number"``, ``"integer"``, ``"boolean"``, ``"string"``).
+    compiled_ : CompiledFeaturizer or None
+        The compiled featurization, when the explainer's featurization has one.
+    fidelity_ : Fidelity
+        See ``fidelity``.
     classes_ : tuple or None
         Class labels of a classifier.
     model_task_ : str
@@ -114,9 +144,18 @@ class ScoringExplainer:
 
     method: str = "scoring"
     accepts: ClassVar[tuple[type, ...]] = ()
+    kinds: ClassVar[list[type[ScoringExplainer]]] = []
+    """The scoring explainers :meth:`for_explainer` chooses from, in order (each subclass with
+    ``accepts`` registers itself)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("accepts"):
+            ScoringExplainer.kinds.append(cls)
 
     def __init__(self, explainer: Any, initialization_examples: Any = None,
-                 feature_maps: Any = None) -> None:
+                 feature_maps: Any = None, *, fidelity: Fidelity | None = None,
+                 unknown_categories: str = "accept") -> None:
         candidate = _unwrap(explainer)
         if not isinstance(candidate, self.accepts):
             names = ", ".join(t.__name__ for t in self.accepts)
@@ -131,15 +170,20 @@ class ScoringExplainer:
         self.feature_map_ = self._feature_map(inner, feature_maps)
         self.raw_features_ = None if self.feature_map_ is None else tuple(self.feature_map_.raw_feature_names)
         raw = inner.raw_input_
-        self.input_columns_ = tuple(raw.columns) if raw is not None else tuple(inner.columns_)
+        # unnamed data set up with features= names: those names are the input columns
+        self.input_columns_ = tuple(raw.columns) if raw is not None else (
+            tuple(inner.columns_) if inner.by_name_ else tuple(inner.features_))
         self.input_schema_ = self._schema(initialization_examples)
         self.output_space_ = inner.output_space_
         self.model_ = inner.input_model_
+        self.unknown_categories = check_policy(unknown_categories, type(self).__name__)
+        self.fidelity_ = fidelity if fidelity is not None else self._own_fidelity()
+        self._compile()
         _ = self._labels  # classes against the model's labels, checked at construction
 
     def _feature_map(self, inner: Any, feature_maps: Any) -> FeatureMap | None:
         if feature_maps is None:
-            return inner.feature_map_
+            return inner.feature_map_  # type: ignore[no-any-return]
         fmap = as_feature_map(feature_maps, None, self.features_, False)
         if fmap.n_engineered != len(self.features_):
             raise ExplanationValueError(
@@ -151,13 +195,117 @@ class ScoringExplainer:
         kinds = column_kinds(examples) if examples is not None else self.explainer_.input_kinds_
         return {c: (kinds or {}).get(c, "number") for c in self.input_columns_}
 
+    def _own_fidelity(self) -> Fidelity:
+        """The fidelity of the explainer's method, when none was recorded with it."""
+        return Fidelity()
+
+    def _featurization(self) -> Any:
+        """The fitted featurization the rows go through first (``None``: the model takes them)."""
+        raw = self.explainer_.raw_input_
+        return None if raw is None or not raw.can_transform else raw.steps
+
+    def _compile(self) -> None:
+        """Compile the featurization, when it has a compiled form taking the input columns."""
+        steps = self._featurization()
+        compiled = None if steps is None else compile_featurizer(steps, self.input_schema_)
+        if compiled is not None and set(compiled.specs) != set(self.input_columns_):
+            compiled = None
+        self.compiled_: CompiledFeaturizer | None = compiled
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("compiled_", None)  # rebuilt from the fitted featurization on loading
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("unknown_categories", "accept")  # saved before these existed
+        self.__dict__.update(state)
+        if "fidelity_" not in state:
+            self.fidelity_ = self._own_fidelity()
+        self._compile()
+
+    @property
+    def fidelity_line(self) -> str:
+        """The one-line summary of :attr:`fidelity_` a response carries (without which rows the
+        stored explanation covered: a response's rows are its own)."""
+        return replace(self.fidelity_, explained_rows=None).summary()
+
+    @property
+    def takes_missing(self) -> bool:
+        """Whether the model itself takes NaN in its (engineered) input."""
+        return bool(self.explainer_.adapter_.allow_nan)
+
+    # ------------------------------------------------------------------ rows
+    def _rows(self, evaluation_examples: Any, caller: str) -> tuple[Matrix, tuple[tuple[int, str, Any], ...]]:
+        """Validated, featurized rows in the model's column order, and unknown categories."""
+        where = f"{type(self).__name__}.{caller}"
+        if self.compiled_ is None:
+            return self._frame_matrix(evaluation_examples, caller, where), ()
+        columns, n_rows = columns_of(evaluation_examples, self.input_columns_, self.compiled_.required, where)
+
+        def named(row: int | None, column: str) -> str:
+            return f"{where}: evaluation_examples{'' if row is None else f' row {row},'} column {column!r}"
+
+        featurized = featurize(self.compiled_, columns, n_rows, policy=self.unknown_categories,
+                               model_takes_nan=self.takes_missing, where=named)
+        return self._engineered(featurized.matrix, where), featurized.unknown
+
+    def _records(self, records: list[dict[str, Any]]) -> tuple[Matrix, tuple[tuple[int, str, Any], ...]]:
+        """Rows of a request (JSON records), errors naming ``data[i].column``."""
+        if self.compiled_ is None:
+            allow_missing = self.takes_missing or self._featurization() is not None
+            frame = records_to_frame(records, self.input_schema_, allow_missing)
+            return self._frame_matrix(frame, "score", f"{type(self).__name__}.score", records=True), ()
+        specs = self.compiled_.specs
+        columns = records_to_columns(records, list(specs), self.compiled_.required)
+        featurized = featurize(self.compiled_, columns, len(records), policy=self.unknown_categories,
+                               model_takes_nan=self.takes_missing, error=RowsError,
+                               where=lambda row, column: f"data{'' if row is None else f'[{row}]'}.{column}")
+        return self._engineered(featurized.matrix, "score"), featurized.unknown
+
+    def _frame_matrix(self, examples: Any, caller: str, where: str, records: bool = False) -> Matrix:
+        """Rows through the explainer's own validation and featurization (not compiled)."""
+        inner = self.explainer_
+        if inner.raw_input_ is None:
+            if not inner.by_name_ and isinstance(examples, pd.DataFrame) \
+                    and set(map(str, examples.columns)) == set(self.input_columns_):
+                named = examples.set_axis(list(map(str, examples.columns)), axis=1)
+                examples = named[list(self.input_columns_)]
+            return inner._evaluation_matrix(examples, caller)  # type: ignore[no-any-return]
+        frame = to_pandas(examples, argument="evaluation_examples", caller=where)
+        matrix = inner.raw_input_.transform(frame, "evaluation_examples")
+        if not self.takes_missing and isinstance(frame, pd.DataFrame):
+            self._check_passed_missing(frame, np.asarray(matrix, dtype=np.float64), records)
+        return self._engineered(matrix, where)
+
+    def _check_passed_missing(self, frame: pd.DataFrame, matrix: np.ndarray, records: bool) -> None:
+        """Rows whose missing raw values the featurization passes on as NaN to a model that does
+        not take NaN: an error naming a missing value of the first such row."""
+        rows = np.flatnonzero(np.isnan(matrix).any(axis=1))
+        if not rows.size:
+            return
+        row = int(rows[0])
+        absent = [str(c) for c in frame.columns if frame.iloc[row][c] is None or pd.isna(frame.iloc[row][c])]
+        where = f"data[{row}]" if records else f"{type(self).__name__}: evaluation_examples row {row}"
+        column = f".{absent[0]}" if records and absent else (f", column {absent[0]!r}" if absent else "")
+        error = RowsError if records else ExplanationValueError
+        raise error(f"{where}{column}: missing value, but the featurization passes it on as NaN and the "
+                    "model does not take missing values.")
+
+    def _engineered(self, matrix: Any, where: str) -> Matrix:
+        """Featurized rows checked and aligned as the explainer does after its transformations."""
+        inner = self.explainer_
+        data = to_tabular(matrix, argument="evaluation_examples after transformations", caller=where,
+                          allow_nan=self.takes_missing, names=self.features_)
+        return inner._aligned(data, "evaluation_examples", where)  # type: ignore[no-any-return]
+
     # ------------------------------------------------------------------ public API
     def explain(self, evaluation_examples: Any, get_raw: bool | None = None) -> np.ndarray:
         """Local importance values of each row.
 
         Parameters
         ----------
-        evaluation_examples : DataFrame or array-like of shape (n_rows, n_columns)
+        evaluation_examples : DataFrame, list of records or array-like of shape (n_rows, n_columns)
             Rows in the explainer's input columns (raw columns when it had transformations).
         get_raw : bool, default=None
             Raw feature importances (``True``) or engineered (``False``); default raw when a
@@ -175,7 +323,7 @@ class ScoringExplainer:
                               ) -> tuple[np.ndarray, np.ndarray]:
         """``(values of shape (n_outputs, n_rows, n_features), expected values (n_outputs,))``."""
         raw = self._want_raw(get_raw)
-        return self._explained(self.explainer_._evaluation_matrix(evaluation_examples, "explain"), raw)
+        return self._explained(self._rows(evaluation_examples, "explain")[0], raw)
 
     def _explained(self, X: Any, raw: bool) -> tuple[np.ndarray, np.ndarray]:
         """Values (n_outputs, n_rows, n_features) and expected values of validated rows."""
@@ -184,8 +332,11 @@ class ScoringExplainer:
             values, expected = np.concatenate([-values, values]), np.concatenate([-expected, expected])
         if raw:
             assert self.feature_map_ is not None
-            values = _subset_map(self.feature_map_, self.explainer_.explain_subset_).map_values(values)
+            values = _subset_map(self.feature_map_, self._subset()).map_values(values)
         return values, expected
+
+    def _subset(self) -> np.ndarray | None:
+        return self.explainer_.explain_subset_  # type: ignore[no-any-return]
 
     def score(self, evaluation_examples: Any, explain: bool = True, get_raw: bool | None = None
               ) -> Scored:
@@ -196,20 +347,33 @@ class ScoringExplainer:
         predict its most probable class).
         """
         raw = self._want_raw(get_raw) if explain else False
-        X = self.explainer_._evaluation_matrix(evaluation_examples, "score")
+        X, unknown = self._rows(evaluation_examples, "score")
+        return self._scored(X, explain, raw, unknown)
+
+    def score_records(self, records: list[dict[str, Any]], explain: bool = True,
+                      get_raw: bool | None = None) -> Scored:
+        """:meth:`score` of a request's JSON records; errors name ``data[i].column``
+        (:class:`~explain.scoring._rows.RowsError`)."""
+        raw = self._want_raw(get_raw) if explain else False
+        X, unknown = self._records(records)
+        return self._scored(X, explain, raw, unknown)
+
+    def _scored(self, X: Any, explain: bool, raw: bool, unknown: tuple[tuple[int, str, Any], ...]) -> Scored:
+        predictions, probabilities = self._predictions(X)
+        values, expected = self._explained(X, raw) if explain else (None, None)
+        return Scored(self._as_classes(predictions), probabilities, values, expected, raw, unknown)
+
+    def _predictions(self, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """The model's predictions (its own labels) and probabilities of validated rows."""
         native = self._native_predictions(X)
         if native is not None:
-            predictions, probabilities = native
-        else:
-            adapter = self.explainer_.adapter_
-            probabilities = None
-            has_proba = callable(getattr(adapter.model, "predict_proba", None))
-            if self.model_task_ == "classification" and has_proba:
-                probabilities = adapter.predict_output(X)
-            # the model's own predict: not every classifier predicts the most probable class
-            predictions = np.asarray(adapter.predict(X))
-        values, expected = self._explained(X, raw) if explain else (None, None)
-        return Scored(self._as_classes(predictions), probabilities, values, expected, raw)
+            return native
+        adapter = self.explainer_.adapter_
+        probabilities = None
+        if self.model_task_ == "classification" and callable(getattr(adapter.model, "predict_proba", None)):
+            probabilities = adapter.predict_output(X)
+        # the model's own predict: not every classifier predicts the most probable class
+        return np.asarray(adapter.predict(X)), probabilities
 
     @cached_property
     def _labels(self) -> LabelMap | None:
@@ -238,15 +402,16 @@ class ScoringExplainer:
 
     def predict(self, evaluation_examples: Any) -> np.ndarray:
         """The model's predictions (values, or labels as values of ``classes_``), shape (n_rows,)."""
-        X = self.explainer_._evaluation_matrix(evaluation_examples, "predict")
-        return self._as_classes(np.asarray(self.explainer_.adapter_.predict(X)))
+        return self._as_classes(self._predictions(self._rows(evaluation_examples, "predict")[0])[0])
 
     def predict_proba(self, evaluation_examples: Any) -> np.ndarray:
         """Class probabilities of a classifier, shape (n_rows, n_classes)."""
         if self.model_task_ != "classification":
             raise ExplanationTypeError(f"{type(self).__name__}.predict_proba: the model is a regressor.")
-        X = self.explainer_._evaluation_matrix(evaluation_examples, "predict_proba")
-        return self.explainer_.adapter_.predict_output(X)
+        return self._probabilities(self._rows(evaluation_examples, "predict_proba")[0])
+
+    def _probabilities(self, X: Any) -> np.ndarray:
+        return self.explainer_.adapter_.predict_output(X)  # type: ignore[no-any-return]
 
     def _want_raw(self, get_raw: bool | None) -> bool:
         if get_raw and self.feature_map_ is None:
@@ -260,7 +425,7 @@ class ScoringExplainer:
         if self._want_raw(get_raw):
             assert self.raw_features_ is not None
             return self.raw_features_
-        subset = self.explainer_.explain_subset_
+        subset = self._subset()
         return self.features_ if subset is None else tuple(self.features_[i] for i in subset)
 
     def _values(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -269,147 +434,41 @@ class ScoringExplainer:
 
     @classmethod
     def for_explainer(cls, explainer: Any, initialization_examples: Any = None,
-                      feature_maps: Any = None) -> ScoringExplainer:
-        """The scoring explainer matching a fitted explainer (a mimic gives a tree one)."""
+                      feature_maps: Any = None, **options: Any) -> ScoringExplainer:
+        """The scoring explainer matching a fitted explainer (a mimic gives a tree one).
+
+        ``options`` are passed on (``fidelity``, ``unknown_categories``; a blend's
+        ``featurizer`` and ``model``).
+        """
         inner = _unwrap(explainer)
-        for candidate in (TreeScoringExplainer, LinearScoringExplainer, DeepScoringExplainer,
-                          KernelScoringExplainer):
+        for candidate in ScoringExplainer.kinds:
             if isinstance(inner, candidate.accepts):
-                return candidate(inner, initialization_examples, feature_maps)
+                return candidate(inner, initialization_examples, feature_maps, **options)
         raise ExplanationTypeError(
             f"ScoringExplainer.for_explainer: no scoring explainer for {type(inner).__name__}.")
 
     @classmethod
-    def from_run(cls, run: ModelRun, *, background_rows: int = BACKGROUND_ROWS,
-                 random_state: int = 0) -> ScoringExplainer:
-        """A scoring explainer for an AutoML run's model.
-
-        Tree and linear models get their exact explainer; others a LightGBM mimic
-        (``TreeScoringExplainer``) trained on ``background_rows`` of the run's training data.
+    def from_run(cls, run: ModelRun, *, unknown_categories: str = "accept") -> ScoringExplainer:
+        """The scoring explainer of a run: the explainer stored with it, nothing trained.
 
         Parameters
         ----------
         run : ModelRun
-            A run with ``get_model()`` and ``training_sample(n_rows)``, e.g. ``automl.ChildRun``.
-        background_rows : int, default=1000
-            Training rows for the linear background or the mimic's surrogate.
-        random_state : int, default=0
-            Seed of the surrogate.
+            A run with ``get_explainer()``, e.g. ``automl.ChildRun``: the explainer that
+            produced the run's stored explanation (the model's own exact one, a LightGBM mimic
+            with its recorded fidelity, or a blend with its featurization).
+        unknown_categories : {"accept", "refuse"}, default="accept"
+            See :class:`ScoringExplainer`.
         """
-        from explain.explainers import TabularExplainer, choose_explainer
-        from explain.models import LGBMExplainableModel
-
-        model = run.get_model()
-        background = run.training_sample(background_rows)
-        if choose_explainer(model) is KernelExplainer:
-            explainer: Any = MimicExplainer(
-                model, background, LGBMExplainableModel, random_state=random_state,
-                explainable_model_args={"n_estimators": SURROGATE_TREES})
-        else:
-            explainer = TabularExplainer(model, background)
-        return cls.for_explainer(explainer, background)
+        stored = run.get_explainer()
+        if not isinstance(stored, RunExplainer):
+            raise ExplanationTypeError(f"ScoringExplainer.from_run: run.get_explainer() must return a "
+                                       f"RunExplainer, got {type(stored).__name__}.")
+        options: dict[str, Any] = {"fidelity": stored.fidelity, "unknown_categories": unknown_categories}
+        if stored.featurizer is not None:
+            options.update(featurizer=stored.featurizer, model=stored.model)
+        return cls.for_explainer(stored.explainer, stored.examples, **options)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.explainer_.adapter_.name}, {self.model_task_}, "
                 f"{len(self.input_columns_)} input columns)")
-
-
-class TreeScoringExplainer(ScoringExplainer):
-    """Tree SHAP at inference: LightGBM / XGBoost native contributions, shap for scikit-learn.
-
-    Built from a ``TreeExplainer`` or from a ``MimicExplainer`` with a tree surrogate (the
-    surrogate is explained; predictions come from the model itself).
-
-    Examples
-    --------
-    >>> from lightgbm import LGBMRegressor
-    >>> from sklearn.datasets import load_diabetes
-    >>> from explain import TreeExplainer
-    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
-    >>> model = LGBMRegressor(n_estimators=20, verbose=-1, n_jobs=1).fit(X, y)
-    >>> scoring = TreeScoringExplainer(TreeExplainer(model))
-    >>> scoring.explain(X.iloc[:3]).shape
-    (3, 10)
-    """
-
-    method = "shap.tree"
-    accepts = (TreeExplainer, MimicExplainer)
-
-    def __init__(self, explainer: Any, initialization_examples: Any = None,
-                 feature_maps: Any = None) -> None:
-        super().__init__(explainer, initialization_examples, feature_maps)
-        inner = self.explainer_
-        if isinstance(inner, MimicExplainer) and inner.surrogate_.kind not in ("lightgbm", "tree"):
-            raise ExplanationTypeError(
-                f"TreeScoringExplainer: the mimic's surrogate is {inner.surrogate_.kind!r}, not a tree; "
-                "use LinearScoringExplainer's closed form through the explainer instead.")
-        tree = inner.surrogate_.model_ if isinstance(inner, MimicExplainer) else inner.model
-        self.family_ = model_family(tree)
-        self.tree_model_ = tree
-        self.method = "mimic.tree" if isinstance(inner, MimicExplainer) else "shap.tree"
-
-    def warm_up(self) -> None:
-        """Build the compiled TreeSHAP's tables now (they are not pickled), not on the first
-        request."""
-        if isinstance(self.explainer_, TreeExplainer) and self.explainer_.algorithm_ == "fast":
-            self.explainer_.tables()
-
-    def _values(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        if self.family_ == "xgboost" or isinstance(self.explainer_, MimicExplainer):
-            return super()._values(X)
-        # contributions only: scoring needs no model output for an additivity check
-        values, expected = self.explainer_.shap_values(X)
-        return self.explainer_._select(values), expected
-
-    def _native_predictions(self, X: Any) -> tuple[np.ndarray, np.ndarray | None] | None:
-        """LightGBM's booster directly: what ``LGBMClassifier.predict_proba`` / ``predict`` return
-        (labels are ``classes_[argmax]``, as in LightGBM), without the wrapper's per-call cost
-        of rebuilding parameters and converting frames (about 1.8 ms per one-row request)."""
-        model = self.tree_model_
-        if self.family_ != "lightgbm" or isinstance(self.explainer_, MimicExplainer) \
-                or callable(getattr(model, "objective_", None)):
-            return None
-        output = np.asarray(model.booster_.predict(X, num_threads=1), dtype=np.float64)
-        if self.model_task_ != "classification":
-            return output.ravel(), None
-        proba = np.column_stack([1.0 - output, output]) if output.ndim == 1 else output
-        return np.asarray(model.classes_)[proba.argmax(axis=1)], proba
-
-
-
-class LinearScoringExplainer(ScoringExplainer):
-    """Linear SHAP at inference: ``coef * (x - background mean)``, closed form.
-
-    Built from a ``LinearExplainer`` (or a ``TabularExplainer`` that chose one).
-    """
-
-    method = "shap.linear"
-    accepts = (LinearExplainer,)
-
-    def _values(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        inner = self.explainer_
-        dense = X.toarray() if sp.issparse(X) else np.asarray(X)
-        values = inner.coef_[:, None, :] * (dense - inner.background_mean_)[None, :, :]  # type: ignore[attr-defined]
-        return inner._select(values), np.asarray(inner.expected_values_)  # type: ignore[attr-defined]
-
-
-class KernelScoringExplainer(ScoringExplainer):
-    """Kernel SHAP at inference, against the explainer's summarized background.
-
-    ``KernelScoringExplainer(explainer, initialization_examples=None)`` as in
-    azureml-interpret; each call costs model evaluations on coalitions of the background, so
-    prefer a tree or linear scoring explainer where the model allows.
-    """
-
-    method = "shap.kernel"
-    accepts = (KernelExplainer,)
-
-
-class DeepScoringExplainer(ScoringExplainer):
-    """Deep SHAP at inference for PyTorch networks, against the explainer's background.
-
-    Built from a ``DeepExplainer`` (or a ``TabularExplainer`` that chose one).
-    """
-
-    method = "shap.deep"
-    accepts = (DeepExplainer,)

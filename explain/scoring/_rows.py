@@ -17,7 +17,7 @@ import pandas as pd
 
 from explain._exceptions import ExplanationValueError
 
-__all__ = ["RowsError", "records_to_frame"]
+__all__ = ["RowsError", "records_to_columns", "records_to_frame"]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -37,17 +37,35 @@ def records_to_frame(records: Sequence[Mapping[str, Any]], schema: Mapping[str, 
         missing value where the model cannot take one; the message names the row and column.
     """
     columns = list(schema)
-    expected = set(columns)
+    _check_keys(records, columns, columns)
+    return pd.DataFrame({name: _column(name, kind, [r[name] for r in records], allow_missing)
+                         for name, kind in schema.items()}, columns=columns)
+
+
+def records_to_columns(records: Sequence[Mapping[str, Any]], columns: Sequence[str],
+                       required: Sequence[str]) -> dict[str, list[Any]]:
+    """The values of each of ``columns`` (``None`` where an optional column is left out).
+
+    Raises
+    ------
+    RowsError
+        For a missing required column or an unknown column; the message names the row.
+    """
+    _check_keys(records, columns, required)
+    return {name: [r.get(name) for r in records] for name in columns}
+
+
+def _check_keys(records: Sequence[Mapping[str, Any]], columns: Sequence[str],
+                required: Sequence[str]) -> None:
+    known, needed = set(columns), set(required)
     for index, record in enumerate(records):
         keys = set(record)
-        if keys != expected:
-            missing = [c for c in columns if c not in keys]
-            unknown = sorted(keys - expected)
+        if not (needed <= keys <= known):
+            missing = [c for c in required if c not in keys]
+            unknown = sorted(keys - known)
             parts = [f"{label} column{'s' if len(names) > 1 else ''} {', '.join(map(repr, names[:5]))}"
                      for label, names in (("missing", missing), ("unknown", unknown)) if names]
             raise RowsError(f"data[{index}]: {'; '.join(parts)}.")
-    return pd.DataFrame({name: _column(name, kind, [r[name] for r in records], allow_missing)
-                         for name, kind in schema.items()}, columns=columns)
 
 
 def _column(name: str, kind: str, values: list[Any], allow_missing: bool) -> Any:

@@ -15,6 +15,7 @@ __all__ = [
     "RowExplanation",
     "ScoreRequest",
     "ScoreResponse",
+    "UnknownCategory",
 ]
 
 Value = float | int | str | bool | None
@@ -50,6 +51,16 @@ class RowExplanation(BaseModel):
     importances: list[Importance]
 
 
+class UnknownCategory(BaseModel):
+    """A category the model's featurization did not see in training, accepted and encoded as
+    the featurization encodes unknown categories (policy ``unknown_categories: "accept"``)."""
+
+    row: int = Field(..., description="Position of the row in the request's data.")
+    column: str
+    value: str | None = Field(..., description="The value (null: a missing value in a column that "
+                                              "had none in training).")
+
+
 class ScoreResponse(BaseModel):
     """Predictions, class probabilities and local importances of the scored rows."""
 
@@ -59,13 +70,29 @@ class ScoreResponse(BaseModel):
     feature_space: Literal["raw", "engineered"] | None = None
     output_space: str | None = Field(None, description="What the importances add up to "
                                                        "(log_odds, probability, raw, ...).")
+    fidelity: str | None = Field(None, description="Whose values the importances are and how far to trust "
+                                                   "them (exact SHAP values of the model, or a surrogate's "
+                                                   "with its agreement with the model).")
+    unknown_categories: list[UnknownCategory] | None = Field(
+        None, description="Categories the model's featurization did not see in training, in these rows.")
 
 
 class ColumnInfo(BaseModel):
-    """An input column and the JSON type it takes."""
+    """An input column: what it takes, and what becomes of a missing value there."""
 
     name: str
-    kind: Literal["number", "integer", "boolean", "string"]
+    kind: Literal["number", "integer", "boolean", "string", "category", "datetime", "text", "any", "unused"] \
+        = Field(..., description="category, datetime and text columns take strings (dates read strictly); "
+                                 "an unused column may be left out and its value is ignored.")
+    required: bool = True
+    missing: Literal["accepted", "refused", "unknown_category", "checked"] = Field(
+        "refused", description="accepted (imputed or encoded by the featurization, or taken by the model), "
+                               "refused, unknown_category (encoded as an unknown category), or checked per "
+                               "row (refused where the featurization passes it on to a model that does not "
+                               "take it).")
+    categories: list[str] | None = Field(None, description="The categories seen in training.")
+    datetime_format: str | None = Field(None, description="strptime format of a datetime column "
+                                                          "(null: ISO 8601).")
 
 
 class Limits(BaseModel):
@@ -86,7 +113,12 @@ class Metadata(BaseModel):
     input_columns: list[ColumnInfo]
     features: list[str]
     raw_features: list[str] | None
-    allows_missing_values: bool
+    allows_missing_values: bool = Field(..., description="Whether every used column accepts a missing "
+                                                         "value (see each column's missing).")
+    unknown_categories: Literal["accept", "refuse"]
+    compiled_featurization: bool = Field(..., description="Whether rows are featurized by the compiled "
+                                                          "transform of the model's featurization.")
+    fidelity: str
     versions: dict[str, str | None]
     limits: Limits
 

@@ -25,6 +25,7 @@ import numpy as np
 from explain._exceptions import ExplanationError, ExplanationValueError
 from explain._optional import require
 from explain.scoring._explainers import Scored, ScoringExplainer
+from explain.scoring._inputs import column_contract
 from explain.scoring._persist import _versions
 
 __all__ = ["DEFAULT_BODY_TIMEOUT", "DEFAULT_HEADER_TIMEOUT", "DEFAULT_LIMIT_CONCURRENCY",
@@ -164,19 +165,22 @@ def create_app(scoring_explainer: ScoringExplainer, *, max_rows: int = DEFAULT_M
     return build_app(scoring_explainer, max_rows, max_body_bytes, float(body_timeout))
 
 
-def _metadata(scoring: ScoringExplainer, allow_missing: bool, max_rows: int,
-              max_body_bytes: int) -> Any:
+def _metadata(scoring: ScoringExplainer, max_rows: int, max_body_bytes: int) -> Any:
     from explain.scoring import _schema as schema
 
+    columns = [schema.ColumnInfo(**info) for info in column_contract(
+        scoring.compiled_, scoring.input_schema_, model_takes_nan=scoring.takes_missing,
+        featurized=scoring._featurization() is not None)]
     return schema.Metadata(
         model=type(scoring.model_).__name__, model_task=scoring.model_task_,
         explainer=type(scoring).__name__, method=scoring.method,
         classes=None if scoring.classes_ is None else [_plain(c) for c in scoring.classes_],
-        input_columns=[schema.ColumnInfo(name=c, kind=k)  # type: ignore[arg-type]
-                       for c, k in scoring.input_schema_.items()],
-        features=list(scoring.features_),
+        input_columns=columns, features=list(scoring.features_),
         raw_features=None if scoring.raw_features_ is None else list(scoring.raw_features_),
-        allows_missing_values=allow_missing, versions=_versions(),
+        allows_missing_values=all(c.missing == "accepted" for c in columns if c.required),
+        unknown_categories=scoring.unknown_categories,  # type: ignore[arg-type]  # checked at construction
+        compiled_featurization=scoring.compiled_ is not None,
+        fidelity=scoring.fidelity_line, versions=_versions(),
         limits=schema.Limits(max_rows=max_rows, max_body_bytes=max_body_bytes))
 
 
@@ -235,10 +239,13 @@ def _response(scoring: ScoringExplainer, scored: Scored, explain: bool,
                 output=labels[k] if scored.values.shape[0] > 1 else "prediction",
                 expected_value=float(scored.expected[k]),
                 importances=[schema.Importance(feature=names[j], value=float(row[j])) for j in order]))
+    unknown = [schema.UnknownCategory(row=row, column=column, value=None if value is None else str(value))
+               for row, column, value in scored.unknown] or None
     return schema.ScoreResponse(
         predictions=predictions, probabilities=probabilities, explanations=explanations,
         feature_space=None if not explain else ("raw" if scored.raw else "engineered"),
-        output_space=scoring.output_space_ if explain else None)
+        output_space=scoring.output_space_ if explain else None,
+        fidelity=scoring.fidelity_line if explain else None, unknown_categories=unknown)
 
 
 def _plain(value: Any) -> Any:

@@ -46,6 +46,37 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for row in frame.to_dict("records")]
 
 
+def forbid_fitting(monkeypatch: Any) -> list[str]:
+    """Make every fit fail: LightGBM's training, the ``fit`` / ``fit_transform`` / ``partial_fit``
+    of every scikit-learn-style estimator class loaded, and ``MimicExplainer``'s set-up (which
+    trains its surrogate). Returns the names of what was called (the patched methods raise)."""
+    import lightgbm
+    from sklearn.base import BaseEstimator
+
+    from explain import MimicExplainer
+
+    called: list[str] = []
+
+    def refusing(name: str) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            called.append(name)
+            raise AssertionError(f"{name} was called: something was trained")
+        return refuse
+
+    monkeypatch.setattr(lightgbm, "train", refusing("lightgbm.train"))
+    monkeypatch.setattr(lightgbm.sklearn, "train", refusing("lightgbm.sklearn.train"))
+    monkeypatch.setattr(MimicExplainer, "__init__", refusing("MimicExplainer.__init__"))
+    seen, stack = set(), [BaseEstimator]
+    while stack:
+        cls = stack.pop()
+        stack.extend(c for c in cls.__subclasses__() if c not in seen)
+        seen.add(cls)
+        for method in ("fit", "fit_transform", "partial_fit"):
+            if method in cls.__dict__:
+                monkeypatch.setattr(cls, method, refusing(f"{cls.__name__}.{method}"))
+    return called
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -31,16 +31,19 @@ from explain import (
     TabularExplainer,
     TreeExplainer,
 )
+from explain._fidelity import Fidelity
 from explain.models import LGBMExplainableModel, LinearExplainableModel
 from explain.scoring import (
     KernelScoringExplainer,
     LinearScoringExplainer,
+    RunExplainer,
     Scored,
     ScoringExplainer,
     TreeScoringExplainer,
 )
 from featurization import FeatureMap
 from tests._synthetic import make_ground_truth
+from tests.explain.scoring._support import forbid_fitting
 
 ATOL = 1e-10
 N_EVAL = 12
@@ -614,18 +617,20 @@ def test_score_predictions_equal_predict(make: Callable[[], tuple[ScoringExplain
 
 # ---------------------------------------------------------------------------------------- from_run
 class FakeRun:
-    """What ``from_run`` reads of a run: its model and a sample of its training rows."""
+    """What ``from_run`` reads of a run: the explainer stored with it."""
 
-    def __init__(self, model: Any, X: pd.DataFrame) -> None:
-        self.model, self.X = model, X
-        self.requested: list[int] = []
+    def __init__(self, stored: RunExplainer) -> None:
+        self.stored = stored
 
-    def get_model(self) -> Any:
-        return self.model
+    def get_explainer(self) -> RunExplainer:
+        return self.stored
 
-    def training_sample(self, n_rows: int) -> pd.DataFrame:
-        self.requested.append(n_rows)
-        return self.X.sample(min(n_rows, len(self.X)), random_state=0)
+
+def _stored_explainer(estimator: str, X: pd.DataFrame, pipeline: Pipeline) -> Any:
+    if estimator == "knn":
+        return MimicExplainer(pipeline, X.iloc[:250], LGBMExplainableModel, random_state=0,
+                              explainable_model_args={"n_estimators": 30})
+    return TabularExplainer(pipeline, X.iloc[:250])
 
 
 @pytest.mark.parametrize(("estimator", "scoring_class", "method"), [
@@ -633,42 +638,47 @@ class FakeRun:
     ("linear", LinearScoringExplainer, "shap.linear"),
     ("knn", TreeScoringExplainer, "mimic.tree"),
 ])
-def test_from_run(estimator: str, scoring_class: type, method: str) -> None:
+def test_from_run_serves_the_stored_explainer_without_fitting(
+        estimator: str, scoring_class: type, method: str, monkeypatch: pytest.MonkeyPatch) -> None:
     X, _ = _mixed()
     pipeline = _mixed_pipeline(estimator)
-    run = FakeRun(pipeline, X)
-    scoring = ScoringExplainer.from_run(run, background_rows=250)
-    assert run.requested == [250]
-    assert type(scoring) is scoring_class
-    assert scoring.method == method
+    explainer = _stored_explainer(estimator, X, pipeline)
+    fidelity = Fidelity(exact=True, additivity_error=1e-15, explained_rows="30 held-out rows")
+    forbid_fitting(monkeypatch)
+    scoring = ScoringExplainer.from_run(FakeRun(RunExplainer(explainer, pipeline, fidelity=fidelity)))
+    assert type(scoring) is scoring_class and scoring.method == method
+    assert scoring.explainer_ is getattr(explainer, "explainer", explainer)
+    assert scoring.fidelity_ is fidelity
+    assert scoring.fidelity_line == "exact SHAP values of the model (additivity error 1e-15)"
     assert scoring.model_ is pipeline
     assert scoring.input_columns_ == tuple(X.columns) == scoring.raw_features_
     assert scoring.input_schema_ == MIXED_KINDS
-    assert scoring.classes_ == ("no", "yes")
     rows = X.iloc[:10]
     np.testing.assert_array_equal(scoring.predict(rows), pipeline.predict(rows))
     np.testing.assert_allclose(scoring.predict_proba(rows), pipeline.predict_proba(rows), rtol=0, atol=1e-12)
+    offline = explainer.explain_local(rows)
     raw, expected = scoring.explain_with_expected(rows)
     engineered, _ = scoring.explain_with_expected(rows, get_raw=False)
-    assert raw.shape == (2, 10, 4) and engineered.shape == (2, 10, 6)
-    np.testing.assert_allclose(raw.sum(axis=2), engineered.sum(axis=2), rtol=0, atol=1e-10)
-    featurized = pipeline[:-1].transform(rows)
-    if estimator == "lightgbm":
-        output = _outputs(pipeline[-1].booster_.predict(featurized, raw_score=True))
-    elif estimator == "linear":
-        output = _outputs(pipeline[-1].decision_function(featurized))
-    else:  # the mimic's surrogate
-        output = _outputs(scoring.explainer_.surrogate_.model_.booster_.predict(featurized, raw_score=True))
-    np.testing.assert_allclose(raw.sum(axis=2) + expected[:, None], output, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(raw, offline.local_values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(engineered, offline.engineered_explanation.local_values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(expected, offline.expected_values_, rtol=0, atol=1e-12)
 
 
-def test_from_run_mimic_uses_the_seed_and_a_200_tree_surrogate() -> None:
+def test_from_run_refuses_a_run_whose_explainer_is_not_a_run_explainer() -> None:
+    class OddRun:
+        def get_explainer(self) -> Any:
+            return "explainer.joblib"
+
+    with pytest.raises(ExplanationTypeError,
+                       match=r"run.get_explainer\(\) must return a RunExplainer, got str"):
+        ScoringExplainer.from_run(OddRun())
+
+
+def test_from_run_takes_the_surrogates_fidelity_when_none_was_recorded() -> None:
     X, _ = _mixed()
-    run = FakeRun(_mixed_pipeline("knn"), X)
-    first = ScoringExplainer.from_run(run, background_rows=120, random_state=3)
-    second = ScoringExplainer.from_run(run, background_rows=120, random_state=3)
-    assert isinstance(first.explainer_, MimicExplainer)
-    assert first.explainer_.random_state == 3
-    assert first.tree_model_.n_estimators == 200
-    rows = X.iloc[:5]
-    np.testing.assert_allclose(first.explain(rows), second.explain(rows), rtol=0, atol=0)
+    pipeline = _mixed_pipeline("knn")
+    explainer = _stored_explainer("knn", X, pipeline)
+    scoring = ScoringExplainer.from_run(FakeRun(RunExplainer(explainer, pipeline)))
+    line = scoring.fidelity_line
+    assert line.startswith("SHAP values of a LightGBM surrogate, not of the model: it agrees with the "
+                           "model at accuracy "), line

@@ -232,7 +232,7 @@ def test_regressor_scores_equal_the_offline_explainer(regressor_client: httpx.Cl
     names = list(offline.features)
     for i, explanation in enumerate(body["explanations"]):
         assert explanation["output"] == "prediction"
-        assert explanation["expected_value"] == pytest.approx(offline.expected_values, abs=1e-9)
+        assert explanation["expected_value"] == pytest.approx(offline.expected_values_[0], abs=1e-9)
         assert len(explanation["importances"]) == 3
         assert_ranked(explanation["importances"])
         want = ranked(offline.local_values[0, i], names)
@@ -242,7 +242,7 @@ def test_regressor_scores_equal_the_offline_explainer(regressor_client: httpx.Cl
         for item in explanation["importances"]:
             assert item["value"] == pytest.approx(full[item["feature"]], abs=1e-9)
         # additivity: all importances add up to the prediction minus the expected value
-        assert offline.local_values[0, i].sum() + offline.expected_values == pytest.approx(
+        assert offline.local_values[0, i].sum() + offline.expected_values_[0] == pytest.approx(
             body["predictions"][i], abs=1e-6)
 
 
@@ -274,9 +274,11 @@ def test_metadata_describes_model_explainer_columns_and_limits(client: httpx.Cli
     assert meta["classes"] == [0, 1]
     assert meta["features"] == list(scoring.features_)
     assert meta["raw_features"] == list(COLUMNS)
-    assert meta["input_columns"] == [{"name": "age", "kind": "integer"}, {"name": "income", "kind": "number"},
-                                     {"name": "region", "kind": "string"},
-                                     {"name": "member", "kind": "boolean"}]
+    accepted = {"required": True, "missing": "accepted", "categories": None, "datetime_format": None}
+    assert meta["input_columns"] == [{"name": "age", "kind": "integer", **accepted},
+                                     {"name": "income", "kind": "number", **accepted},
+                                     {"name": "region", "kind": "string", **accepted},
+                                     {"name": "member", "kind": "boolean", **accepted}]
     assert meta["allows_missing_values"] is True
     assert meta["limits"] == {"max_rows": MAX_ROWS, "max_body_bytes": MAX_BODY_BYTES}
     versions = meta["versions"]
@@ -293,7 +295,10 @@ def test_metadata_of_a_regressor_and_of_a_model_without_missing_values(
     numeric = numeric_client.get("/metadata").json()
     assert numeric["explainer"] == "LinearScoringExplainer" and numeric["method"] == "shap.linear"
     assert numeric["allows_missing_values"] is False
-    assert numeric["input_columns"] == [{"name": "a", "kind": "number"}, {"name": "b", "kind": "number"}]
+    # a scaler passes missing values on as NaN, which the logistic regression does not take
+    checked = {"required": True, "missing": "checked", "categories": None, "datetime_format": None}
+    assert numeric["input_columns"] == [{"name": "a", "kind": "number", **checked},
+                                        {"name": "b", "kind": "number", **checked}]
     assert numeric["limits"]["max_rows"] == 10_000
 
 

@@ -171,14 +171,14 @@ def test_rows_the_model_scores_are_answered_with_finite_numbers(log_client: Test
 def test_a_model_broken_whatever_the_rows_is_a_500_that_says_so(classifier: ScoringExplainer,
                                                                 row: dict[str, Any],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    real = type(classifier).score
+    real = type(classifier).score_records
 
     def nan_expected(self: ScoringExplainer, *args: Any, **kwargs: Any) -> Scored:
         scored = real(self, *args, **kwargs)
         return Scored(scored.predictions, scored.probabilities, scored.values,
                       np.full_like(scored.expected, np.nan), scored.raw)
 
-    monkeypatch.setattr(type(classifier), "score", nan_expected)
+    monkeypatch.setattr(type(classifier), "score_records", nan_expected)
     with TestClient(create_app(classifier), raise_server_exceptions=False) as test_client:
         response = test_client.post("/score", json={"data": [row], "explain": True})
     assert response.status_code == 500
