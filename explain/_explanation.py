@@ -253,7 +253,8 @@ class Explanation(InterpretCommunityViews):
         """
         from explain._mapping import to_raw
 
-        return to_raw(self, feature_maps, raw_feature_names)
+        explanation, feature_maps = self._normalized_matrices(feature_maps)
+        return to_raw(explanation, feature_maps, raw_feature_names)
 
     def top_k(self, k: int) -> Explanation:
         """A copy keeping only the ``k`` globally most important features.
@@ -265,8 +266,13 @@ class Explanation(InterpretCommunityViews):
         order = _top(np.argsort(-self.global_values, kind="stable"), k)
         if order.size == self.num_features:
             return self
-        stderr = self.fidelity.standard_errors
         note = f"top {order.size} of {self.num_features} features kept; local values do not add up"
+        engineered = None if self.engineered_explanation is None else self.engineered_explanation.top_k(k)
+        return self._keep(order, note, engineered)
+
+    def _keep(self, order: np.ndarray, note: str, engineered: Explanation | None) -> Explanation:
+        """A copy with only the features at ``order`` (and that order), noting why."""
+        stderr = self.fidelity.standard_errors
         fidelity = replace(self.fidelity, notes=(*self.fidelity.notes, note),
                            standard_errors=None if stderr is None else stderr[:, :, order])
         return replace(
@@ -276,9 +282,7 @@ class Explanation(InterpretCommunityViews):
             interaction_values=None if self.interaction_values is None
             else self.interaction_values[:, :, order][:, :, :, order],
             per_class_values_=None if self.per_class_values_ is None else self.per_class_values_[:, order],
-            fidelity=fidelity, feature_map=None,
-            engineered_explanation=None if self.engineered_explanation is None
-            else self.engineered_explanation.top_k(k),
+            fidelity=fidelity, feature_map=None, engineered_explanation=engineered,
         )
 
     def to_html(self, path: Any, *, top_k: int = 20, feature_values: Any = None) -> Any:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from explain._exceptions import ExplanationValueError
+from explain._exceptions import ExplanationAttributeError, ExplanationValueError
 
 __all__ = ["InterpretCommunityViews"]
 
@@ -41,6 +41,8 @@ class InterpretCommunityViews:
         def is_classification(self) -> bool: ...
 
         def _require_local(self, who: str) -> np.ndarray: ...
+
+        def _keep(self, order: np.ndarray, note: str, engineered: Any) -> Any: ...
 
     # ------------------------------------------------------------------ values as lists
     @property
@@ -83,6 +85,28 @@ class InterpretCommunityViews:
     @property
     def _expected_values(self) -> np.ndarray | None:
         return self.expected_values_
+
+    # interpret-community kept the data and predictions on its explanations; here they hold
+    # values only (files stay small, no data is retained): the names exist and say so
+    @property
+    def init_data(self) -> Any:
+        """Not kept here: ``AttributeError`` (``hasattr`` is ``False``), with what to do instead."""
+        raise _no_data("init_data")
+
+    @property
+    def eval_data(self) -> Any:
+        """Not kept here: see :attr:`init_data`."""
+        raise _no_data("eval_data")
+
+    @property
+    def eval_y_predicted(self) -> Any:
+        """Not kept here: see :attr:`init_data`."""
+        raise _no_data("eval_y_predicted")
+
+    @property
+    def eval_y_predicted_proba(self) -> Any:
+        """Not kept here: see :attr:`init_data`."""
+        raise _no_data("eval_y_predicted_proba")
 
     # ------------------------------------------------------------------ ranks
     @property
@@ -167,6 +191,25 @@ class InterpretCommunityViews:
             return (weights @ self.global_values).tolist()
         return (self._local_importance_values @ weights.T).tolist()
 
+    def _normalized_matrices(self, feature_maps: Any) -> tuple[Any, Any]:
+        """interpret-community's raw x engineered matrices, as it read them: composed, each
+        engineered column scaled to sum to one, and engineered features no raw feature takes
+        (an all-zero column) left out of the explanation mapped, with a fidelity note.
+        Anything else (feature maps, fitted transformations) is returned as it is."""
+        items = feature_maps if isinstance(feature_maps, list) else [feature_maps]
+        if not items or not all(isinstance(m, np.ndarray) or sp.issparse(m) for m in items):
+            return self, feature_maps
+        matrix = _compose(items, len(self.features), normalize=False, caller="get_raw_explanation")
+        totals = matrix.sum(axis=0)
+        kept = np.flatnonzero(totals > 0)
+        matrix = matrix[:, kept] / totals[kept]
+        if kept.size == totals.size:
+            return self, [matrix]
+        dropped = [self.features[i] for i in np.flatnonzero(totals == 0)]
+        note = (f"engineered features {dropped[:5]} map to no raw feature (all-zero columns of the map) "
+                "and were left out: raw values do not add up to the model output")
+        return self._keep(kept, note, None), [matrix]
+
     # ------------------------------------------------------------------ plots
     def visualize(self, key: int | None = None) -> Any:
         """A Plotly bar chart of the 15 largest importances, as interpret-community's ``visualize``.
@@ -233,20 +276,29 @@ def _check_row(key: Any, n_rows: int, message: str) -> None:
         raise ExplanationValueError(f"{message} a row index in [0, {n_rows}), got {key!r}.")
 
 
-def _compose(maps: list[Any], n_engineered: int) -> np.ndarray:
+def _compose(maps: list[Any], n_engineered: int, normalize: bool = True,
+             caller: str = "get_raw_feature_importances") -> np.ndarray:
     """Compose raw -> ... -> engineered weight matrices; normalize each engineered column."""
     weights = None
     for fmap in maps:
         matrix = fmap.toarray() if sp.issparse(fmap) else np.asarray(fmap, dtype=np.float64)
         if matrix.ndim != 2 or (matrix < 0).any():
             raise ExplanationValueError(
-                "get_raw_feature_importances: each map must be a 2-D matrix of non-negative weights.")
+                f"{caller}: each map must be a 2-D matrix of non-negative weights.")
         weights = matrix if weights is None else weights @ matrix
     assert weights is not None
     if weights.shape[1] != n_engineered:
         raise ExplanationValueError(
-            f"get_raw_feature_importances: the maps lead to {weights.shape[1]} features but the "
+            f"{caller}: the maps lead to {weights.shape[1]} features but the "
             f"explanation has {n_engineered}.")
+    if not normalize:
+        return weights
     totals = weights.sum(axis=0)
     return np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
 
+
+def _no_data(name: str) -> ExplanationAttributeError:
+    return ExplanationAttributeError(
+        f"{name}: explanations here hold importance values, not the data or predictions they were "
+        "computed on (interpret-community kept them); keep your rows, call model.predict on them, "
+        "and give both to explain.dashboard.ExplanationDashboard(explanation, model, dataset=...).")

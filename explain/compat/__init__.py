@@ -84,13 +84,13 @@ from explain.compat._constants import (
 from explain.compat._files import interpret_community_method, load_explanation
 
 __all__ = [
-    "SMALL_DATA_THRESHOLD",
     "ExplainParams",
     "ExplainType",
     "ExplanationAdapter",
     "InterpretData",
     "ModelTask",
     "ResetIndex",
+    "SMALL_DATA_THRESHOLD",
     "ScenarioNotSupportedException",
     "Scipy",
     "ShapValuesOutput",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from explain.explainers._mimic import SMALL_DATA_THRESHOLD
+
 __all__ = [
     "SMALL_DATA_THRESHOLD",
     "ExplainParams",
@@ -20,9 +22,6 @@ __all__ = [
     "ShapValuesOutput",
 ]
 
-SMALL_DATA_THRESHOLD = 50
-"""Below this many rows, interpret-community's LightGBM surrogate used ``min_data_in_leaf=1``;
-:class:`~explain.models.LGBMExplainableModel` does the same."""
 
 
 class ModelTask(str, Enum):

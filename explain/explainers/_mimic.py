@@ -28,10 +28,12 @@ from explain.explainers._ic_options import (
 from explain.explainers._mimic_compat import InterpretCommunityMimic, check_reset_index, surrogate_args
 from explain.explainers._probability import NOTES as _PROBABILITY_NOTES
 from explain.explainers._probability import binary_probability, softmax_probability, spread_to_target
-from explain.explainers._surrogates import ExplainableModel
+from explain.explainers._surrogates import ExplainableModel, LGBMExplainableModel
 
 __all__ = ["MimicExplainer", "augment", "teacher_targets"]
 
+SMALL_DATA_THRESHOLD = 50
+"""With fewer training rows, the LightGBM surrogate grows leaves of one row (as interpret-community)."""
 _LOGIT_CLIP = 1e-7
 _MIN_HOLDOUT_ROWS = 10
 _SURROGATE_NAMES = {"lightgbm": "LightGBM", "tree": "decision tree", "linear": "linear", "sgd": "SGD linear"}
@@ -229,14 +231,18 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
                 )
         return out
 
-    def _new_surrogate(self, classification: bool) -> ExplainableModel:
+    def _new_surrogate(self, classification: bool, n_rows: int | None = None) -> ExplainableModel:
         args = dict(self.explainable_model_args)
+        small = n_rows is not None and n_rows < SMALL_DATA_THRESHOLD
+        if small and self.explainable_model is LGBMExplainableModel and "min_data_in_leaf" not in args:
+            args.setdefault("min_child_samples", 1)  # else LightGBM's 20 rows a leaf give a constant
         random_state = args.pop("random_state", self.random_state)
         return self.explainable_model(classification=classification, random_state=random_state,
                                       n_jobs=self.n_jobs, params=args or None)
 
     def _train_surrogate(self) -> tuple[ExplainableModel, Fidelity]:
         X = self.initialization_examples_
+        assert X is not None  # MimicExplainer requires initialization_examples
         if self.augment_data:
             X = augment(X, self.max_num_of_augmentations, self.random_state)
         if self.labels_only_:
@@ -252,7 +258,7 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
                 "it predicts every class."
             )
         fidelity = self._holdout_fidelity(X, targets, classification)
-        surrogate = self._new_surrogate(classification)
+        surrogate = self._new_surrogate(classification, X.shape[0])
         surrogate.fit(X, targets, self.categorical_features_ or None)
         return surrogate, fidelity
 
@@ -265,7 +271,7 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
         X_fit, X_hold, y_fit, y_hold = train_test_split(
             X, targets, test_size=n_holdout, random_state=self.random_state, stratify=stratify
         )
-        surrogate = self._new_surrogate(classification).fit(
+        surrogate = self._new_surrogate(classification, X.shape[0]).fit(
             X_fit, y_fit, self.categorical_features_ or None
         )
         predicted = surrogate.predict(X_hold)

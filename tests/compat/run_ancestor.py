@@ -10,7 +10,7 @@ Usage::
 
     python tests/compat/run_ancestor.py                  # every public-API test file
     python tests/compat/run_ancestor.py --passing        # only the tests listed in passing.txt
-    python tests/compat/run_ancestor.py --write-passing  # run all, record the passing ones
+    python tests/compat/run_ancestor.py --write-passing 30  # record those passing in <= 30 s
     python tests/compat/run_ancestor.py -k mimic --json out.json
 
 CI runs ``--passing`` through ``tests/compat/test_ancestor.py``.
@@ -104,7 +104,8 @@ def _watch(process: subprocess.Popen[bytes], events: Path, results: dict[str, di
                 if entry["event"] == "start":
                     running = (entry["nodeid"], float(entry["time"]))
                 else:
-                    results[entry["nodeid"]] = {"outcome": entry["outcome"], "message": entry["message"]}
+                    results[entry["nodeid"]] = {"outcome": entry["outcome"], "message": entry["message"],
+                                                "seconds": entry.get("seconds", "0")}
                     running = None
         if finished:
             return None
@@ -132,7 +133,8 @@ def summarize(results: dict[str, dict[str, str]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passing", action="store_true", help="run only the tests of passing.txt")
-    parser.add_argument("--write-passing", action="store_true", help="record the passing tests")
+    parser.add_argument("--write-passing", type=float, metavar="SECONDS",
+                        help="record the passing tests that take at most SECONDS each")
     parser.add_argument("--json", type=Path, help="write every test's outcome here")
     parser.add_argument("--files", nargs="*", default=list(PUBLIC_API_FILES))
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a test may run")
@@ -142,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     print(summarize(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, sort_keys=True))
-    if args.write_passing:
-        passing = sorted(n for n, r in results.items() if r["outcome"] == "passed")
+    if args.write_passing is not None:
+        passing = sorted(n for n, r in results.items() if r["outcome"] == "passed"
+                         and float(r.get("seconds", 0)) <= args.write_passing)
         PASSING.write_text("\n".join(passing) + "\n")
     failed = [n for n, r in results.items() if r["outcome"] in ("failed", "error")]
     return 1 if args.passing and failed else 0

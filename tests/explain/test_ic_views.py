@@ -129,3 +129,23 @@ def test_visualize_returns_a_plotly_figure():
         e.visualize(key=5)
     with pytest.raises(ValueError, match="global only"):
         classification(keep_local=False).visualize(key=0)
+
+
+def test_get_raw_explanation_reads_interpret_communitys_matrices_as_it_did():
+    """Columns are scaled to sum to one; an engineered feature no raw feature takes is left out."""
+    e = classification()
+    raw = e.get_raw_explanation([np.array([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])], raw_feature_names=["p", "q"])
+    assert raw.features == ["p", "q"]
+    np.testing.assert_allclose(raw.local_values, e.local_values[:, :, :2])  # 'c' left out
+    assert any("['c'] map to no raw feature" in note for note in raw.fidelity.notes)
+    assert raw.engineered_explanation.features == ["a", "b"]
+    with pytest.raises(ValueError, match="get_raw_explanation: each map must be a 2-D matrix"):
+        e.get_raw_explanation([-np.eye(3)])
+
+
+@pytest.mark.parametrize("name", ["init_data", "eval_data", "eval_y_predicted", "eval_y_predicted_proba"])
+def test_data_attributes_say_they_are_not_kept(name):
+    e = classification()
+    assert not hasattr(e, name)
+    with pytest.raises(AttributeError, match=f"{name}: explanations here hold importance values"):
+        getattr(e, name)
