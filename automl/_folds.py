@@ -47,6 +47,8 @@ LARGE_ROWS = 100_000
 FEATURIZER_ROWS = 100_000
 VALIDATION_FRACTION, MIN_VALIDATION_ROWS, MAX_VALIDATION_ROWS = 0.1, 10_000, 100_000
 ROW_STEP_FACTOR, MIN_STEP_ROWS = 4, 10_000
+FEATURIZE_SHARE = 0.25  # of the time left, for featurizing a large table's training rows
+SPEED_ROWS = 2_000  # rows timed to estimate the cost of featurizing a row
 
 
 @dataclass
@@ -153,7 +155,7 @@ def transform(featurizer: Any, X: pd.DataFrame) -> Any:
     return out.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(out, pd.DataFrame) else out
 
 
-def prepare(config: AutoMLConfig) -> PreparedData:
+def prepare(config: AutoMLConfig, seconds: float | None = None) -> PreparedData:
     """Split and featurize the training data of ``config``.
 
     Up to :data:`LARGE_ROWS` rows, every trial is cross-validated on ``n_cross_validations``
@@ -161,7 +163,10 @@ def prepare(config: AutoMLConfig) -> PreparedData:
     validation split replaces the folds, the featurizer is fitted on a sample of at most
     :data:`FEATURIZER_ROWS` training rows, and trials are fitted on growing samples of the
     training rows (:data:`ROW_STEP_FACTOR` apart, from :data:`MIN_STEP_ROWS`) so the pruner
-    can stop weak ones early. With ``validation_data``, it is the one validation split.
+    can stop weak ones early. With ``validation_data``, it is the one validation split. When
+    featurizing every training row of a large table would take more than
+    :data:`FEATURIZE_SHARE` of the ``seconds`` left, the search and the final model use a
+    random sample of the training rows that it can afford (the log says so).
     """
     data = config.data
     X, y = data.X, data.y
@@ -179,9 +184,10 @@ def prepare(config: AutoMLConfig) -> PreparedData:
         oof_index, y_oof = np.arange(len(data.y_valid)), data.y_valid
     elif large:
         train, valid = _validation_split(y, fit_index, config.task, seed)
-        featurizer, X_train = _fit_featurizer(config, X.iloc[train], y[train], sample=True, seed=seed)
+        featurizer, train, X_train = _featurize_affordable(config, X, y, train, len(valid), seed, seconds)
         X_valid = transform(featurizer, X.iloc[valid])
         folds = [Fold(train, valid, featurizer, X_train, X_valid, y[train], y[valid], X.iloc[valid])]
+        fit_index = np.sort(np.concatenate([train, valid]))
         X_full = _stack(X_train, X_valid, train, valid, fit_index)
         oof_index, y_oof = valid, y[valid]
     else:
@@ -199,6 +205,34 @@ def prepare(config: AutoMLConfig) -> PreparedData:
         row_order = np.random.default_rng(seed).permutation(n_train)
     return PreparedData(folds, featurizer, X_full, y[fit_index], X, data.classes, oof_index, y_oof,
                         fit_index, explain_index, row_steps, row_order)
+
+
+def _featurize_affordable(config: AutoMLConfig, X: pd.DataFrame, y: np.ndarray, train: np.ndarray,
+                          n_valid: int, seed: int, seconds: float | None) -> tuple[Any, np.ndarray, Any]:
+    """Fit the featurizer on a sample of ``train`` and featurize the training rows it can afford
+    in the time left: all of them, or a random sample (never fewer than the featurizer's)."""
+    rng = np.random.default_rng(seed)
+    first = np.sort(rng.choice(train, min(FEATURIZER_ROWS, len(train)), replace=False))
+    featurizer, X_first = _fit_featurizer(config, X.iloc[first], y[first])
+    started = time.perf_counter()
+    transform(featurizer, X.iloc[first[:SPEED_ROWS]])
+    per_row = (time.perf_counter() - started) / min(SPEED_ROWS, len(first))
+    rest = np.setdiff1d(train, first)
+    if seconds is not None:
+        affordable = int(FEATURIZE_SHARE * seconds / max(per_row, 1e-9)) - n_valid - len(first)
+        if affordable < len(rest):
+            logger.info("featurizing all %d training rows would take about %.0f s of the %.0f s left: "
+                        "searching and fitting on a random %d of them", len(train), per_row * len(train),
+                        seconds, len(first) + max(0, affordable))
+            rest = np.sort(rng.choice(rest, max(0, affordable), replace=False))
+    if len(rest) == 0:
+        return featurizer, first, X_first
+    rows = np.concatenate([first, rest])
+    X_rest = transform(featurizer, X.iloc[rest])
+    stacked = sp.vstack([X_first, X_rest], format="csr") if sp.issparse(X_first) \
+        else np.concatenate([X_first, X_rest])
+    order = np.argsort(rows, kind="stable")
+    return featurizer, rows[order], stacked[order]
 
 
 def _cross_validation_folds(config: AutoMLConfig, X: pd.DataFrame, y: np.ndarray,

@@ -96,7 +96,7 @@ class AutoML:
             study = open_experiment(config, store)
             run = AutoMLRun(store, study)
             logger.info(config.metric_note)
-            data = prepare(config)
+            data = prepare(config, budget.left())
             with experiment_lock(store.storage.engine, study.study_name, "search"):
                 fail_stale_trials(study)
             finished = search_trials_done(study)

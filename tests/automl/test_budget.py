@@ -1,0 +1,51 @@
+"""The time budget bounds the whole fit, also on a large table."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from automl import AutoML, AutoMLConfig
+from automl._budget import Budget
+from automl._folds import _row_steps
+from tests._synthetic import make_mixed_table
+
+BUDGET_MINUTES = 1.0
+
+
+@pytest.mark.slow
+def test_a_large_table_is_searched_within_its_budget(tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    X, y = make_mixed_table("binary", n_rows=200_000)
+    config = AutoMLConfig("classification", X=X, y=y, iterations=200,
+                          experiment_timeout_minutes=BUDGET_MINUTES, storage=f"sqlite:///{tmp_path}/runs.db",
+                          experiment_name="large", random_state=0, explain_runs=True, verbosity=logging.INFO)
+    start = time.perf_counter()
+    with caplog.at_level(logging.INFO, logger="automl"):
+        run = AutoML(config).fit()
+    wall = time.perf_counter() - start
+    budget = 60 * BUDGET_MINUTES
+    assert wall <= budget + max(0.05 * budget, 10.0), wall
+    best, model = run.get_output()
+    assert best.status == "Completed"
+    fresh, labels = make_mixed_table("binary", n_rows=2000, seed=1)
+    assert float(np.mean(model.predict(fresh) == labels)) > 0.8
+    lines = [r.getMessage() for r in caplog.records if r.name == "automl"]
+    assert any("one validation split: a large table" in line for line in lines)
+    assert not any(c.estimator == "KNN" and c.status == "Completed" for c in run.get_children())
+
+
+def test_row_steps_grow_four_times_from_ten_thousand() -> None:
+    assert _row_steps(180_000) == [11_250, 45_000, 180_000]
+    assert _row_steps(39_000) == [39_000]
+
+
+def test_the_explanation_gets_a_tenth_of_the_budget_within_bounds() -> None:
+    assert Budget(1.0).explain_seconds() == 6.0
+    assert Budget(0.1).explain_seconds() == 3.0
+    assert Budget(60.0).explain_seconds() == 60.0
+    assert Budget(None).explain_seconds() == 60.0 and Budget(None).deadline is None
