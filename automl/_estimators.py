@@ -27,7 +27,7 @@ from sklearn.ensemble import (
 from sklearn.linear_model import ElasticNet, LogisticRegression, SGDClassifier, SGDRegressor
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-__all__ = ["ESTIMATORS", "EstimatorSpec", "estimator_names", "get_estimator"]
+__all__ = ["ESTIMATORS", "PORTFOLIO", "EstimatorSpec", "estimator_names", "get_estimator"]
 
 Params = dict[str, Any]
 
@@ -225,6 +225,30 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
 # the order defaults are tried in: cheap, strong baselines first
 DEFAULT_ORDER = ("LogisticRegression", "ElasticNet", "LightGBM", "HistGradientBoosting", "XGBoost",
                  "ExtremeRandomTrees", "RandomForest", "KNN")
+
+
+# Strong configurations tried right after the families' defaults and before the sampler's own
+# choices (the idea of FLAML's and AutoGluon's zero-shot portfolios): slower learning with more
+# rounds and some column/row subsampling for boosting, a regularized and a wider linear model,
+# forests that consider fewer features per split. Values common in winning configurations of
+# tabular benchmarks; each is a point of its family's search space.
+PORTFOLIO: tuple[tuple[str, Params], ...] = (
+    ("LightGBM", {"n_estimators": 500, "num_leaves": 31, "learning_rate": 0.05, "min_child_samples": 20,
+                  "colsample_bytree": 0.7, "subsample": 0.8, "reg_lambda": 1.0}),
+    ("ExtremeRandomTrees", {"n_estimators": 300, "max_features": 0.3, "min_samples_leaf": 2}),
+    ("LogisticRegression", {"C": 0.1}),
+    ("ElasticNet", {"alpha": 1e-2, "l1_ratio": 0.2}),
+    ("LightGBM", {"n_estimators": 800, "num_leaves": 15, "learning_rate": 0.03, "min_child_samples": 10,
+                  "colsample_bytree": 0.5, "subsample": 0.7, "reg_lambda": 3.0}),
+    ("HistGradientBoosting", {"max_iter": 500, "learning_rate": 0.05, "max_leaf_nodes": 31,
+                              "min_samples_leaf": 20, "l2_regularization": 1.0}),
+    ("XGBoost", {"n_estimators": 500, "max_depth": 6, "learning_rate": 0.05, "subsample": 0.8,
+                 "colsample_bytree": 0.7, "min_child_weight": 1.0, "reg_lambda": 1.0}),
+    ("RandomForest", {"n_estimators": 300, "max_features": 0.3, "min_samples_leaf": 2}),
+    ("LightGBM", {"n_estimators": 300, "num_leaves": 127, "learning_rate": 0.1, "min_child_samples": 50,
+                  "colsample_bytree": 0.8, "subsample": 0.9, "reg_lambda": 0.1}),
+    ("LogisticRegression", {"C": 10.0}),
+)
 
 
 def estimator_names(task: str, include_unavailable: bool = False) -> list[str]:

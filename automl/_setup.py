@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import optuna
 
-from automl._estimators import DEFAULT_ORDER, get_estimator
+from automl._estimators import DEFAULT_ORDER, PORTFOLIO, get_estimator
 from automl._exceptions import ConfigError
 from automl._fingerprint import data_fingerprint, describe_difference
 from automl._folds import is_large, make_featurizer
@@ -31,6 +31,8 @@ __all__ = ["open_experiment"]
 
 logger = logging.getLogger("automl")
 SETTINGS_THAT_MUST_MATCH = ("task", "primary_metric", "features", "models")
+LARGE_DEFAULT_ORDER = ("LightGBM", "HistGradientBoosting", "XGBoost", "LogisticRegression", "ElasticNet",
+                       "ExtremeRandomTrees", "RandomForest")
 TRAINING_DATA = "training_data.joblib"
 FEATURIZER = "featurizer.joblib"
 
@@ -135,15 +137,32 @@ def _default_of(trial: optuna.trial.FrozenTrial) -> str | None:
 
 
 def _enqueue_defaults(config: AutoMLConfig, study: optuna.Study) -> None:
-    """Queue each family's plain defaults (as many as ``iterations`` allows), unless queued already."""
-    queued = {_default_of(t) for t in study.get_trials(deepcopy=False)}
-    names = [name for name in DEFAULT_ORDER if name in config.models][:config.iterations]
+    """Queue each family's plain defaults, then the portfolio's configurations of the searched
+    families (as many as ``iterations`` allows), unless queued already."""
+    trials = study.get_trials(deepcopy=False)
+    queued = {_default_of(t) for t in trials}
+    names = [name for name in default_order(config) if name in config.models][:config.iterations]
     for name in names:
         if name in queued:
             continue
         spec = get_estimator(name)
         study.enqueue_trial({"estimator": name, **spec.prefixed(spec.defaults)},
                             user_attrs={"default": True})
+    already = {t.user_attrs.get("portfolio") for t in trials}
+    room = max(0, config.iterations - len(names))
+    chosen = [(i, name, params) for i, (name, params) in enumerate(PORTFOLIO) if name in config.models]
+    for i, name, params in chosen[:room]:
+        if i not in already:
+            study.enqueue_trial({"estimator": name, **get_estimator(name).prefixed(params)},
+                                user_attrs={"portfolio": i})
+
+
+def default_order(config: AutoMLConfig) -> tuple[str, ...]:
+    """The order the families' defaults are tried in: cheap, strong baselines first; on a large
+    table the boosted trees first and no family whose cost grows faster than the rows."""
+    if not is_large(config):
+        return DEFAULT_ORDER
+    return LARGE_DEFAULT_ORDER
 
 
 def _worker_seed(config: AutoMLConfig, study: optuna.Study) -> int | None:

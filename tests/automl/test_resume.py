@@ -58,7 +58,7 @@ def test_search_killed_with_sigkill_resumes(tmp_path: Path, breast_cancer_frame:
     assert worker.wait(timeout=30) == -signal.SIGKILL
 
     before = optuna.load_study(study_name="resume", storage=url)  # a view: read what it holds now
-    numbers_before = {t.number for t in before.trials}
+    numbers_before = {t.number for t in before.trials if t.state != TrialState.WAITING}  # queued: to run
     completed_before = {t.number: t for t in _search_trials(before, (TrialState.COMPLETE,))}
     finished_before = len(_search_trials(before, FINISHED))
     left_running = [t.number for t in before.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
