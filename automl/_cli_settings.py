@@ -20,7 +20,7 @@ __all__ = ["EXAMPLES", "infer_task", "read_csv", "run_settings"]
 EXAMPLES = {"breast_cancer": ("load_breast_cancer", "classification", "AUC_weighted"),
             "wine": ("load_wine", "classification", "log_loss"),
             "diabetes": ("load_diabetes", "regression", "r2_score")}
-EXAMPLE_ITERATIONS, EXAMPLE_TIMEOUT_MINUTES = 30, 5.0
+EXAMPLE_ITERATIONS, EXAMPLE_TIMEOUT_MINUTES = 30, 1.0  # the whole fit in about a minute
 MAX_INFERRED_CLASSES = 20
 _FLAGS = {"label": "label_column_name", "task": "task", "metric": "primary_metric",
           "iterations": "iterations", "timeout_minutes": "experiment_timeout_minutes",
