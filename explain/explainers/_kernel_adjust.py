@@ -175,24 +175,23 @@ def _variance(stage: StageSolver, extra: np.ndarray, residual: np.ndarray, throu
 
     A unit of weight on pair ``u`` moves the coefficients by ``(X^T W X)^-1 g_u`` with
     ``g_u = (r_u d_u, c_u e_u + c_u' e_u')`` (``d_u = e_u - e_u'``), and the values by
-    ``L (X^T W X)^-1 g_u``; with ``c_u`` draws of pair ``u`` among ``n``, the variance of value
-    ``i`` is ``s^2 [(L' G L'^T)_ii - (L' g)_i^2 / n]`` with ``L' = L (X^T W X)^-1``,
-    ``G = sum_u c_u g_u g_u^T`` and ``g = sum_u c_u g_u``, computed without forming the values'
-    moves pair by pair.
+    ``L' g_u`` with ``L' = L (X^T W X)^-1``; as in
+    :func:`~explain.explainers._kernel_solve.resampled_variance`, value ``i`` varies by
+    ``s^2 L'_i G L'_i^T`` with ``G = sum_u c_u rho_u^2 (g_u - g_bar)(g_u - g_bar)^T``, computed
+    without forming the values' moves pair by pair.
     """
     first, second = slice(stage.n_fixed, None, 2), slice(stage.n_fixed + 1, None, 2)
     bread, inverse = _bread(stage.inverse, through, schur, top, shares)  # (rows, M, q + p)
     variance = np.empty((residual.shape[0], bread.shape[1], residual.shape[2]))
-    pair_regressors = stage.pair_regressors
+    pair_regressors, mass = stage.pair_regressors, stage.counts * stage.factors
     for o in range(residual.shape[2]):
         e_first, e_second = residual[:, first, o], residual[:, second, o]
         products = extra[:, first] * e_first[:, :, None] + extra[:, second] * e_second[:, :, None]
         moves = np.concatenate([pair_regressors * (e_first - e_second)[:, :, None], products],
                                axis=2)  # g_u: (rows, U, q + p)
-        weighted = moves * stage.counts[:, None]
-        meat = np.matmul(moves.transpose(0, 2, 1), weighted)
-        spread = np.matmul(bread, weighted.sum(axis=1)[:, :, None])[:, :, 0]
-        variance[:, :, o] = (np.matmul(bread, meat) * bread).sum(axis=2) - spread * spread / stage.n_draws
+        moves -= np.matmul(mass, moves)[:, None, :] / mass.sum()
+        meat = np.matmul(moves.transpose(0, 2, 1), moves * (mass * stage.factors)[:, None])
+        variance[:, :, o] = (np.matmul(bread, meat) * bread).sum(axis=2)
     factor = small_sample_factor(stage.counts.size, _sampled_dof(stage, extra, inverse))
     return np.maximum(variance * stage.scale**2, 0.0) * np.asarray(factor)[:, None, None]
 

@@ -116,7 +116,8 @@ def build_plan(player_of_column: np.ndarray, exact: bool, budgets: Sequence[int]
     expected = weights @ background_output
     if exact:
         design = exact_design(n_players)
-        stage = stage_solver(design.masks, design.fixed_weights, design.n_fixed, np.zeros(0), 0.0)
+        none = np.zeros(0)
+        stage = stage_solver(design.masks, design.fixed_weights, design.n_fixed, none, none, 0.0)
         game = KernelGame(design, _column_masks(design, player_of_column), background[keep],
                           weights[keep], 1.0, weights[keep] @ background_output[keep], (stage,))
         return KernelPlan((game,), True, n_players, expected, None)
@@ -137,8 +138,8 @@ def _stages(design: CoalitionDesign, budgets: Sequence[int]) -> tuple[StageSolve
     solvers = []
     for budget in budgets:
         n_units = min(design.n_units, max(0, (budget - design.n_fixed) // 2))
-        n_coalitions, weights, counts = design.stage(n_units)
-        solvers.append(stage_solver(design.masks[:n_coalitions], weights, design.n_fixed, counts,
+        n_coalitions, weights, counts, factors = design.stage(n_units)
+        solvers.append(stage_solver(design.masks[:n_coalitions], weights, design.n_fixed, counts, factors,
                                     design.sampled_weight))
     return tuple(solvers)
 

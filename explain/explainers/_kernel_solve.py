@@ -12,16 +12,19 @@ matrix, the variance projections) is computed once per design and stage by
 
 **Standard errors** are the *infinitesimal jackknife* (delta-method) approximation of the
 bootstrap that resamples a design's random draws: with ``c_u`` draws of pair ``u`` among ``n``,
-a resample changes the pair weights by ``s (c*_u - c_u)``, and to first order the solution by
+each of importance weight ``rho_u``, a resample changes the pair weights by
+``s rho_u (c*_u - c_u)`` (and their normalization), and to first order the solution by
 ``A^-1 R^T (W* - W) e`` (``A = R^T W R``, ``e`` the residuals, ``R^T W e = 0``).  A pair's
-complement has the opposite regressor, so pair ``u`` contributes ``s A^-1 r_u d_u`` with
-``d_u = e_u - e_u'``, and the multinomial covariance of the counts gives::
+complement has the opposite regressor, so a unit of weight on pair ``u`` moves the values by
+``m_u = A^-1 r_u d_u`` with ``d_u = e_u - e_u'``, and the multinomial covariance of the counts
+gives (:func:`resampled_variance`)::
 
-    Var(phi_i) = sum_u c_u q_iu^2 d_u^2 - (sum_u c_u q_iu d_u)^2 / n,   q_u = s A^-1 r_u
+    Var(phi_i) = s^2 sum_u c_u rho_u^2 (m_iu - m_bar_i)^2,   m_bar = sum c rho m / sum c rho
 
-(the eliminated player has ``q = -sum_i q_i``).  This is what the bootstrap estimates with
-infinitely many resamples, up to the curvature of ``A^-1`` (small: ``A`` averages many
-draws), at the cost of about two extra products per row instead of one solve per resample.
+(the eliminated player moves by ``-sum_i m_iu``), times the degrees-of-freedom correction of
+:func:`small_sample_factor`.  This is what the bootstrap estimates with infinitely many
+resamples, up to the curvature of ``A^-1`` (small: ``A`` averages many draws), at the cost of
+about two extra products per row instead of one solve per resample.
 Calibration against exact values is checked in ``tests/explain/explainers/test_kernel_shap.py``.
 """
 
@@ -31,7 +34,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["StageSolver", "additive_rows", "finish_rows", "small_sample_factor", "stage_solver"]
+__all__ = [
+    "StageSolver",
+    "additive_rows",
+    "finish_rows",
+    "resampled_variance",
+    "small_sample_factor",
+    "stage_solver",
+]
 
 
 @dataclass(frozen=True)
@@ -57,12 +67,15 @@ class StageSolver:
     pair_inverse : ndarray of shape (n_players - 1, n_units)
         ``A^+ r_u`` of every pair.
     counts : ndarray of shape (n_units,)
-        Draws of every pair.
+        Draws ``c_u`` of every pair.
+    factors : ndarray of shape (n_units,)
+        Importance weight ``rho_u`` of a draw of every pair (its size's kernel mass over its
+        probability); a pair's coalitions weigh ``s c_u rho_u`` each.
     scale : float
-        ``s``: weight of one draw on each coalition of its pair.
-    linear, quadratic : ndarray of shape (n_players, n_units)
-        ``c_u q_iu`` and ``c_u q_iu^2`` with ``q_u = s A^+ r_u`` (the last player's
-        ``-sum_i q_iu`` appended); the variance projections of the additive fit.
+        ``s = sampled_weight / (2 sum_u c_u rho_u)``.
+    moves : ndarray of shape (n_players, n_units)
+        ``A^+ r_u`` with the last player's ``-sum_i`` appended: how the additive values move
+        with a unit of weight on pair ``u`` per unit of its residual difference ``d_u``.
     n_draws : int
         Draws of the stage; 0 when nothing is sampled (no standard errors).
     fixed_gram : ndarray of shape (n_players - 1, n_players - 1)
@@ -78,9 +91,9 @@ class StageSolver:
     n_fixed: int
     pair_inverse: np.ndarray
     counts: np.ndarray
+    factors: np.ndarray
     scale: float
-    linear: np.ndarray
-    quadratic: np.ndarray
+    moves: np.ndarray
     n_draws: int
     fixed_gram: np.ndarray
 
@@ -96,7 +109,7 @@ class StageSolver:
 
 
 def stage_solver(masks: np.ndarray, weights: np.ndarray, n_fixed: int, counts: np.ndarray,
-                 sampled_weight: float) -> StageSolver:
+                 factors: np.ndarray, sampled_weight: float) -> StageSolver:
     """Precompute the regression of one design stage.
 
     Parameters
@@ -109,6 +122,8 @@ def stage_solver(masks: np.ndarray, weights: np.ndarray, n_fixed: int, counts: n
         Number of enumerated coalitions.
     counts : ndarray of shape (n_units,)
         Draws of every pair.
+    factors : ndarray of shape (n_units,)
+        Importance weight of a draw of every pair.
     sampled_weight : float
         Total weight of the sampled coalitions.
     """
@@ -118,15 +133,29 @@ def stage_solver(masks: np.ndarray, weights: np.ndarray, n_fixed: int, counts: n
     inverse = np.linalg.pinv(regressors.T @ weighted, hermitian=True)
     n_draws = int(counts.sum())
     pair_inverse = inverse @ regressors[n_fixed::2].T
-    scale = sampled_weight / (2.0 * n_draws) if n_draws else 0.0
-    q = np.vstack([pair_inverse, -pair_inverse.sum(axis=0)]) * scale
+    mass = float(np.sum(counts * factors))
     return StageSolver(
         masks=masks, weights=weights, inverse=inverse, regressors=regressors,
         weighted_t=np.ascontiguousarray(weighted.T), players_t=np.ascontiguousarray(masks.T, dtype=np.uint8),
-        n_fixed=n_fixed, pair_inverse=pair_inverse, counts=counts, scale=scale, linear=q * counts,
-        quadratic=q * q * counts, n_draws=n_draws,
+        n_fixed=n_fixed, pair_inverse=pair_inverse, counts=counts, factors=factors,
+        scale=sampled_weight / (2.0 * mass) if n_draws else 0.0,
+        moves=np.vstack([pair_inverse, -pair_inverse.sum(axis=0)]), n_draws=n_draws,
         fixed_gram=regressors[:n_fixed].T @ weighted[:n_fixed],
     )
+
+
+def resampled_variance(stage: StageSolver, moves: np.ndarray) -> np.ndarray:
+    """Variance of ``sum_u dw_u moves[..., u]`` over multinomial resamples of the draws.
+
+    ``moves`` (..., n_units) holds how a value moves per unit of weight on each pair. A
+    resample changes pair ``u``'s weight by ``s rho_u (c*_u - c_u)``, the normalization
+    ``sum_u c*_u rho_u`` too; to first order the value moves by
+    ``s sum_u (c*_u - c_u) rho_u (m_u - m_bar)`` with ``m_bar = sum c rho m / sum c rho``, whose
+    multinomial variance is ``s^2 sum_u c_u rho_u^2 (m_u - m_bar)^2``.
+    """
+    mass = stage.counts * stage.factors
+    centre = (moves @ mass / mass.sum())[..., None]
+    return stage.scale**2 * (((moves - centre) * stage.factors) ** 2 @ stage.counts)
 
 
 def additive_rows(stage: StageSolver, values: np.ndarray, expected: np.ndarray,
@@ -187,11 +216,12 @@ def finish_rows(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delt
         return phi, None
     # d_u = e_u - e_u' from the targets: the regressors of a pair's members are opposite
     pairs = adjusted[:, stage.n_fixed::2] - adjusted[:, stage.n_fixed + 1::2]
-    pairs -= 2.0 * np.matmul(stage.pair_regressors, head)
-    spread = np.matmul(stage.linear, pairs)
-    variance = np.matmul(stage.quadratic, pairs * pairs) - spread * spread / stage.n_draws
+    pairs -= 2.0 * np.matmul(stage.pair_regressors, head)  # (rows, U, outputs)
+    variance = np.empty_like(phi)
+    for o in range(phi.shape[2]):
+        variance[:, :, o] = resampled_variance(stage, stage.moves * pairs[:, None, :, o])
     sampled_dof = stage.inverse.shape[0] - float(np.sum(stage.inverse * stage.fixed_gram))
-    return phi, np.maximum(variance, 0.0) * small_sample_factor(stage.counts.size, sampled_dof)
+    return phi, variance * small_sample_factor(stage.counts.size, sampled_dof)
 
 
 def small_sample_factor(n_units: int, dof: float | np.ndarray) -> float | np.ndarray:

@@ -410,10 +410,27 @@ def test_sampled_designs_are_complementary_pairs() -> None:
         np.testing.assert_array_equal(drawn[1::2], ~drawn[0::2])  # middle size too (n even)
         assert not drawn[0::2, -1].any()  # a pair is named by its member without the last player
         assert np.unique(drawn, axis=0).shape[0] == drawn.shape[0]
-        n_coalitions, weights, counts = design.stage(design.n_units)
+        n_coalitions, weights, counts, _ = design.stage(design.n_units)
         assert n_coalitions == design.masks.shape[0] and weights.sum() == pytest.approx(1.0)
         np.testing.assert_allclose(weights[design.n_fixed :][1::2], weights[design.n_fixed :][0::2])
         assert counts.sum() == design.draw_units.size and np.all(counts >= 1)
+
+
+def test_sizes_drawn_by_the_square_root_of_their_kernel_mass_are_weighted_back_to_it() -> None:
+    from explain.explainers._kernel_design import _size_weights, sampled_design
+
+    n_players = 20
+    design = sampled_design(n_players, 6_000, np.random.default_rng(0), first_stage=600)
+    assert design.n_fixed == 40  # sizes 1 and 19 enumerated
+    _, weights, counts, _ = design.stage(design.n_units)
+    sizes = design.masks[design.n_fixed :: 2].sum(axis=1)
+    sizes = np.minimum(sizes, n_players - sizes)
+    drawn_share = np.bincount(sizes, weights=counts, minlength=11)[2:] / counts.sum()
+    _, mass, _ = _size_weights(n_players)
+    rest = mass[1:] / mass[1:].sum()  # size 1 (and 19) enumerated
+    np.testing.assert_allclose(drawn_share, np.sqrt(rest) / np.sqrt(rest).sum(), atol=0.02)
+    weight_share = np.bincount(sizes, weights=weights[design.n_fixed :: 2], minlength=11)[2:]
+    np.testing.assert_allclose(weight_share / weight_share.sum(), rest, atol=0.01)  # the kernel's
 
 
 def test_design_stages_are_prefixes_with_their_own_draws() -> None:
@@ -423,7 +440,7 @@ def test_design_stages_are_prefixes_with_their_own_draws() -> None:
     small = sampled_design(30, 200, np.random.default_rng(1))
     assert design.n_fixed == small.n_fixed  # the enumerated sizes are the first stage's
     n_units = (200 - design.n_fixed) // 2
-    n_coalitions, weights, counts = design.stage(n_units)
+    n_coalitions, weights, counts, _ = design.stage(n_units)
     assert n_coalitions == design.n_fixed + 2 * n_units and weights.sum() == pytest.approx(1.0)
     # the draws of a stage are those made before its last pair's successor first appeared
     first_new = int(np.argmax(design.draw_units == n_units))
