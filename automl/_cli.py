@@ -45,33 +45,25 @@ import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from automl._cli_settings import EXAMPLES, run_settings
-from automl._compat import retrieve_model_explanation
-from automl._config import DEFAULT_STORAGE, AutoMLConfig
+from automl._defaults import CLASSIFICATION_METRICS, DEFAULT_STORAGE, REGRESSION_METRICS
 from automl._exceptions import AutoMLError, ConfigError, RunNotFoundError
-from automl._report import (
-    BEST_MODEL,
-    companion_paths,
-    format_expected_values,
-    load_run_explanation,
-    output_unit,
-    write_report,
-)
-from automl._runs import AutoMLRun, ChildRun
-from automl._search import AutoML
-from automl._store import ExperimentStore
-from automl._text import SHORT_NAMES, format_value, importance_text, leaderboard_text, text_table
-from explain import ExplanationError
 from explain._cli import add_address_arguments, add_serve_arguments, serve_scoring
-from explain._wording import importance_title
-from featurization import FeaturizationError
+from explain._exceptions import ExplanationError
+from explain._version import __version__
+
+if TYPE_CHECKING:
+    from automl._config import AutoMLConfig
+    from automl._runs import AutoMLRun, ChildRun
+
+# The search, the runs, the report and their dependencies (pandas, scikit-learn, Optuna,
+# LightGBM) are imported by the command that needs them, so `automl --help` answers at once.
 
 __all__ = ["main"]
 
-_USER_ERRORS = (AutoMLError, ExplanationError, FeaturizationError, OSError)
+_EXPERIMENT = "the experiment's name (`automl runs` lists them)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,13 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse printed the usage and the problem (or the help)
         return exc.code if isinstance(exc.code, int) else 2
+    from featurization import FeaturizationError  # with the command, not for --help
+
     try:
         return int(args.handler(args))
     except BrokenPipeError:  # e.g. `automl runs | head`: stop quietly, as Python's docs advise
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except _USER_ERRORS as exc:
+    except (AutoMLError, ExplanationError, FeaturizationError, OSError) as exc:
         print(f"automl {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -113,16 +107,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-parser per command."""
     parser = argparse.ArgumentParser(prog="automl", description="AutoML with explanations.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     help="`automl COMMAND --help` shows its arguments")
     run = commands.add_parser("run", help="search for a model and explain the best one",
                               description="Search, then print the leaderboard and the best model's "
                               "explanation. Give a CSV (--data), a YAML config or --example.")
-    run.add_argument("config", nargs="?", metavar="CONFIG.yaml", help="YAML settings (see the docs)")
+    run.add_argument("config", nargs="?", metavar="CONFIG.yaml",
+                     help="YAML file of AutoMLConfig's settings plus `data: train.csv` (fields: README)")
     run.add_argument("--data", help="training CSV file")
     run.add_argument("--label", help="label column of the CSV")
     run.add_argument("--task", choices=["classification", "regression"], help="default: inferred")
     run.add_argument("--example", choices=sorted(EXAMPLES), help="a data set shipped with scikit-learn")
-    run.add_argument("--metric", help="primary metric, e.g. AUC_weighted, accuracy, r2_score")
+    run.add_argument("--metric", help=f"primary metric; classification: {', '.join(CLASSIFICATION_METRICS)} "
+                     f"(default AUC_weighted); regression: {', '.join(REGRESSION_METRICS)} (default "
+                     "r2_score); scikit-learn's names (roc_auc, r2, ...) work too")
     run.add_argument("--iterations", type=int, help="number of runs to try")
     run.add_argument("--timeout-minutes", type=float, help="time limit of the search")
     run.add_argument("--experiment", help="experiment name (same name + storage = resume)")
@@ -134,21 +133,22 @@ def _parser() -> argparse.ArgumentParser:
                      help="if the experiment exists with other data or settings, delete it and start again "
                           "(default: refuse; with the same data and settings the search resumes)")
     runs = commands.add_parser("runs", help="list the experiments, or the runs of one")
-    runs.add_argument("experiment", nargs="?", metavar="EXPERIMENT")
+    runs.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
+                      help="an experiment's name: list its runs (default: list the experiments)")
     explain = commands.add_parser("explain", help="print the stored explanation of a run")
-    explain.add_argument("experiment", metavar="EXPERIMENT")
+    explain.add_argument("experiment", metavar="EXPERIMENT", help=_EXPERIMENT)
     explain.add_argument("--run", help="run id or number (default: the best run)")
     explain.add_argument("--raw", action="store_true", help="raw columns instead of engineered features")
     explain.add_argument("--top-k", type=int, default=20, help="features to show (default 20)")
     report = commands.add_parser("report", help="write the HTML report and CSV tables")
-    report.add_argument("experiment", metavar="EXPERIMENT")
+    report.add_argument("experiment", metavar="EXPERIMENT", help=_EXPERIMENT)
     report.add_argument("--output", help="HTML path (default automl_report_<experiment>.html)")
     dashboard = commands.add_parser("dashboard", help="serve the interactive explanation dashboard")
-    dashboard.add_argument("experiment", metavar="EXPERIMENT")
+    dashboard.add_argument("experiment", metavar="EXPERIMENT", help=_EXPERIMENT)
     dashboard.add_argument("--run", help="run id or number (default: the best run)")
     add_address_arguments(dashboard, port=8050)
     serve = commands.add_parser("serve", help="serve a run's model with explanations over HTTP")
-    serve.add_argument("experiment", metavar="EXPERIMENT")
+    serve.add_argument("experiment", metavar="EXPERIMENT", help=_EXPERIMENT)
     serve.add_argument("--run", help="run id or number (default: the best run)")
     add_serve_arguments(serve)
     for sub, handler in ((run, _cmd_run), (runs, _cmd_runs), (explain, _cmd_explain), (report, _cmd_report),
@@ -162,8 +162,13 @@ def _parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------------- automl run
 def _cmd_run(args: argparse.Namespace) -> int:
     """``automl run``: validate the settings, search, print the results."""
+    from automl._config import AutoMLConfig
+    from automl._search import AutoML
+
     settings, source, notes = run_settings(args)
     config = AutoMLConfig(**settings)
+    from automl._runs import AutoMLRun
+
     try:
         existing = len(AutoMLRun.load(config.experiment_name, config.storage, config.artifact_path)
                        .get_children())
@@ -198,6 +203,8 @@ def _print_header(config: AutoMLConfig, source: str, notes: list[str], existing:
 
 def _print_results(run: AutoMLRun, args: argparse.Namespace) -> None:
     """The leaderboard, the best run, its explanation and where everything is stored."""
+    from automl._text import SHORT_NAMES, format_value, leaderboard_text
+
     print(leaderboard_text(run, limit=10))
     try:
         best = run.best_child()
@@ -240,6 +247,12 @@ def _describe_estimator(child: ChildRun) -> str:
 
 def _print_importances(run: AutoMLRun, best: ChildRun) -> None:
     """Top-10 raw and engineered global importances of the best run, expected values, fidelity."""
+    import numpy as np
+
+    from automl._compat import retrieve_model_explanation
+    from automl._report import BEST_MODEL, format_expected_values, load_run_explanation, output_unit
+    from automl._text import importance_text
+
     explanation = load_run_explanation(best, raw=True, comment=BEST_MODEL)
     unit = output_unit(explanation)
     print(f"\nWhat drives the best model: mean |contribution| to the {unit} over {explanation.num_examples} "
@@ -260,6 +273,9 @@ def _print_importances(run: AutoMLRun, best: ChildRun) -> None:
 # ---------------------------------------------------------------------- runs / explain / report
 def _cmd_runs(args: argparse.Namespace) -> int:
     """``automl runs``: the experiments of a storage, or the leaderboard of one."""
+    from automl._store import ExperimentStore
+    from automl._text import format_value, leaderboard_text, text_table
+
     if args.experiment:
         run = _load(args, args.experiment)
         print(f"Experiment {run.experiment_name!r} in {run.store.url}: {run.task} of "
@@ -288,6 +304,12 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     """``automl explain``: the stored explanation of the best run or of ``--run``."""
+    import numpy as np
+
+    from automl._report import BEST_MODEL, format_expected_values, load_run_explanation, output_unit
+    from automl._text import format_value, importance_text
+    from explain._wording import importance_title
+
     if args.top_k < 1:
         raise ConfigError(f"--top-k must be a positive integer, got {args.top_k}.")
     run = _load(args, args.experiment)
@@ -325,6 +347,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     """``automl report``: write the HTML report and its CSV tables, print their paths."""
+    from automl._report import companion_paths, write_report
+
     run = _load(args, args.experiment)
     safe = re.sub(r"[^\w.-]+", "_", run.experiment_name)
     path = write_report(run, args.output or f"automl_report_{safe}.html")
@@ -382,6 +406,8 @@ def _require_storage(storage: str | None) -> str:
 
 def _load(args: argparse.Namespace, experiment: str) -> AutoMLRun:
     """The stored experiment called ``experiment``."""
+    from automl._runs import AutoMLRun
+
     return AutoMLRun.load(experiment, _require_storage(args.storage), args.artifact_path)
 
 

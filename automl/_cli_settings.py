@@ -6,14 +6,15 @@ import argparse
 import inspect
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-import yaml
-
-from automl._config import AutoMLConfig
 from automl._exceptions import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, NumPy, YAML and AutoMLConfig are imported by the functions that need them: the parser
+# (automl._cli) reads EXAMPLES, and `automl --help` must not wait for them.
 
 __all__ = ["EXAMPLES", "infer_task", "read_csv", "run_settings"]
 
@@ -66,6 +67,7 @@ def run_settings(args: argparse.Namespace) -> tuple[dict[str, Any], str, list[st
 
 def _example_settings(name: str) -> tuple[dict[str, Any], str]:
     """The settings of a scikit-learn example, and its description."""
+    import numpy as np
     import sklearn.datasets
 
     loader, task, metric = EXAMPLES[name]
@@ -81,6 +83,10 @@ def _example_settings(name: str) -> tuple[dict[str, Any], str]:
 
 def _yaml_settings(path: Path) -> dict[str, Any]:
     """The settings of a YAML configuration file, its CSVs read."""
+    import yaml
+
+    from automl._config import AutoMLConfig
+
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -106,6 +112,8 @@ def _yaml_settings(path: Path) -> dict[str, Any]:
 
 def read_csv(path: str | Path) -> pd.DataFrame:
     """``pd.read_csv``, its parse errors as :class:`DataError`."""
+    import pandas as pd
+
     try:
         return pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -114,6 +122,9 @@ def read_csv(path: str | Path) -> pd.DataFrame:
 
 def infer_task(label: pd.Series) -> tuple[str, str]:
     """``(task, why)`` for a label column: classification for strings or few integer values."""
+    import numpy as np
+    import pandas as pd
+
     values = label.dropna()
     distinct = int(values.nunique())
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):

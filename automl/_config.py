@@ -11,6 +11,7 @@ import pandas as pd
 
 from automl._azure_settings import translate_azure_settings, translate_model_names
 from automl._data import TrainingData, as_frame, check_labels, check_numbers_as_text, split_label
+from automl._defaults import DEFAULT_STORAGE
 from automl._estimators import estimator_names
 from automl._exceptions import ConfigError, ConfigTypeError, DataError
 from automl._groups import check_feature_groups
@@ -19,7 +20,6 @@ from automl._metrics import Metric, get_metric
 __all__ = ["AutoMLConfig", "TrainingData"]
 
 TASKS = ("classification", "regression")
-DEFAULT_STORAGE = "sqlite:///./automl_runs/automl.db"
 
 
 class AutoMLConfig:

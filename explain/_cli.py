@@ -23,7 +23,10 @@ from typing import Any
 
 from explain._exceptions import ExplanationError, ExplanationValueError
 from explain._optional import require
-from explain._serialization import load_explanation
+from explain._version import __version__
+
+# the explainers, the dashboard and the service are imported by the command that needs them, so
+# `explain --help` answers at once
 
 __all__ = ["main"]
 
@@ -56,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="explain", description="Explanations of machine-learning models.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     help="`explain COMMAND --help` shows its arguments")
     dashboard = commands.add_parser("dashboard",
                                     help="serve a saved explanation in the interactive dashboard")
     dashboard.add_argument("path", metavar="PATH",
@@ -82,7 +87,7 @@ def add_address_arguments(parser: argparse.ArgumentParser, port: int, any_port: 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of a scoring service command (shared with ``automl serve``)."""
-    from explain.scoring._service import (
+    from explain.scoring._limits import (
         DEFAULT_BODY_TIMEOUT,
         DEFAULT_HEADER_TIMEOUT,
         DEFAULT_LIMIT_CONCURRENCY,
@@ -149,6 +154,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     """``explain dashboard``: validate everything, then serve until interrupted."""
+    from explain._serialization import load_explanation
     from explain.dashboard import ExplanationDashboard
 
     explanation = load_explanation(args.path)

@@ -7,16 +7,24 @@ prediction. ``save`` / ``load`` store one with its model and a checksummed manif
 ``create_app`` serves it over HTTP (``[serve]`` extra).
 """
 
-from explain.scoring._blend import BlendScoringExplainer
-from explain.scoring._explainers import ModelRun, RunExplainer, Scored, ScoringExplainer
-from explain.scoring._families import (
-    DeepScoringExplainer,
-    KernelScoringExplainer,
-    LinearScoringExplainer,
-    TreeScoringExplainer,
-)
-from explain.scoring._persist import ScoringLoadError, load, read_manifest, save
-from explain.scoring._service import create_app
+# Public names are imported on first use, so the command lines can read the service's limits
+# (explain.scoring._limits) without importing FastAPI and the explainers.
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from explain.scoring._blend import BlendScoringExplainer
+    from explain.scoring._explainers import ModelRun, RunExplainer, Scored, ScoringExplainer
+    from explain.scoring._families import (
+        DeepScoringExplainer,
+        KernelScoringExplainer,
+        LinearScoringExplainer,
+        TreeScoringExplainer,
+    )
+    from explain.scoring._persist import ScoringLoadError, load, read_manifest, save
+    from explain.scoring._service import create_app
 
 __all__ = [
     "BlendScoringExplainer",
@@ -34,3 +42,34 @@ __all__ = [
     "read_manifest",
     "save",
 ]
+
+# where each public name is defined
+_SOURCES = {
+    "BlendScoringExplainer": "explain.scoring._blend",
+    "ModelRun": "explain.scoring._explainers",
+    "RunExplainer": "explain.scoring._explainers",
+    "Scored": "explain.scoring._explainers",
+    "ScoringExplainer": "explain.scoring._explainers",
+    "DeepScoringExplainer": "explain.scoring._families",
+    "KernelScoringExplainer": "explain.scoring._families",
+    "LinearScoringExplainer": "explain.scoring._families",
+    "TreeScoringExplainer": "explain.scoring._families",
+    "ScoringLoadError": "explain.scoring._persist",
+    "load": "explain.scoring._persist",
+    "read_manifest": "explain.scoring._persist",
+    "save": "explain.scoring._persist",
+    "create_app": "explain.scoring._service",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name of :mod:`explain.scoring` on first use (PEP 562)."""
+    if name not in _SOURCES:
+        raise AttributeError(f"module 'explain.scoring' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_SOURCES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -26,17 +26,19 @@ from explain._exceptions import ExplanationError, ExplanationValueError
 from explain._optional import require
 from explain.scoring._explainers import Scored, ScoringExplainer
 from explain.scoring._inputs import column_contract
+from explain.scoring._limits import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_LIMIT_CONCURRENCY,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ROWS,
+)
 from explain.scoring._persist import _versions
 
 __all__ = ["DEFAULT_BODY_TIMEOUT", "DEFAULT_HEADER_TIMEOUT", "DEFAULT_LIMIT_CONCURRENCY",
            "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "NonFiniteOutputError", "ServedModelError",
            "create_app"]
 
-DEFAULT_MAX_ROWS = 10_000
-DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
-DEFAULT_BODY_TIMEOUT = 60.0
-DEFAULT_HEADER_TIMEOUT = 10.0  # of the server (explain.scoring._server), kept here without uvicorn
-DEFAULT_LIMIT_CONCURRENCY = 256
 CLOSE = [(b"connection", b"close")]
 
 
