@@ -16,6 +16,7 @@ from automl._estimators import estimator_names
 from automl._exceptions import ConfigError, ConfigTypeError, DataError
 from automl._groups import check_feature_groups
 from automl._metrics import Metric, get_metric
+from automl._mlflow_target import MlflowTarget, mlflow_target
 
 __all__ = ["AutoMLConfig", "TrainingData"]
 
@@ -94,6 +95,11 @@ class AutoMLConfig:
         (task, metric, features, models): ``False`` refuses with an error that says what
         differs; ``True`` deletes the stored experiment (its trials, models and explanations)
         and starts again. With the same data and settings the search resumes either way.
+    mlflow : bool, str or dict, default=None
+        Also log the search to MLflow (``pip install 'automl-explain[mlflow]'``; see
+        :mod:`automl._mlflow`): ``True`` (MLflow's default tracking store), a tracking URI
+        (``"http://127.0.0.1:5000"``), an MLflow experiment name, or ``{"tracking_uri": ...,
+        "experiment_name": ...}``. The MLflow experiment defaults to ``experiment_name``.
     """
 
     def __init__(self, task: str, training_data: pd.DataFrame | None = None,
@@ -108,7 +114,7 @@ class AutoMLConfig:
                  experiment_name: str = "automl", storage: str | None = None,
                  artifact_path: str | None = None, n_jobs: int = 1, random_state: int | None = None,
                  verbosity: int = logging.INFO, feature_groups: Any = None, overwrite: bool = False,
-                 **azure_settings: Any) -> None:
+                 mlflow: Any = None, **azure_settings: Any) -> None:
         if task not in TASKS:
             raise ConfigError(f"AutoMLConfig: task must be one of {TASKS}, got {task!r}.")
         # --- Azure AutoML's other AutoMLConfig settings (automl/_azure_settings.py): translated
@@ -158,6 +164,9 @@ class AutoMLConfig:
         if not isinstance(overwrite, bool):
             raise ConfigTypeError(f"AutoMLConfig: overwrite must be True or False, got {overwrite!r}.")
         self.overwrite = overwrite
+        # --- MLflow tracking (automl/_mlflow_target.py checks it; automl/_mlflow.py logs the search)
+        self.mlflow: MlflowTarget | None = mlflow_target(mlflow, experiment_name)
+        # --- end of MLflow tracking
         self.label_column_name = label_column_name
         self.data = self._data(training_data, label_column_name, X, y, validation_data)
         self.feature_groups = check_feature_groups(feature_groups, list(self.data.X.columns))

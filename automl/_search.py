@@ -110,6 +110,9 @@ class AutoML:
                             finished)
             _check_some_run_completed(run.refresh(), config)
             finalize(run, config, data, budget)
+            if config.mlflow is not None:  # MLflow is optional: imported only when asked for
+                from automl._mlflow import log_search
+                log_search(run.refresh(), config)
             logger.info("done in %.1f s%s", budget.elapsed(),
                         "" if budget.seconds is None else f" (budget {budget.seconds:.0f} s)")
             return run.refresh()
@@ -172,6 +175,7 @@ class AutoML:
         trial.set_user_attr("metrics", result.secondary)
         trial.set_user_attr("fit_seconds", result.fit_seconds)
         trial.set_user_attr("fold_fit_seconds", result.fold_fit_seconds)
+        trial.set_user_attr("fold_scores", result.fold_scores)
         store.upload_object(study, trial.number, "oof.joblib", result.oof.astype(np.float32))
         if result.oof_margin is not None:  # what a margin blend of this run adds up
             store.upload_object(study, trial.number, "oof_margin.joblib",

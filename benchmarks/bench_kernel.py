@@ -20,8 +20,15 @@ a 10-row weighted k-means background; shap gets exactly that background and thos
    times are extrapolated to 10,000 rows (time is linear in rows for both). Subset timings are
    the best of ``--repeat`` runs (fewer once the runs took 30 s).
 
-Run: ``python benchmarks/bench_kernel.py [--quick] [--repeat K]``
+4. **The walkthrough** (azureml-interpret's first example), 5. **overhead** outside the model
+   and 6. **an expensive model** at equal error: see ``_kernel_cases.py``.
+
+Tables 1-3 and 6 run on one core (``n_jobs=1``, one BLAS thread) to compare work per core; the
+walkthrough (4) compares both libraries with their defaults (ours then uses both cores).
+
+Run: ``python benchmarks/bench_kernel.py [--quick] [--repeat K] [--only CASE]``
 """
+
 
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ import warnings
 from math import factorial
 from typing import Any
 
+import _kernel_cases
 import numpy as np
 import shap
 from _common import best_of, parse_args, print_environment, print_table
@@ -96,7 +104,7 @@ def exact_shapley(predict: Any, X: np.ndarray, background: np.ndarray, weights: 
 
 
 def _ours(model: SVC, X_train: np.ndarray, X: np.ndarray, nsamples: int | str) -> explain.Explanation:
-    explainer = explain.KernelExplainer(model, X_train, nclusters=N_CLUSTERS, nsamples=nsamples)
+    explainer = explain.KernelExplainer(model, X_train, nclusters=N_CLUSTERS, nsamples=nsamples, n_jobs=1)
     return explainer.explain_local(X)
 
 
@@ -202,8 +210,12 @@ def _time_table_30(model: SVC, X_train: np.ndarray, X: np.ndarray, matched: dict
     )
 
 
+CASES = ("1 error vs exact", "2 error vs reference", "3 time 10,000 rows", "4 walkthrough", "5 overhead",
+         "6 expensive model")
+
+
 def main() -> None:
-    args = parse_args(__doc__.splitlines()[0])
+    args = parse_args(__doc__.splitlines()[0], cases=CASES)
     n_rows, error_rows_10, error_rows_30 = (1_000, 6, 4) if args.quick else (N_ROWS, 20, 36)
     print_environment()
     model30, X_train30, X30 = _svc(30, n_rows)
@@ -211,11 +223,22 @@ def main() -> None:
           f"({model30.n_support_.sum()} support vectors at 30 features); background: weighted k-means, "
           f"{N_CLUSTERS} rows, the same for both; one BLAS/OpenMP thread")
     start = time.perf_counter()
+    chosen = set(args.cases)
     with threadpool_limits(1):
-        _error_table_10(error_rows_10, args.repeat)
-        matched = _error_table_30(model30, X_train30, X30[:error_rows_30])
-        _time_table_30(model30, X_train30, X30, matched, n_rows, args.repeat)
-    print(f"total {time.perf_counter() - start:.0f} s")
+        if CASES[0] in chosen:
+            _error_table_10(error_rows_10, args.repeat)
+        if CASES[1] in chosen or CASES[2] in chosen:
+            matched = _error_table_30(model30, X_train30, X30[:error_rows_30])
+            if CASES[2] in chosen:
+                _time_table_30(model30, X_train30, X30, matched, n_rows, args.repeat)
+    figures = {}
+    if CASES[3] in chosen:
+        figures["walkthrough"] = _kernel_cases.walkthrough(1 if args.quick else args.repeat)
+    if CASES[4] in chosen:
+        _kernel_cases.overhead(4 if args.quick else 20)
+    if CASES[5] in chosen:
+        figures["expensive"] = _kernel_cases.expensive(exact_shapley, 1 if args.quick else args.repeat)
+    print(f"\ntotal {time.perf_counter() - start:.0f} s; {figures}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ versions first).
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -107,8 +110,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS", help=f"most seconds to receive a request's body "
                                                 f"(default {DEFAULT_BODY_TIMEOUT:g})")
     parser.add_argument("--limit-concurrency", type=_bounded(int, 1), default=DEFAULT_LIMIT_CONCURRENCY,
-                        metavar="N", help=f"most connections and requests at once; more get 503 "
+                        metavar="N", help=f"most connections and requests at once per worker; more get 503 "
                                           f"(default {DEFAULT_LIMIT_CONCURRENCY})")
+    parser.add_argument("--workers", type=_bounded(int, 1, 64), default=1, metavar="N",
+                        help="worker processes serving on the same port, each with its own copy of the "
+                             "scoring explainer (default 1)")
+    parser.add_argument("--unknown-categories", choices=("accept", "refuse"), default=None,
+                        help="a category the model's featurization did not see in training: accept it "
+                             "(encoded as the featurization does, and reported in the response) or "
+                             "refuse it (422 naming it); default: the scoring explainer's own setting "
+                             "(accept)")
 
 
 def _bounded(kind: type[int] | type[float], low: float, high: float = float("inf")) -> Any:
@@ -128,27 +139,46 @@ def _bounded(kind: type[int] | type[float], low: float, high: float = float("inf
     return parse
 
 
-def serve_scoring(scoring: Any, args: argparse.Namespace) -> None:
-    """Serve a scoring explainer with uvicorn until interrupted."""
-    from explain.scoring import create_app
+def serve_scoring(scoring: Any, args: argparse.Namespace, directory: str | None = None) -> None:
+    """Serve a scoring explainer with uvicorn until interrupted, in ``args.workers`` processes.
 
-    uvicorn = require("uvicorn", "serve", "the scoring service")
-    from explain.scoring._server import server_config
+    Worker processes load a saved scoring explainer: ``directory`` if it is one already (``explain
+    serve``), else ``scoring`` saved to a temporary folder first (removed when serving ends).
+    """
+    from explain.scoring import create_app, save
 
-    app = create_app(scoring, max_rows=args.max_rows, max_body_bytes=args.max_body_bytes,
-                     body_timeout=args.body_timeout)
-    config = server_config(app, host=args.host, port=args.port, header_timeout=args.header_timeout,
-                           limit_concurrency=args.limit_concurrency)
-    print(f"Scoring service at http://{args.host}:{args.port}/ (POST /score, GET /metadata, "
-          f"GET /docs; Ctrl+C to stop)", flush=True)
-    uvicorn.Server(config).run()
+    require("uvicorn", "serve", "the scoring service")
+    from explain.scoring._server import WORKER_SETTINGS, serve, server_config
+
+    if args.unknown_categories is not None:
+        scoring.unknown_categories = args.unknown_categories
+    limits = {"host": args.host, "port": args.port, "header_timeout": args.header_timeout,
+              "limit_concurrency": args.limit_concurrency}
+    where = (f"Scoring service at http://{args.host}:{args.port}/ (POST /score, GET /metadata, GET /docs; "
+             f"{args.workers} worker{'s' if args.workers > 1 else ''}; Ctrl+C to stop)")
+    if args.workers == 1:
+        app = create_app(scoring, max_rows=args.max_rows, max_body_bytes=args.max_body_bytes,
+                         body_timeout=args.body_timeout)
+        config = server_config(app, **limits)
+        print(where, flush=True)
+        serve(config)
+        return
+    with tempfile.TemporaryDirectory(prefix="scoring-") as folder:
+        saved = directory if directory is not None else str(save(scoring, Path(folder) / "scoring"))
+        os.environ[WORKER_SETTINGS] = json.dumps({
+            "directory": saved, "check_versions": True, "unknown_categories": scoring.unknown_categories,
+            "max_rows": args.max_rows, "max_body_bytes": args.max_body_bytes,
+            "body_timeout": args.body_timeout})
+        config = server_config("explain.scoring._server:worker_app", workers=args.workers, **limits)
+        print(where, flush=True)
+        serve(config)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     """``explain serve``: load (checksums and versions first), then serve until interrupted."""
     from explain.scoring import load
 
-    serve_scoring(load(args.directory), args)
+    serve_scoring(load(args.directory), args, directory=args.directory)
     return 0
 
 

@@ -130,6 +130,32 @@ class ExplanationClient:
             "ExplanationClient.from_run_id: workspace must be a folder or have get_run(experiment_name, "
             f"run_id); got {type(workspace).__name__}.")
 
+    @classmethod
+    def from_mlflow_run(cls, run_id: str, tracking_uri: str | None = None) -> ExplanationClient:
+        """A client for the MLflow run ``run_id`` (``pip install 'automl-explain[mlflow]'``).
+
+        Explanations are stored as the run's artifacts under ``explanations/``, in this
+        library's versioned format (see :mod:`explain.mlflow`).
+
+        Parameters
+        ----------
+        run_id : str
+            The MLflow run.
+        tracking_uri : str, default=None
+            The tracking server or store (``http://127.0.0.1:5000``, ...); default MLflow's own
+            (``MLFLOW_TRACKING_URI``, else ``./mlruns``).
+
+        Raises
+        ------
+        ExplanationValueError
+            When the tracking store has no such run.
+        ImportError
+            When MLflow is not installed (the message names the extra).
+        """
+        from explain.mlflow._run import MlflowRun  # MLflow is optional: imported when asked for
+
+        return cls(MlflowRun(run_id, tracking_uri))
+
     def upload_model_explanation(self, explanation: Explanation, max_num_blocks: int | None = None,
                                  block_size: int | None = None, top_k: int | None = None,
                                  comment: str | None = None, init_dataset_id: str | None = None,

@@ -36,6 +36,7 @@ from featurization._column_plans import (
 )
 from featurization._exceptions import FeaturizationValueError
 from featurization._input_contract import ColumnSpec
+from featurization._number_block import NumberBlock
 
 __all__ = ["CompiledFeaturizer", "Featurized", "compile_featurizer"]
 
@@ -83,6 +84,9 @@ class CompiledFeaturizer:
         self.rest = list(rest)
         self.fallback_columns = tuple(p.spec.name for p in plans if isinstance(p, FallbackPlan))
         self.required = tuple(p.spec.name for p in plans if not isinstance(p, UnusedPlan))
+        numbers = [p for p in plans if type(p) is NumberPlan and p.float32 and p.spec.kind != "boolean"]
+        self.units: list[Any] = [NumberBlock(numbers)] if numbers else []
+        self.units += [p for p in plans if p not in numbers and not isinstance(p, UnusedPlan)]
 
     def transform_columns(self, columns: Mapping[str, Sequence[Any]], n_rows: int) -> Featurized:
         """Featurize ``n_rows`` rows given as ``{column: values}`` (extra columns are ignored).
@@ -102,9 +106,11 @@ class CompiledFeaturizer:
                 f"{' and more' if len(absent) > 5 else ''}.")
         out = np.empty((n_rows, len(self.feature_names)), dtype=np.float64)
         unknown: list[tuple[int, str, Any]] = []
-        for plan in self.plans:
-            if not isinstance(plan, UnusedPlan):
-                plan.encode(columns[plan.spec.name], out, unknown)
+        for unit in self.units:
+            if isinstance(unit, NumberBlock):
+                unit.encode(columns, out, unknown)
+            else:
+                unit.encode(columns[unit.spec.name], out, unknown)
         if self.fill is not None:  # SimpleImputer.transform: NaN replaced by the learnt statistics
             rows, cols = np.nonzero(np.isnan(out))
             out[rows, cols] = self.fill[cols]

@@ -4,7 +4,8 @@
 however few the values). A value in canonical form -- ISO 8601 ``YYYY-MM-DD[(T| )HH:MM[:SS
 [.ffffff]]][Z|+HH:MM]`` for a column fitted on datetimes, or text that ``strptime`` reads with
 the fitted format and ``strftime`` writes back unchanged -- denotes one instant that pandas
-reads the same way, so it is converted directly; anything else goes through the fitted step
+reads the same way, so it is converted directly, as is a date object without a time zone in a
+column fitted on datetimes; anything else goes through the fitted step
 itself, value for value as the pipeline would read it (NaT where it is not a date).
 """
 
@@ -48,7 +49,12 @@ class DateReader:
         for row, value in enumerate(values):
             if value is None:
                 continue
-            parsed = self._canonical(value) if self.fast and isinstance(value, str) else None
+            if not self.fast:
+                parsed = None
+            elif isinstance(value, str):
+                parsed = self._canonical(value)
+            else:
+                parsed = self._naive(value)
             if parsed is None:
                 slow.append(row)
             else:
@@ -67,6 +73,15 @@ class DateReader:
         if parsed.strftime(self.format) != text:
             return None
         return np.datetime64(parsed, "us")
+
+    def _naive(self, value: Any) -> np.datetime64 | None:
+        """A date object without a time zone or nanoseconds, for a column fitted on datetimes
+        (which ``ToDatetime`` passes through unchanged)."""
+        if self.format is not None or not isinstance(value, datetime.datetime) or value.tzinfo is not None:
+            return None
+        if isinstance(value, pd.Timestamp):
+            return None if value.nanosecond else value.to_datetime64().astype("datetime64[us]")
+        return np.datetime64(value, "us")
 
     def _pandas(self, values: list[Any]) -> np.ndarray:
         """What the fitted step outputs for ``values`` (text read with ``utc=True`` as its

@@ -27,7 +27,7 @@ from featurization._exceptions import (
 )
 from featurization._feature_map import FeatureMap
 
-__all__ = ["step_map", "column_transformer_map", "resolve_columns"]
+__all__ = ["column_transformer_map", "names_outputs", "resolve_columns", "step_map"]
 
 
 def _names_out(transformer: Any, inputs: Sequence[str], n_outputs: int | None = None) -> list[str]:
@@ -35,7 +35,7 @@ def _names_out(transformer: Any, inputs: Sequence[str], n_outputs: int | None = 
     ``FunctionTransformer`` without ``feature_names_out``) but its number of outputs is known
     (``n_outputs``, read off a ``ColumnTransformer``'s ``output_indices_``), generated names:
     ``"<input>"`` / ``"<input>_<j>"`` for one input, ``"<Transformer>_<j>"`` for several."""
-    if n_outputs is not None and not _names_outputs(transformer):
+    if n_outputs is not None and not names_outputs(transformer):
         if len(inputs) == 1:
             return [inputs[0]] if n_outputs == 1 else [f"{inputs[0]}_{j}" for j in range(n_outputs)]
         return [f"{type(transformer).__name__}_{j}" for j in range(n_outputs)]
@@ -50,12 +50,12 @@ def _names_out(transformer: Any, inputs: Sequence[str], n_outputs: int | None = 
         return [str(n) for n in transformer.get_feature_names_out()]
 
 
-def _names_outputs(transformer: Any) -> bool:
+def names_outputs(transformer: Any) -> bool:
     """Whether ``transformer`` can name its outputs (``get_feature_names_out`` works)."""
     if isinstance(transformer, FunctionTransformer):
         return transformer.func is None or transformer.feature_names_out is not None
     if isinstance(transformer, Pipeline):
-        return all(_names_outputs(step) for _, step in transformer.steps
+        return all(names_outputs(step) for _, step in transformer.steps
                    if not (step is None or (isinstance(step, str) and step == "passthrough")))
     return hasattr(transformer, "get_feature_names_out")
 
@@ -246,7 +246,7 @@ def column_transformer_map(transformer: ColumnTransformer, inputs: Sequence[str]
                                           [f"x{i}" for i in range(transformer.n_features_in_)])]
     inputs = list(inputs)
     n_total = max((block.stop for block in transformer.output_indices_.values()), default=0)
-    named = all(_names_outputs(step) for _, step, _ in transformer.transformers_
+    named = all(names_outputs(step) for _, step, _ in transformer.transformers_
                 if not (isinstance(step, str) and step in ("drop", "passthrough")))
     # named after ``inputs`` if fitted without names; when a step cannot name its outputs,
     # "<transformer>__<output>" from the traced parts, as ColumnTransformer names them

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from featurization._exceptions import FeaturizationTypeError, FeaturizationValueError
 from featurization._feature_map import FeatureMap
-from featurization._lineage import step_map
+from featurization._lineage import names_outputs, step_map
 
 __all__ = ["ColumnMapper", "is_mapper_like"]
 
@@ -29,7 +29,8 @@ def is_mapper_like(obj: Any) -> bool:
     """Whether ``obj`` is a list of ``(columns, transformer)`` tuples or a DataFrameMapper."""
     if isinstance(obj, list | tuple):
         return len(obj) > 0 and all(
-            isinstance(t, tuple) and len(t) in (2, 3) and isinstance(t[0], str | list | tuple)
+            isinstance(t, tuple) and len(t) in (2, 3)
+            and isinstance(t[0], str | list | tuple | pd.Index | np.ndarray)
             for t in obj
         )
     return hasattr(obj, "built_features") or (
@@ -44,7 +45,8 @@ class ColumnMapper:
     ----------
     features : list of tuple, or a DataFrameMapper
         Fitted ``(columns, transformer[, options])`` tuples; ``columns`` is a column name
-        or a list of names, ``transformer`` a fitted transformer, a list of them, or ``None``.
+        or a list of names (a ``pandas.Index`` or NumPy array of names too), ``transformer``
+        a fitted transformer, a list of them, or ``None``.
 
     Examples
     --------
@@ -78,6 +80,8 @@ class ColumnMapper:
                 f"ColumnMapper: item {position} must be a (columns, transformer) tuple, got {item!r}."
             )
         columns, transformer = item[0], item[1]
+        if isinstance(columns, pd.Index | np.ndarray):  # a list of names in pandas' or NumPy's form
+            columns = [c.item() if isinstance(c, np.generic) else c for c in columns.tolist()]
         if not isinstance(columns, str) and not (
             isinstance(columns, list | tuple) and all(isinstance(c, str) for c in columns)
         ):
@@ -157,12 +161,14 @@ class ColumnMapper:
         """Outputs of an item's steps on ``example`` (only when its last step names none)."""
         if example is None or not steps:
             return None
-        last = steps[-1]
-        unnamed_function = (type(last).__name__ == "FunctionTransformer" and last.func is not None
-                            and last.feature_names_out is None)
-        if hasattr(last, "get_feature_names_out") and not unnamed_function:
+        if names_outputs(steps[-1]):
             return None
-        data = ColumnMapper([(columns, steps)]).transform(example)
+        try:
+            data = ColumnMapper([(columns, steps)]).transform(example)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # the user's transformer failed
+            raise FeaturizationValueError(
+                f"ColumnMapper: the transformer of columns {columns!r} failed on the example rows: "
+                f"{type(exc).__name__}: {exc}") from exc
         return int(data.shape[1])
 
     @staticmethod

@@ -6,20 +6,20 @@ to float32, projects on the fitted truncated SVD and divides by the fitted scale
 scikit-learn calls validate their inputs each time, which for one short text costs more than
 the arithmetic. :class:`TextEncoding` does the same arithmetic in the same order on the same
 fitted arrays (so the numbers are equal, as the tests check): n-gram counts by the vectorizer's
-own analyzer, the IDF product and scikit-learn's compiled row normalization on a CSR matrix,
-and the projection as the same sparse product. Encoders it does not know (a hashing
+own analyzer, the IDF product and the row normalization in double precision as scikit-learn's
+compiled loops do them, and the projection as the same sparse product. Encoders it does not know (a hashing
 vectorizer, binary counts) run their own ``transform``.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l1, inplace_csr_row_normalize_l2
 
 __all__ = ["TextEncoding"]
 
@@ -46,8 +46,10 @@ class TextEncoding:
     def transform(self, texts: list[str]) -> np.ndarray:
         """The encoder's output for ``texts`` (float32 values, divided by its scale)."""
         encoder = self.encoder
-        counts = self._tfidf(texts) if self.direct else encoder.vectorizer_.transform(texts)
-        counts = counts.astype("float32")
+        if self.direct and not encoder.vectorizer_.sublinear_tf:
+            counts = self._tfidf32(texts)
+        else:
+            counts = encoder.vectorizer_.transform(texts).astype("float32")
         if hasattr(encoder, "tsvd_"):
             result = counts @ encoder.tsvd_.components_.T  # TruncatedSVD.transform's product
         else:
@@ -55,28 +57,29 @@ class TextEncoding:
         result /= encoder.scaling_factor_
         return np.asarray(result)
 
-    def _tfidf(self, texts: list[str]) -> sp.csr_matrix:
-        """``TfidfVectorizer.transform``: counts (sorted by feature), IDF, normalization."""
+    def _tfidf32(self, texts: list[str]) -> sp.csr_matrix:
+        """``TfidfVectorizer.transform(texts).astype("float32")``: counts sorted by feature,
+        times the IDF, each row divided by its norm, in that order and in double precision
+        (the arithmetic of scikit-learn's ``_count_vocab``, ``TfidfTransformer.transform`` and
+        its compiled ``inplace_csr_row_normalize_l1`` / ``_l2``), then cast to float32."""
         indices: list[int] = []
-        data: list[int] = []
+        data: list[float] = []
         indptr = [0]
-        vocabulary = self.vocabulary
+        vocabulary, idf, norm = self.vocabulary, self.idf, self.encoder.vectorizer_.norm
         for text in texts:
             counted = Counter(vocabulary[g] for g in self.analyzer(text) if g in vocabulary)
-            for index in sorted(counted):
-                indices.append(index)
-                data.append(counted[index])
+            row = sorted(counted)
+            weights = [float(counted[j]) * float(idf[j]) for j in row] if idf is not None \
+                else [float(counted[j]) for j in row]
+            if norm is not None:
+                total = 0.0
+                for w in weights:
+                    total += w * w if norm == "l2" else abs(w)
+                if total != 0.0:
+                    scale = math.sqrt(total) if norm == "l2" else total
+                    weights = [w / scale for w in weights]
+            indices.extend(row)
+            data.extend(weights)
             indptr.append(len(indices))
-        matrix = sp.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32),
-                                np.asarray(indptr, dtype=np.int32)), shape=(len(texts), len(vocabulary)))
-        vectorizer = self.encoder.vectorizer_
-        if vectorizer.sublinear_tf:
-            np.log(matrix.data, matrix.data)
-            matrix.data += 1.0
-        if self.idf is not None:
-            matrix.data *= self.idf[matrix.indices]
-        if vectorizer.norm == "l2":  # what sklearn.preprocessing.normalize runs, without its checks
-            inplace_csr_row_normalize_l2(matrix)
-        elif vectorizer.norm == "l1":
-            inplace_csr_row_normalize_l1(matrix)
-        return matrix
+        return sp.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
+                              np.asarray(indptr, dtype=np.int32)), shape=(len(texts), len(vocabulary)))

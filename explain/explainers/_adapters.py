@@ -7,6 +7,7 @@ errors into :class:`~explain.ModelCallError` at this boundary.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,9 @@ from sklearn.pipeline import Pipeline
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError, ModelCallError
 
-__all__ = ["ModelAdapter", "model_family", "require_proba", "resolve_task"]
+__all__ = [
+    "ModelAdapter", "booster_feature_names", "lightgbm_name", "model_family", "require_proba", "resolve_task",
+]
 
 TASKS = ("unknown", "classification", "regression")
 
@@ -237,3 +240,22 @@ def _feature_names_in(model: Any) -> list[str] | None:
     if names is None:
         return None
     return [str(n) for n in names]
+
+
+def lightgbm_name(name: str) -> str:
+    """A column name as LightGBM stores it (whitespace replaced by ``_``)."""
+    return re.sub(r"\s", "_", name)
+
+
+def booster_feature_names(model: Any) -> tuple[str, ...] | None:
+    """Column names a LightGBM / XGBoost model was fitted with (``None`` if auto-generated)."""
+    family = model_family(model)
+    if family == "lightgbm":
+        names = getattr(model, "feature_name_", None)
+        if names is None or all(re.fullmatch(r"Column_\d+", str(n)) for n in names):
+            return None
+        return tuple(str(n) for n in names)
+    if family == "xgboost" and hasattr(model, "get_booster"):
+        names = model.get_booster().feature_names
+        return None if names is None else tuple(str(n) for n in names)
+    return None

@@ -22,7 +22,7 @@ from explain._fidelity import Fidelity
 from explain._mapping import raw_fidelity
 from featurization import FeatureMap
 
-__all__ = ["BatchSummary", "LocalResult", "assemble", "summarize", "with_note"]
+__all__ = ["BatchSummary", "LocalResult", "assemble", "binary_expand", "summarize", "with_note"]
 
 
 @dataclass(frozen=True)
@@ -225,3 +225,18 @@ def with_note(explanation: Explanation, note: str) -> Explanation:
         explanation = replace(explanation, engineered_explanation=engineered.with_fidelity(
             noted(engineered.fidelity)))
     return explanation.with_fidelity(noted(explanation.fidelity))
+
+
+def binary_expand(result: LocalResult) -> LocalResult:
+    """Turn one log-odds/margin output into two symmetric class outputs, as users expect."""
+    stderr = result.standard_errors
+    values = np.empty((2, *result.values.shape[1:]), dtype=np.float64)
+    np.negative(result.values[0], out=values[0])  # written in place: no temporary copies
+    values[1] = result.values[0]
+    return LocalResult(
+        values=values,
+        expected=np.concatenate([-result.expected, result.expected]),
+        additivity=result.additivity,
+        standard_errors=None if stderr is None else np.concatenate([stderr, stderr]),
+        exact=result.exact, fit_scores=result.fit_scores,
+    )

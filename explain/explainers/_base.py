@@ -7,7 +7,6 @@ and declares its ``method`` name; everything users call lives here.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -32,8 +31,14 @@ from explain._validation import (
     match_model_columns,
     to_tabular,
 )
-from explain.explainers._adapters import ModelAdapter, model_family, resolve_task
-from explain.explainers._assembly import BatchSummary, LocalResult, assemble, summarize
+from explain.explainers._adapters import (
+    ModelAdapter,
+    booster_feature_names,
+    lightgbm_name,
+    model_family,
+    resolve_task,
+)
+from explain.explainers._assembly import BatchSummary, LocalResult, assemble, binary_expand, summarize
 from explain.explainers._dask import DaskRows, is_dask_collection
 from explain.explainers._groups import check_groups, group_map
 from explain.explainers._streaming import (
@@ -53,21 +58,6 @@ def additivity_error(values: np.ndarray, expected: np.ndarray, output: np.ndarra
         return 0.0
     residual = values.sum(axis=2) + expected[:, None] - output
     return float(np.max(np.abs(residual)))
-
-
-def _binary_expand(result: LocalResult) -> LocalResult:
-    """Turn one log-odds/margin output into two symmetric class outputs, as users expect."""
-    stderr = result.standard_errors
-    values = np.empty((2, *result.values.shape[1:]), dtype=np.float64)
-    np.negative(result.values[0], out=values[0])  # written in place: no temporary copies
-    values[1] = result.values[0]
-    return LocalResult(
-        values=values,
-        expected=np.concatenate([-result.expected, result.expected]),
-        additivity=result.additivity,
-        standard_errors=None if stderr is None else np.concatenate([stderr, stderr]),
-        exact=result.exact, fit_scores=result.fit_scores,
-    )
 
 
 class BaseExplainer:
@@ -151,7 +141,7 @@ class BaseExplainer:
     def _group_map(self, groups: Any, caller: str) -> FeatureMap | None:
         """The (groups + ungrouped columns) x columns map of ``groups``; see ``_groups.py``."""
         columns = self.features_ if self.feature_map_ is None else self.feature_map_.raw_feature_names
-        spelling = _lightgbm_name if model_family(self.model) == "lightgbm" else None
+        spelling = lightgbm_name if model_family(self.model) == "lightgbm" else None
         checked = check_groups(groups, columns, caller, spelling)
         return None if checked is None else group_map(checked, columns)
 
@@ -191,14 +181,14 @@ class BaseExplainer:
             columns, by_name = tuple(model_names), True
         elif data is not None and data.columns is not None:
             columns, by_name = data.columns, True
-            if (booster_names := _booster_feature_names(self.model)) is not None:
+            if (booster_names := booster_feature_names(self.model)) is not None:
                 # a booster reads columns by position: named data goes in the booster's order
                 columns = match_model_columns(
                     data.columns, booster_names, argument="initialization_examples", caller=caller,
-                    spelling=_lightgbm_name if model_family(self.model) == "lightgbm" else None)
+                    spelling=lightgbm_name if model_family(self.model) == "lightgbm" else None)
         elif data is not None:
             columns, by_name = tuple(f"x{i}" for i in range(data.n_columns)), False
-        elif (booster_names := _booster_feature_names(self.model)) is not None:
+        elif (booster_names := booster_feature_names(self.model)) is not None:
             columns, by_name = booster_names, True
         elif n_model is not None:
             columns, by_name = tuple(f"x{i}" for i in range(int(n_model))), False
@@ -222,7 +212,7 @@ class BaseExplainer:
     def _aligned(self, data: Tabular, argument: str, caller: str) -> Matrix:
         if data.columns is not None and model_family(self.model) == "lightgbm":
             # LightGBM stores column names with whitespace replaced by "_"
-            data = Tabular(data.values, tuple(_lightgbm_name(c) if c not in self.columns_
+            data = Tabular(data.values, tuple(lightgbm_name(c) if c not in self.columns_
                                               else c for c in data.columns))
         return align_features(data, self.columns_, by_name=self.by_name_, argument=argument,
                               caller=caller)
@@ -459,7 +449,7 @@ class BaseExplainer:
     def _local_result(self, X: Matrix) -> LocalResult:
         result = self._local_values(X)
         if self.model_task == "classification" and result.values.shape[0] == 1:
-            result = _binary_expand(result)
+            result = binary_expand(result)
         if self.classes_ is not None and len(self.classes_) != result.values.shape[0]:
             raise ExplanationValueError(
                 f"{type(self).__name__}: {len(self.classes_)} classes but the model has "
@@ -515,22 +505,3 @@ def _check_options(batch_size: Any, show_progress: Any, caller: str) -> None:
     if batch_size is not None:
         check_positive_int(batch_size, "batch_size", caller)
     check_show_progress(show_progress, caller)
-
-
-def _lightgbm_name(name: str) -> str:
-    """A column name as LightGBM stores it (whitespace replaced by ``_``)."""
-    return re.sub(r"\s", "_", name)
-
-
-def _booster_feature_names(model: Any) -> tuple[str, ...] | None:
-    """Column names a LightGBM / XGBoost model was fitted with (``None`` if auto-generated)."""
-    family = model_family(model)
-    if family == "lightgbm":
-        names = getattr(model, "feature_name_", None)
-        if names is None or all(re.fullmatch(r"Column_\d+", str(n)) for n in names):
-            return None
-        return tuple(str(n) for n in names)
-    if family == "xgboost" and hasattr(model, "get_booster"):
-        names = model.get_booster().feature_names
-        return None if names is None else tuple(str(n) for n in names)
-    return None

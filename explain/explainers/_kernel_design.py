@@ -146,7 +146,7 @@ def sampled_design(n_players: int, budget: int, rng: np.random.Generator,
     Examples
     --------
     >>> design = sampled_design(10, 300, np.random.default_rng(0))
-    >>> n_coalitions, weights, _ = design.stage(design.n_units)
+    >>> n_coalitions, weights, _, _ = design.stage(design.n_units)
     >>> bool(n_coalitions <= 300 and np.isclose(weights.sum(), 1.0))
     True
     """

@@ -63,7 +63,8 @@ class TabularExplainer:
         Passed to the chosen explainer (e.g. ``is_function``, ``nsamples``, ``nclusters``
         for Kernel SHAP; options of another explainer of the family are ignored, as in
         interpret-community), and ``n_jobs``: chunks of rows explained at the same time, for
-        every chosen explainer (``-1``: all cores).
+        every chosen explainer (``-1``: all cores; by default the chosen explainer's own: all
+        cores for Kernel SHAP on a scikit-learn model that runs no threads of its own, else 1).
         ``show_progress`` (or ``verbose``) sets the default of ``explain_local`` /
         ``explain_global``'s ``show_progress``.
         ``shap_values_output`` (``"default"``, ``"probability"``) is accepted; when the chosen
@@ -91,7 +92,9 @@ class TabularExplainer:
         transformations = named_columns(transformations, initialization_examples)
         self._progress = pop_progress(kwargs, "TabularExplainer")
         output = check_shap_values_output(kwargs.pop("shap_values_output", "default"), "TabularExplainer")
-        n_jobs = check_n_jobs(kwargs.pop("n_jobs", 1), "TabularExplainer")
+        n_jobs = kwargs.pop("n_jobs", None)  # None: the chosen explainer's own default
+        if n_jobs is not None:
+            n_jobs = check_n_jobs(n_jobs, "TabularExplainer")
         chosen = choose_explainer(model, is_function=kwargs.get("is_function", False),
                                   allow_all_transformations=allow_all_transformations)
         check_unknown(kwargs, _family_options(), "TabularExplainer")
@@ -106,7 +109,8 @@ class TabularExplainer:
         )
         # every explainer computes n_jobs chunks of rows at a time (BaseExplainer.n_jobs),
         # whether or not its constructor takes n_jobs
-        self.explainer.n_jobs = n_jobs
+        if n_jobs is not None:
+            self.explainer.n_jobs = n_jobs
         if output != "default" and self.explainer.output_space_ != "probability":
             warn(f"TabularExplainer: shap_values_output={output!r} is accepted, but the chosen "
                  f"{type(self.explainer).__name__} explains this model in {self.explainer.output_space_!r} "

@@ -26,6 +26,7 @@ from explain._mapping import raw_interactions
 from explain._validation import Matrix
 from explain.explainers._adapters import library_class, model_family
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
+from explain.explainers._ic_options import check_shap_values_output, warn
 from explain.explainers._tree_ensemble import UnsupportedTrees
 
 if TYPE_CHECKING:  # numba is imported with the compiled TreeSHAP, on first use
@@ -101,6 +102,10 @@ class TreeExplainer(BaseExplainer):
         raw columns (with ``transformations``) or the features. Ungrouped columns stay
         features of their own. A group's value is the sum of its columns' values (exact and
         additive); the per-column explanation is its ``engineered_explanation``.
+    shap_values_output : {"default", "probability"}, default="default"
+        interpret-community's argument: the values add up to the model's own output (see
+        ``output_space``: a forest's probabilities, a boosted model's log-odds); asking for
+        probabilities of a model whose values add up to log-odds warns.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set when the model's type does not tell.
     n_jobs : int, default=1
@@ -129,7 +134,8 @@ class TreeExplainer(BaseExplainer):
                  explain_subset: Any = None, features: Any = None, classes: Any = None,
                  transformations: Any = None, allow_all_transformations: bool = False,
                  model_task: str = "unknown", n_jobs: int = 1, algorithm: str = "auto",
-                 groups: Any = None) -> None:
+                 groups: Any = None, shap_values_output: Any = "default") -> None:
+        output = check_shap_values_output(shap_values_output, "TreeExplainer")  # interpret-community's
         if algorithm not in ALGORITHMS:
             raise ExplanationValueError(
                 f"TreeExplainer: algorithm must be one of {ALGORITHMS}, got {algorithm!r}.")
@@ -163,6 +169,10 @@ class TreeExplainer(BaseExplainer):
 
             self.compiled_ = CompiledTreeShap(self.model, n_outputs)
         self.output_space_ = self._output_space(model_family(self.model))
+        if output != "default" and self.output_space_ != "probability":
+            warn(f"TreeExplainer: shap_values_output={output!r} is accepted, but this model's values add "
+                 f"up to its {self.output_space_!r} output, not to probabilities (see "
+                 "explanation.output_space).", stacklevel=3)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_lock": None}

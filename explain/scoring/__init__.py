@@ -43,17 +43,18 @@ __all__ = [
     "save",
 ]
 
-# where each public name is defined
+# where each public name is found (the scoring explainers all together: for_explainer chooses
+# among those imported)
 _SOURCES = {
-    "BlendScoringExplainer": "explain.scoring._blend",
+    "BlendScoringExplainer": "explain.scoring._kinds",
     "ModelRun": "explain.scoring._explainers",
     "RunExplainer": "explain.scoring._explainers",
     "Scored": "explain.scoring._explainers",
-    "ScoringExplainer": "explain.scoring._explainers",
-    "DeepScoringExplainer": "explain.scoring._families",
-    "KernelScoringExplainer": "explain.scoring._families",
-    "LinearScoringExplainer": "explain.scoring._families",
-    "TreeScoringExplainer": "explain.scoring._families",
+    "ScoringExplainer": "explain.scoring._kinds",
+    "DeepScoringExplainer": "explain.scoring._kinds",
+    "KernelScoringExplainer": "explain.scoring._kinds",
+    "LinearScoringExplainer": "explain.scoring._kinds",
+    "TreeScoringExplainer": "explain.scoring._kinds",
     "ScoringLoadError": "explain.scoring._persist",
     "load": "explain.scoring._persist",
     "read_manifest": "explain.scoring._persist",

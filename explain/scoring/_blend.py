@@ -44,7 +44,7 @@ class BlendScoringExplainer(ScoringExplainer):
     model : object
         The blended model: a ``Pipeline`` ending in it, or the blend itself; its
         ``predict`` / ``predict_proba`` on engineered rows give the predictions.
-    fidelity, unknown_categories
+    fidelity, unknown_categories, compile_featurization
         See :class:`ScoringExplainer`.
     """
 
@@ -53,7 +53,7 @@ class BlendScoringExplainer(ScoringExplainer):
 
     def __init__(self, explainer: Any, initialization_examples: Any = None, feature_maps: Any = None, *,
                  featurizer: Any = None, model: Any = None, fidelity: Fidelity | None = None,
-                 unknown_categories: str = "accept") -> None:
+                 unknown_categories: str = "accept", compile_featurization: bool = True) -> None:
         if not isinstance(explainer, BlendExplainer):
             raise ExplanationTypeError(f"BlendScoringExplainer: needs a fitted BlendExplainer, got "
                                        f"{type(explainer).__name__}.")
@@ -78,6 +78,7 @@ class BlendScoringExplainer(ScoringExplainer):
         self.input_schema_ = {c: (kinds or {}).get(c, "number") for c in self.input_columns_}
         self.output_space_ = "log_odds" if self.model_task_ == "classification" else "raw"
         self.unknown_categories = check_policy(unknown_categories, type(self).__name__)
+        self.compile_featurization = bool(compile_featurization)
         self.fidelity_ = fidelity if fidelity is not None else self._own_fidelity()
         self._compile()
         _ = self._labels
@@ -171,10 +172,11 @@ class BlendScoringExplainer(ScoringExplainer):
         return LabelMap.create(self.classes_, getattr(self.blend_, "classes_", None),
                                caller=type(self).__name__)
 
-    def _as_classes(self, predictions: np.ndarray) -> np.ndarray:
-        labels = self._labels
-        return predictions if labels is None else labels.to_classes(predictions,
-                                                                    argument="the model's predictions")
+    def _model_labels(self) -> Any:
+        return getattr(self.blend_, "classes_", None)
+
+    def _is_function(self) -> bool:
+        return False
 
     def __repr__(self) -> str:
         return (f"BlendScoringExplainer({len(self.explainer_.members_)} members, {self.model_task_}, "

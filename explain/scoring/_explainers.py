@@ -23,7 +23,7 @@ import pandas as pd
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._fidelity import Fidelity
 from explain._frames import to_pandas
-from explain._labels import LabelMap
+from explain._labels import LabelMap, label_key
 from explain._mapping import as_feature_map
 from explain._validation import Matrix, column_kinds, to_tabular
 from explain.explainers._base import _subset_map
@@ -120,6 +120,9 @@ class ScoringExplainer:
     unknown_categories : {"accept", "refuse"}, default="accept"
         A category the featurization did not see in ``fit``: encoded as the featurization
         encodes it and reported (``Scored.unknown``), or refused with an error naming it.
+    compile_featurization : bool, default=True
+        Featurize rows with the compiled transform where the featurization has one (the same
+        numbers); ``False`` runs the fitted featurization on a DataFrame, as before it existed.
 
     Attributes
     ----------
@@ -155,7 +158,7 @@ class ScoringExplainer:
 
     def __init__(self, explainer: Any, initialization_examples: Any = None,
                  feature_maps: Any = None, *, fidelity: Fidelity | None = None,
-                 unknown_categories: str = "accept") -> None:
+                 unknown_categories: str = "accept", compile_featurization: bool = True) -> None:
         candidate = _unwrap(explainer)
         if not isinstance(candidate, self.accepts):
             names = ", ".join(t.__name__ for t in self.accepts)
@@ -177,6 +180,7 @@ class ScoringExplainer:
         self.output_space_ = inner.output_space_
         self.model_ = inner.input_model_
         self.unknown_categories = check_policy(unknown_categories, type(self).__name__)
+        self.compile_featurization = bool(compile_featurization)
         self.fidelity_ = fidelity if fidelity is not None else self._own_fidelity()
         self._compile()
         _ = self._labels  # classes against the model's labels, checked at construction
@@ -206,7 +210,7 @@ class ScoringExplainer:
 
     def _compile(self) -> None:
         """Compile the featurization, when it has a compiled form taking the input columns."""
-        steps = self._featurization()
+        steps = self._featurization() if self.compile_featurization else None
         compiled = None if steps is None else compile_featurizer(steps, self.input_schema_)
         if compiled is not None and set(compiled.specs) != set(self.input_columns_):
             compiled = None
@@ -219,6 +223,7 @@ class ScoringExplainer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("unknown_categories", "accept")  # saved before these existed
+        state.setdefault("compile_featurization", True)
         self.__dict__.update(state)
         if "fidelity_" not in state:
             self.fidelity_ = self._own_fidelity()
@@ -389,9 +394,33 @@ class ScoringExplainer:
         labels = self._labels
         if labels is None:
             return predictions
-        if self.explainer_.adapter_.is_function:
+        if self._is_function():
             return labels.names(predictions)
+        table = self._label_table
+        if table is not None and all(label_key(p) in table for p in predictions):
+            return labels.names(np.fromiter((table[label_key(p)] for p in predictions), np.int64,
+                                            len(predictions)))
         return labels.to_classes(predictions, argument="the model's predictions")
+
+    @cached_property
+    def _label_table(self) -> dict[str, int] | None:
+        """Position in ``classes_`` of each of the model's own labels, when ``LabelMap`` maps each
+        label the same whether alone or among the others (then any set of predictions maps label
+        by label: one dictionary look-up each instead of the map's factorization per request)."""
+        labels, model = self._labels, self._model_labels()
+        if labels is None or model is None:
+            return None
+        every = labels.codes(np.asarray(model, dtype=object), argument="the model's classes_")
+        alone = [int(labels.codes(np.asarray([m], dtype=object), argument="the model's classes_")[0])
+                 for m in model]
+        return {label_key(m): int(c) for m, c in zip(model, every, strict=True)} \
+            if alone == every.tolist() else None
+
+    def _model_labels(self) -> Any:
+        return self.explainer_.adapter_.model_classes
+
+    def _is_function(self) -> bool:
+        return bool(self.explainer_.adapter_.is_function)
 
     def _native_predictions(self, X: Any) -> tuple[np.ndarray, np.ndarray | None] | None:
         """Predictions and probabilities without the scikit-learn wrapper, where that is exact."""

@@ -69,7 +69,8 @@ def columns_of(examples: Any, names: Sequence[str], required: Sequence[str], cal
         raise ExplanationValueError(f"{caller}: evaluation_examples is empty (shape {frame.shape}).")
     given = [str(c) for c in frame.columns]
     _check_names(given, names, required, caller)
-    return {name: frame.iloc[:, given.index(name)].tolist() for name in names if name in given}, len(frame)
+    values = frame.to_numpy(dtype=object)  # one conversion: Python scalars, Timestamps, NaN
+    return {name: values[:, given.index(name)].tolist() for name in names if name in given}, len(frame)
 
 
 def _check_names(given: list[str], names: Sequence[str], required: Sequence[str], caller: str) -> None:

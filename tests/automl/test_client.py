@@ -94,8 +94,9 @@ def test_filters_by_comment_raw_and_engineered(run: RunArtifacts, explanation: E
     assert [m["id"] for m in client.list_model_explanations(raw=False)] == [raw_id, engineered_id]
     assert [m["id"] for m in client.list_model_explanations(engineered=True)] == [raw_id, engineered_id]
     assert client.list_model_explanations(comment="other") == []
-    # without an id: the newest match
-    assert client.download_model_explanation().is_engineered
+    # without an id: the newest match (the engineered one, uploaded last)
+    newest = client.download_model_explanation()
+    assert not newest.is_raw and list(newest.features) == list(explanation.engineered_explanation.features)
     assert client.download_model_explanation(raw=True).is_raw
     assert_same(client.download_model_explanation(comment="raw", engineered=True),
                 explanation.engineered_explanation)

@@ -57,7 +57,8 @@ def _outcome(path: Path) -> Explanation | None:
 
 def _resaves(explanation: Explanation, folder: Path) -> None:
     """A loaded explanation is consistent: it saves and loads back the same."""
-    assert_same(explanation, load_explanation(save_explanation(explanation, folder / "resaved.npz")))
+    resaved = save_explanation(explanation, folder / "resaved.npz", exist_ok=True)
+    assert_same(explanation, load_explanation(resaved))
 
 
 def _members(source: Path) -> dict[str, bytes]:

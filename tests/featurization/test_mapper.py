@@ -256,3 +256,14 @@ def test_as_transformer(frame):
     assert as_transformer([FeatureMap.identity(["a"])]) is None
     with pytest.raises(FeaturizationTypeError, match="as_transformer: int has no transform method"):
         as_transformer(3)
+
+
+def test_columns_given_as_an_index_or_array_are_names() -> None:
+    """interpret-community's lists came from ColumnTransformer.transformers_, with pandas.Index columns."""
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [2.0, 0.0, 1.0]})
+    scaler = StandardScaler().fit(frame[["a", "b"]])
+    for columns in (pd.Index(["a", "b"]), np.array(["a", "b"])):
+        mapper = ColumnMapper([(columns, scaler)])
+        assert mapper.input_columns == ["a", "b"]
+        np.testing.assert_allclose(mapper.transform(frame), scaler.transform(frame[["a", "b"]]))
+        assert feature_map_from([(columns, scaler)]).groups() == {"a": ["a"], "b": ["b"]}

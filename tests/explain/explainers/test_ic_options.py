@@ -245,3 +245,19 @@ def test_pfi_takes_sparse_true_labels():
     dense = PFIExplainer(model).explain_global(X, y)
     sparse = PFIExplainer(model).explain_global(X, sp.csr_matrix(y.reshape(-1, 1)))
     assert dense.global_importance_values == sparse.global_importance_values
+
+
+def test_tree_explainer_takes_shap_values_output(iris, cancer):
+    from lightgbm import LGBMClassifier
+
+    from explain import TreeExplainer
+
+    _, _, forest = iris  # a forest's values add up to probabilities
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompatibilityWarning)
+        assert TreeExplainer(forest, shap_values_output="probability").output_space_ == "probability"
+    X, y, _ = cancer
+    boosted = LGBMClassifier(n_estimators=5, verbose=-1, n_jobs=1).fit(X, y)
+    TreeExplainer(boosted, shap_values_output=ShapValuesOutput.DEFAULT)
+    with pytest.warns(CompatibilityWarning, match="add up to its 'log_odds' output"):
+        TreeExplainer(boosted, shap_values_output="probability")

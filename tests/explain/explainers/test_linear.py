@@ -134,8 +134,8 @@ def test_binary_logistic_regression_has_two_string_classes() -> None:
     model, X = _fitted("logistic", "binary")
     explanation = LinearExplainer(model, X).explain_local(X.iloc[:12])
     assert explanation.classes == ("no", "yes")
-    assert explanation.local_importance_values.shape == (2, 12, 8)
-    assert explanation.per_class_values.shape == (2, 8)
+    assert explanation.local_values.shape == (2, 12, 8)
+    assert explanation.per_class_values_.shape == (2, 8)
     expected = explanation.expected_values
     assert isinstance(expected, list) and expected[0] == -expected[1]
 
@@ -143,8 +143,8 @@ def test_binary_logistic_regression_has_two_string_classes() -> None:
 def test_regression_shapes() -> None:
     model, X = _fitted("ridge", "regression")
     explanation = LinearExplainer(model, X).explain_local(X.iloc[:12])
-    assert explanation.local_importance_values.shape == (12, 8)
-    assert isinstance(explanation.expected_values, float)
+    assert np.shape(explanation.local_importance_values) == (12, 8)
+    assert isinstance(explanation.expected_values, list) and len(explanation.expected_values) == 1
     assert explanation.classes is None and explanation.per_class_values is None
     assert len(explanation.get_ranked_global_names(top_k=3)) == 3
     assert np.shape(explanation.get_ranked_local_names(top_k=3)) == (12, 3)
@@ -208,7 +208,7 @@ def test_explain_subset_reports_only_those_features(subset: list[Any]) -> None:
     full = LinearExplainer(model, X).explain_local(X.iloc[:10])
     part = LinearExplainer(model, X, explain_subset=subset).explain_local(X.iloc[:10])
     assert part.features == ("f1", "f6")
-    assert part.local_importance_values.shape == (3, 10, 2)
+    assert part.local_values.shape == (3, 10, 2)
     np.testing.assert_array_equal(part.local_values, full.local_values[:, :, [1, 6]])
     assert part.fidelity.additivity_error < 1e-6
     assert part.get_ranked_global_names()[0] in INFORMATIVE

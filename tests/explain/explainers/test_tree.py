@@ -197,13 +197,13 @@ def test_values_match_shap_tree_explainer(family: str, task: str) -> None:
 def test_multiclass_shapes_and_ranked_getters() -> None:
     _, X, _ = _fitted("lightgbm", "multiclass")
     explanation = _explainer("lightgbm", "multiclass").explain_local(X.iloc[:20])
-    assert explanation.local_importance_values.shape == (3, 20, 8)
+    assert explanation.local_values.shape == (3, 20, 8)
     assert explanation.classes == ("a", "b", "c")
     expected = explanation.expected_values
     assert isinstance(expected, list) and len(expected) == 3
     assert all(isinstance(v, float) for v in expected)
-    assert explanation.per_class_values.shape == (3, 8)
-    assert explanation.global_importance_values.shape == (8,)
+    assert explanation.per_class_values_.shape == (3, 8)
+    assert explanation.global_values.shape == (8,)
     assert explanation.num_examples == 20 and explanation.num_features == 8
     assert explanation.features == tuple(f"f{i}" for i in range(8))
     assert len(explanation.get_ranked_global_names()) == 8
@@ -223,8 +223,8 @@ def test_multiclass_shapes_and_ranked_getters() -> None:
 def test_regression_shapes_and_ranked_getters() -> None:
     _, X, _ = _fitted("random_forest", "regression")
     explanation = _explainer("random_forest", "regression").explain_local(X.iloc[:15])
-    assert explanation.local_importance_values.shape == (15, 8)
-    assert isinstance(explanation.expected_values, float)
+    assert np.shape(explanation.local_importance_values) == (15, 8)
+    assert isinstance(explanation.expected_values, list) and len(explanation.expected_values) == 1
     assert explanation.classes is None
     assert explanation.per_class_values is None
     assert np.shape(explanation.get_ranked_local_names(top_k=2)) == (15, 2)
@@ -238,7 +238,7 @@ def test_binary_explanation_has_the_models_string_classes(family: str) -> None:
     _, X, _ = _fitted(family, "binary")
     explanation = _explainer(family, "binary").explain_local(X.iloc[:10])
     assert explanation.classes == ("no", "yes")
-    assert explanation.local_importance_values.shape == (2, 10, 8)
+    assert explanation.local_values.shape == (2, 10, 8)
     assert len(explanation.expected_values) == 2
 
 
@@ -350,8 +350,8 @@ def test_explain_subset_reports_only_those_features(subset: list[Any]) -> None:
     full = _explainer("lightgbm", "multiclass").explain_local(rows)
     part = _explainer("lightgbm", "multiclass", explain_subset=subset).explain_local(rows)
     assert part.features == ("f2", "f0", "f5")
-    assert part.local_importance_values.shape == (3, 20, 3)
-    assert part.per_class_values.shape == (3, 3)
+    assert part.local_values.shape == (3, 20, 3)
+    assert part.per_class_values_.shape == (3, 3)
     np.testing.assert_array_equal(part.local_values, full.local_values[:, :, [2, 0, 5]])
     np.testing.assert_array_equal(part.expected_values_, full.expected_values_)
     # additivity is checked on the full decomposition, so it still holds
