@@ -57,6 +57,7 @@ from explain._version import __version__
 if TYPE_CHECKING:
     from automl._config import AutoMLConfig
     from automl._runs import AutoMLRun, ChildRun
+    from explain._explanation import Explanation
 
 # The search, the runs, the report and their dependencies (pandas, scikit-learn, Optuna,
 # LightGBM) are imported by the command that needs them, so `automl --help` answers at once.
@@ -136,8 +137,15 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
                       help="an experiment's name: list its runs (default: list the experiments)")
     explain = commands.add_parser("explain", help="print the stored explanation of a run")
-    explain.add_argument("experiment", metavar="EXPERIMENT", help=_EXPERIMENT)
+    explain.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
+                         help=f"{_EXPERIMENT}; not with --mlflow-run")
     explain.add_argument("--run", help="run id or number (default: the best run)")
+    explain.add_argument("--mlflow-run", metavar="RUN_ID",
+                         help="read the newest explanation logged to this MLflow run instead "
+                              "(AutoMLConfig(mlflow=...) logs the best model's to its run)")
+    explain.add_argument("--tracking-uri", metavar="URI",
+                         help="MLflow tracking server or store of --mlflow-run "
+                              "(default: MLFLOW_TRACKING_URI)")
     explain.add_argument("--raw", action="store_true", help="raw columns instead of engineered features")
     explain.add_argument("--top-k", type=int, default=20, help="features to show (default 20)")
     report = commands.add_parser("report", help="write the HTML report and CSV tables")
@@ -303,27 +311,61 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    """``automl explain``: the stored explanation of the best run or of ``--run``."""
-    import numpy as np
-
-    from automl._report import BEST_MODEL, format_expected_values, load_run_explanation, output_unit
-    from automl._text import format_value, importance_text
-    from explain._wording import importance_title
+    """``automl explain``: the stored explanation of the best run or of ``--run``, or the one
+    logged to ``--mlflow-run``."""
+    from automl._report import BEST_MODEL, load_run_explanation
+    from automl._text import format_value
 
     if args.top_k < 1:
         raise ConfigError(f"--top-k must be a positive integer, got {args.top_k}.")
+    if args.mlflow_run is not None:
+        return _explain_mlflow_run(args)
+    if args.tracking_uri is not None:
+        raise ConfigError("--tracking-uri goes with --mlflow-run RUN_ID (the MLflow run to read).")
+    if args.experiment is None:
+        raise ConfigError("automl explain needs an EXPERIMENT (`automl runs` lists them) or "
+                          "--mlflow-run RUN_ID.")
     run = _load(args, args.experiment)
     child = run.best_child() if args.run is None else run.get_child(args.run)
     try:
         explanation, whole = load_run_explanation(child, args.raw, BEST_MODEL), True
     except RunNotFoundError:
         explanation, whole = load_run_explanation(child, args.raw), False
-    top = min(args.top_k, explanation.num_features)
     print(f"Explanation of run {child.id}: {_describe_estimator(child)}")
     print(f"  {child.status}, {run.primary_metric} {format_value(child.score)}"
           + (" (the best run)" if run.study.user_attrs.get("finalized_run") == child.number else ""))
     print("  explains " + ("the final model" if whole
                            else "the model of the run's last cross-validation fold, on that fold's rows"))
+    _print_explanation(explanation, args.top_k)
+    return 0
+
+
+def _explain_mlflow_run(args: argparse.Namespace) -> int:
+    """``automl explain --mlflow-run RUN_ID``: the newest explanation logged to that MLflow run."""
+    from explain import ExplanationClient
+    from explain.mlflow._run import MlflowRun
+
+    if args.experiment is not None or args.run is not None:
+        raise ConfigError("--mlflow-run reads an MLflow run: give it without EXPERIMENT and --run.")
+    try:
+        run = MlflowRun(args.mlflow_run, args.tracking_uri)
+    except ImportError as exc:  # MLflow is an extra: say which one to install
+        raise ConfigError(str(exc)) from exc
+    explanation = ExplanationClient(run).download_model_explanation(raw=bool(args.raw))
+    print(f"Explanation logged to MLflow run {run.run_id} (tracking store {run.tracking_uri})")
+    _print_explanation(explanation, args.top_k)
+    return 0
+
+
+def _print_explanation(explanation: Explanation, top_k: int) -> None:
+    """The explanation's feature space, rows, ranked importances, expected values and fidelity."""
+    import numpy as np
+
+    from automl._report import format_expected_values, output_unit
+    from automl._text import importance_text
+    from explain._wording import importance_title
+
+    top = min(top_k, explanation.num_features)
     space = "raw columns" if explanation.is_raw else "engineered features"
     print(f"  {space}, {explanation.num_examples} rows, method {explanation.method}, "
           f"values add up to the {output_unit(explanation)}")
@@ -342,7 +384,6 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     if expected:
         print(f"\nExpected value(s): {expected}")
     print(f"Fidelity: {explanation.fidelity.summary()}")
-    return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -14,16 +14,22 @@ After :meth:`automl.AutoML.fit`, the experiment stored in Optuna is copied into 
   engineered explanations with their HTML page.
 
 Logging again (a resumed search, another worker) adds only what MLflow does not have yet: runs
-are matched by the tags ``automl.experiment`` / ``automl.storage`` / ``automl.trial`` and
-explanations by their stored ids (tag ``automl.explanations``).
+are matched by the tags ``automl.experiment`` / ``automl.storage`` / ``automl.study`` (a key
+the experiment keeps in its storage, so a new experiment of the same name is a new parent run)
+/ ``automl.trial`` and explanations by their stored ids (tag ``automl.explanations``).
+
+:func:`check_tracking` is called before the search, so an unreachable tracking store is
+reported at once (a :class:`~automl.ConfigError` naming ``mlflow``), not after the search.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import math
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,36 +38,84 @@ import mlflow
 import mlflow.sklearn
 import numpy as np
 from mlflow.entities import RunStatus
+from mlflow.exceptions import MlflowException
 
+from automl._exceptions import ConfigError
 from automl._finalize import EXPLAINED_ROWS
 from automl._lock import experiment_lock
 from automl._report import BEST_MODEL, write_report
 from automl._runs import AutoMLRun, ChildRun
 from automl._urls import without_password
-from explain import ExplanationClient
+from explain import ExplanationClient, ExplanationValueError
 from explain._version import __version__
-from explain.mlflow import log_explanation, log_scoring_explainer
+from explain.mlflow import log_explanation, log_scoring_explainer, model_name
+from explain.mlflow._run import mlflow_settings, reach
 from explain.scoring import ScoringExplainer
 
 if TYPE_CHECKING:
     from automl._config import AutoMLConfig
     from automl._mlflow_target import MlflowTarget
 
-__all__ = ["log_search"]
+__all__ = ["check_tracking", "log_search"]
 
 logger = logging.getLogger("automl")
+STUDY_KEY = "mlflow_key"  # the experiment's user attribute that tells its MLflow runs apart
 _TERMINAL = {"Completed": RunStatus.FINISHED, "Failed": RunStatus.FAILED, "Pruned": RunStatus.KILLED}
 MAX_PARAM_CHARS = 500
 SIGNATURE_ROWS = 200
 EXAMPLE_ROWS = 5
 
 
+def check_tracking(config: AutoMLConfig) -> None:
+    """Make sure ``config.mlflow``'s tracking store answers, before the search spends its budget.
+
+    Raises
+    ------
+    ConfigError
+        When MLflow refuses the tracking URI or nothing answers there (naming ``mlflow``).
+    """
+    target = config.mlflow
+    if target is None:
+        return
+    try:
+        reach(target.tracking_uri, "AutoMLConfig", "mlflow")
+    except ExplanationValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def log_search(run: AutoMLRun, config: AutoMLConfig) -> str:
-    """Log the experiment ``run`` to ``config.mlflow``; return the parent MLflow run's id."""
+    """Log the experiment ``run`` to ``config.mlflow``; return the parent MLflow run's id.
+
+    Raises
+    ------
+    ConfigError
+        When MLflow fails while logging (the search itself is stored: ``fit()`` again logs
+        what is missing).
+    """
     target = config.mlflow
     assert target is not None  # called only when MLflow tracking is asked for
     with experiment_lock(run.store.storage.engine, run.experiment_name, "mlflow"):
         client = mlflow.MlflowClient(tracking_uri=target.tracking_uri)
+        try:
+            parent = _log_runs(client, run, config, target)
+        except MlflowException as exc:
+            raise ConfigError(
+                f"AutoMLConfig: logging the search to the MLflow tracking store mlflow="
+                f"{client.tracking_uri!r} failed: {' '.join(str(exc).split())[:300]}. The search is "
+                f"stored in {without_password(run.store.url)}; fit() again logs what MLflow is "
+                "missing.") from exc
+    logger.info("logged to MLflow %s: experiment %r, run %s", client.tracking_uri, target.experiment_name,
+                parent)
+    return parent
+
+
+def _log_runs(client: Any, run: AutoMLRun, config: AutoMLConfig, target: MlflowTarget) -> str:
+    """The parent run, one run per finished trial, then the results; return the parent's id.
+
+    MLflow prints a "View run at" line to stdout for every run it ends: only the parent's is
+    printed.
+    """
+    with mlflow_settings(MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT="true"):
         experiment_id = _experiment_id(client, target.experiment_name)
         parent = _parent_run(client, experiment_id, run, config)
         logged = _child_runs(client, experiment_id, parent)
@@ -70,8 +124,7 @@ def log_search(run: AutoMLRun, config: AutoMLConfig) -> str:
                 logged[child.number] = _log_child(client, experiment_id, parent, child,
                                                   logged.get(child.number), target)
         _log_parent_results(client, parent, run, logged, target)
-    logger.info("logged to MLflow %s: experiment %r, run %s", client.tracking_uri, target.experiment_name,
-                parent)
+    client.set_terminated(parent, "FINISHED")
     return parent
 
 
@@ -81,7 +134,13 @@ def _experiment_id(client: Any, name: str) -> str:
 
 
 def _identity(run: AutoMLRun) -> dict[str, str]:
-    return {"automl.experiment": run.experiment_name, "automl.storage": without_password(run.store.url)}
+    """The tags of the experiment's parent run; the key is made once and kept with the experiment."""
+    key = run.study.user_attrs.get(STUDY_KEY)
+    if key is None:
+        key = uuid.uuid4().hex
+        run.study.set_user_attr(STUDY_KEY, key)
+    return {"automl.experiment": run.experiment_name, "automl.storage": without_password(run.store.url),
+            "automl.study": str(key)}
 
 
 def _filter(tags: dict[str, str]) -> str:
@@ -126,12 +185,14 @@ def _log_child(client: Any, experiment_id: str, parent: str, child: ChildRun, ex
                 "automl.status": child.status}
         if child.error:
             tags["automl.error"] = child.error[:4000]
-        run_id = client.create_run(experiment_id, run_name=child.id, tags=tags).info.run_id
+        run_id = client.create_run(experiment_id, start_time=_millis(child.trial.datetime_start),
+                                   run_name=child.id, tags=tags).info.run_id
         params = {"estimator": child.estimator, **child.params}
         client.log_batch(run_id, params=[mlflow.entities.Param(str(k)[:250], _text(v))
                                          for k, v in params.items()],
                          metrics=_metrics(child))
-        client.set_terminated(run_id, RunStatus.to_string(_TERMINAL[child.status]))
+        client.set_terminated(run_id, RunStatus.to_string(_TERMINAL[child.status]),
+                              end_time=_millis(child.trial.datetime_complete))
     else:
         run_id = existing.info.run_id
     done = set(filter(None, client.get_run(run_id).data.tags.get("automl.explanations", "").split(",")))
@@ -148,7 +209,7 @@ def _log_child(client: Any, experiment_id: str, parent: str, child: ChildRun, ex
 
 def _metrics(child: ChildRun) -> list[Any]:
     """The run's scores and timings, and its fold scores as steps of ``fold_<metric>``."""
-    now = int(child.trial.datetime_complete.timestamp() * 1000) if child.trial.datetime_complete else 0
+    now = _millis(child.trial.datetime_complete) or 0
     metrics = [mlflow.entities.Metric(_metric_key(k), float(v), now, 0) for k, v in child.metrics.items()
                if isinstance(v, int | float) and math.isfinite(v)]
     primary = _metric_key(child.parent.primary_metric)
@@ -172,7 +233,6 @@ def _log_parent_results(client: Any, parent: str, run: AutoMLRun, logged: dict[i
     try:
         best = run.best_child()
     except LookupError:  # RunNotFoundError: nothing completed, nothing to log as a model
-        client.set_terminated(parent, "FINISHED")
         return
     best_run = logged[best.number].info.run_id
     client.log_metric(parent, f"best_{_metric_key(run.primary_metric)}", float(best.score or math.nan))
@@ -180,7 +240,6 @@ def _log_parent_results(client: Any, parent: str, run: AutoMLRun, logged: dict[i
     if "automl.model_uri" not in client.get_run(best_run).data.tags:
         _log_models(client, best, best_run, target)
     client.set_tag(parent, "automl.model_uri", client.get_run(best_run).data.tags["automl.model_uri"])
-    client.set_terminated(parent, "FINISHED")
 
 
 def _log_models(client: Any, best: ChildRun, run_id: str, target: MlflowTarget) -> None:
@@ -192,11 +251,16 @@ def _log_models(client: Any, best: ChildRun, run_id: str, target: MlflowTarget) 
     signature = mlflow.models.infer_signature(sample, model.predict(sample))
     scoring = ScoringExplainer.from_run(best)
     requirements = [f"automl-explain=={__version__}"]
-    with _tracking(target.tracking_uri), mlflow.start_run(run_id=run_id):
-        info = mlflow.sklearn.log_model(model, name="model", signature=signature, input_example=example,
-                                        pip_requirements=requirements)
+    # nested: fit() may run inside the user's own `with mlflow.start_run():`
+    with _tracking(target.tracking_uri), mlflow.start_run(run_id=run_id, nested=True):
+        # cloudpickle: MLflow 3's default (skops) refuses the featurization's own classes
+        info = mlflow.sklearn.log_model(model, **model_name("model"), signature=signature,
+                                        input_example=example, pip_requirements=requirements,
+                                        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE)
         explainer = log_scoring_explainer(scoring, name="scoring_explainer", input_example=example,
                                           signature_rows=sample)
+    # the fluent run's end stamped the logging time as the trial's end: put the trial's back
+    client.set_terminated(run_id, "FINISHED", end_time=_millis(best.trial.datetime_complete))
     client.set_tag(run_id, "automl.model_uri", info.model_uri)
     client.set_tag(run_id, "automl.scoring_explainer_uri", explainer.model_uri)
     client.set_tag(run_id, "automl.best", "true")
@@ -214,6 +278,11 @@ def _tracking(uri: str | None) -> Iterator[None]:
         yield
     finally:
         mlflow.set_tracking_uri(previous)
+
+
+def _millis(moment: datetime.datetime | None) -> int | None:
+    """A trial's start or end as MLflow's milliseconds since the epoch (``None`` if unknown)."""
+    return None if moment is None else int(moment.timestamp() * 1000)
 
 
 def _metric_key(name: str) -> str:

@@ -91,6 +91,9 @@ class AutoML:
         show_progress(config.logger_level)
         # failed trials are reported by our progress callback, in one line (Optuna prints tracebacks)
         optuna.logging.set_verbosity(optuna.logging.ERROR)
+        if config.mlflow is not None:  # MLflow is optional: imported only when asked for
+            from automl._mlflow import check_tracking
+            check_tracking(config)  # an unreachable tracking store is said before the search, not after
         store = ExperimentStore(config.storage, config.artifact_path)
         with store.translate_errors(f"run experiment {config.experiment_name!r}"):
             study = open_experiment(config, store)

@@ -1,8 +1,9 @@
 """The ``explain`` command line: ``explain dashboard PATH`` serves a saved explanation in the
 interactive dashboard, ``explain serve DIRECTORY`` a saved scoring explainer over HTTP.
 
-``PATH`` is a file written by :func:`explain.save_explanation`. Without ``--data`` the
-dashboard shows the explanation alone (global and local importances, cohorts over row
+``PATH`` is a file written by :func:`explain.save_explanation` (or ``--mlflow-run RUN_ID``
+the newest explanation logged to that MLflow run, ``--tracking-uri`` its server). Without
+``--data`` the dashboard shows the explanation alone (global and local importances, cohorts over row
 index); ``--data rows.csv`` adds the explained rows (same order as the local importances),
 ``--label COLUMN`` their true labels, and ``--model model.joblib`` the fitted model for
 model performance, what-if and ICE. Exit status: 0 on success, 2 on bad usage or input (one
@@ -67,8 +68,13 @@ def _parser() -> argparse.ArgumentParser:
                                      help="`explain COMMAND --help` shows its arguments")
     dashboard = commands.add_parser("dashboard",
                                     help="serve a saved explanation in the interactive dashboard")
-    dashboard.add_argument("path", metavar="PATH",
-                           help="explanation file written by explain.save_explanation")
+    dashboard.add_argument("path", nargs="?", metavar="PATH",
+                           help="explanation file written by explain.save_explanation; not with --mlflow-run")
+    dashboard.add_argument("--mlflow-run", metavar="RUN_ID",
+                           help="serve the newest explanation logged to this MLflow run instead of PATH")
+    dashboard.add_argument("--tracking-uri", metavar="URI",
+                           help="MLflow tracking server or store of --mlflow-run "
+                                "(default: MLFLOW_TRACKING_URI)")
     dashboard.add_argument("--data", help="CSV of the explained rows, in the explanation's row order")
     dashboard.add_argument("--label", help="label column of --data (true labels or targets)")
     dashboard.add_argument("--model", help="fitted model saved with joblib (trusted files only: unpickled)")
@@ -184,16 +190,30 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     """``explain dashboard``: validate everything, then serve until interrupted."""
-    from explain._serialization import load_explanation
     from explain.dashboard import ExplanationDashboard
 
-    explanation = load_explanation(args.path)
+    explanation = _read_explanation(args)
     dataset, labels = _read_rows(args.data, args.label)
     model = _read_model(args.model)
     dashboard = ExplanationDashboard(explanation, model, dataset=dataset, true_y=labels, port=args.port,
                                      host=args.host, start=False)
     dashboard.serve_forever()
     return 0
+
+
+def _read_explanation(args: argparse.Namespace) -> Any:
+    """The explanation of ``PATH``, or the newest one logged to ``--mlflow-run``."""
+    if (args.path is None) == (args.mlflow_run is None):
+        raise ExplanationValueError("give an explanation file PATH or --mlflow-run RUN_ID (one of them).")
+    if args.mlflow_run is None:
+        if args.tracking_uri is not None:
+            raise ExplanationValueError("--tracking-uri goes with --mlflow-run RUN_ID (the run to read).")
+        from explain._serialization import load_explanation
+
+        return load_explanation(args.path)
+    from explain._client import ExplanationClient
+
+    return ExplanationClient.from_mlflow_run(args.mlflow_run, args.tracking_uri).download_model_explanation()
 
 
 def _read_rows(path: str | None, label: str | None) -> tuple[Any, Any]:

@@ -10,13 +10,14 @@ Importing this package imports MLflow; ``import explain`` does not.
 
 from explain.mlflow._log import log_explanation, summary_png
 from explain.mlflow._pyfunc import ScoringExplainerModel, log_scoring_explainer, scored_frame
-from explain.mlflow._run import MlflowRun
+from explain.mlflow._run import MlflowRun, model_name
 
 __all__ = [
     "MlflowRun",
     "ScoringExplainerModel",
     "log_explanation",
     "log_scoring_explainer",
+    "model_name",
     "scored_frame",
     "summary_png",
 ]

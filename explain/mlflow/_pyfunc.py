@@ -18,6 +18,7 @@ import pandas as pd
 
 from explain._exceptions import ExplanationTypeError
 from explain._version import __version__
+from explain.mlflow._run import model_name
 from explain.scoring._explainers import ScoringExplainer
 from explain.scoring._persist import load, save
 
@@ -39,15 +40,18 @@ class ScoringExplainerModel(PythonModel):
 
     Parameters (of ``predict``, passed as MLflow ``params``)
     ----------
-    raw : bool, default=None
-        Raw-column importances (``True``) or engineered ones (``False``); default raw when
-        the scoring explainer has a featurization.
+    raw : bool
+        Raw-column importances (``True``) or engineered ones (``False``); the model's
+        signature makes it default to raw when the scoring explainer has a featurization.
     """
 
     def load_context(self, context: Any) -> None:
         self.scoring_ = load(context.artifacts[ARTIFACT])
 
-    def predict(self, context: Any, model_input: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    # MLflow reads predict's type hints: a DataFrame (what pyfunc passes after checking the
+    # signature) is taken as is; Any, or no hint, makes it warn
+    def predict(self, context: Any, model_input: pd.DataFrame,
+                params: dict[str, Any] | None = None) -> pd.DataFrame:
         raw = None if not params or params.get("raw") is None else bool(params["raw"])
         return scored_frame(self.scoring_, model_input, raw=raw)
 
@@ -111,7 +115,8 @@ def log_scoring_explainer(scoring: ScoringExplainer, name: str = "scoring_explai
         A few input rows, stored with the model; with ``signature_rows`` they give its signature.
     signature_rows : DataFrame, default=None
         Rows to infer the input and output signature from (default ``input_example``): rows
-        with missing values make those columns optional.
+        with missing values make those columns optional. The signature also holds the
+        ``raw`` parameter of ``predict`` (default: raw columns when there is a featurization).
 
     Returns
     -------
@@ -131,10 +136,12 @@ def log_scoring_explainer(scoring: ScoringExplainer, name: str = "scoring_explai
     signature = None
     sample = signature_rows if signature_rows is not None else input_example
     if sample is not None:
-        signature = mlflow.models.infer_signature(sample, scored_frame(scoring, sample))
+        # the params schema lets callers (and `mlflow models serve` requests) choose the space
+        params = {"raw": scoring.feature_map_ is not None}
+        signature = mlflow.models.infer_signature(sample, scored_frame(scoring, sample), params=params)
     with tempfile.TemporaryDirectory() as folder:
         saved = save(scoring, Path(folder) / ARTIFACT)
         return mlflow.pyfunc.log_model(
-            name=name, python_model=ScoringExplainerModel(), artifacts={ARTIFACT: str(saved)},
+            **model_name(name), python_model=ScoringExplainerModel(), artifacts={ARTIFACT: str(saved)},
             signature=signature, input_example=input_example,
             pip_requirements=[f"automl-explain=={__version__}"])
