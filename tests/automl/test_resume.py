@@ -18,7 +18,8 @@ from automl import AutoML, AutoMLConfig, AutoMLRun, retrieve_model_explanation
 from explain import Explanation, ExplanationClient
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
-KILL_AFTER_COMPLETE = 5
+KILL_AFTER_COMPLETE = 3
+RESUMED_ITERATIONS = 7
 WORKER_TIMEOUT = 90
 
 
@@ -63,9 +64,9 @@ def test_search_killed_with_sigkill_resumes(tmp_path: Path, breast_cancer_frame:
     finished_before = len(_search_trials(before, FINISHED))
     left_running = [t.number for t in before.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
     assert len(completed_before) >= KILL_AFTER_COMPLETE
-    assert finished_before < 12, "the worker ran past the resumed iterations before it was killed"
+    assert finished_before < RESUMED_ITERATIONS, "the worker ran past the resumed iterations before it was killed"
 
-    settings = small_search_settings(url, "resume", iterations=12)
+    settings = small_search_settings(url, "resume", iterations=RESUMED_ITERATIONS)
     config = AutoMLConfig("classification", training_data=breast_cancer_frame, label_column_name="target",
                           verbosity=logging.WARNING, **settings)
     run = AutoML(config).fit()
@@ -78,9 +79,9 @@ def test_search_killed_with_sigkill_resumes(tmp_path: Path, breast_cancer_frame:
     # earlier finished trials count towards iterations; trials left running by the kill do not:
     # the resume fails them at once (their process is gone), saying why
     finished = [t for t in _search_trials(run.study, FINISHED) if not t.user_attrs.get("stopped")]
-    assert len(finished) == 12, [(t.number, t.state.name) for t in run.study.trials]
+    assert len(finished) == RESUMED_ITERATIONS, [(t.number, t.state.name) for t in run.study.trials]
     new_numbers = {t.number for t in finished} - numbers_before
-    assert len(new_numbers) == 12 - finished_before
+    assert len(new_numbers) == RESUMED_ITERATIONS - finished_before
     assert not run.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     for number in left_running:
         child = run.get_child(number)

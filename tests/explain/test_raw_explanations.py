@@ -163,7 +163,7 @@ def test_informative_raw_columns_rank_first(fitted, kind):
     else:
         model = KNeighborsClassifier(25).fit(Xe, y)
         explainer = MimicExplainer(model, X, LGBMExplainableModel, transformations=ct)
-    rows = X.iloc[:40] if kind == "kernel" else X.iloc[:300]
+    rows = X.iloc[:24] if kind == "kernel" else X.iloc[:300]
     explanation = explainer.explain_global(rows)
     assert explanation.is_raw
     assert_informative_first(explanation)
