@@ -10,6 +10,7 @@ import pandas as pd
 from automl._explanations import explain_model_rows
 from automl._runs import AutoMLRun, ChildRun
 from explain import Explanation, ExplanationClient
+from featurization._frames import foreign_to_pandas, is_foreign_frame
 
 __all__ = ["explain_model", "retrieve_model_explanation", "summary_tuple"]
 
@@ -72,9 +73,10 @@ def explain_model(fitted_model: Any, X_train: pd.DataFrame, X_test: pd.DataFrame
     fitted_model : Pipeline or estimator
         The model, taking raw rows.
     X_train : DataFrame
-        Training rows (background / surrogate training data).
+        Training rows (background / surrogate training data); a polars DataFrame or a pyarrow
+        Table too (columns matched by name).
     X_test : DataFrame
-        Rows to explain.
+        Rows to explain (the same kinds).
     best_run : run, default=None
         As in Azure's SDK v1: a run to store the explanation with (any run
         :class:`explain.ExplanationClient` takes, e.g. a :class:`ChildRun`); it is uploaded
@@ -98,6 +100,8 @@ def explain_model(fitted_model: Any, X_train: pd.DataFrame, X_test: pd.DataFrame
 
 
 def _frame(X: Any, features: list[str] | None) -> pd.DataFrame:
+    if is_foreign_frame(X) and hasattr(X, "to_pandas"):  # polars / pyarrow: by name, not position
+        X = foreign_to_pandas(X)
     if isinstance(X, pd.DataFrame):
         return X
     array = np.asarray(X)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from automl._exceptions import ConfigError, ConfigTypeError, DataError
+from featurization._frames import foreign_to_pandas, is_foreign_frame
 
 __all__ = ["MAX_ABS_VALUE", "TrainingData", "as_frame", "check_labels", "check_numbers_as_text",
            "split_label"]
@@ -46,10 +47,10 @@ class TrainingData:
 
 
 def _to_pandas(frame: Any) -> Any:
-    """A polars DataFrame or a pyarrow Table as a pandas DataFrame (columns kept by name)."""
-    module = type(frame).__module__.split(".", 1)[0]
-    if module in ("polars", "pyarrow") and hasattr(frame, "to_pandas"):
-        return frame.to_pandas()
+    """A polars DataFrame or a pyarrow Table as a pandas DataFrame (columns kept by name; integers
+    and booleans with missing values as pandas' nullable ``Int64`` / ``boolean``)."""
+    if is_foreign_frame(frame) and hasattr(frame, "to_pandas"):  # not a LazyFrame
+        return foreign_to_pandas(frame)
     return frame
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from explain._aggregation import aggregate_local
 from explain._exceptions import ExplanationAttributeError, ExplanationValueError
 from explain._fidelity import Fidelity
+from explain._frames import BACKENDS, as_backend
 from explain._ic_views import InterpretCommunityViews
 from featurization import FeatureMap
 
@@ -394,8 +395,8 @@ class Explanation(InterpretCommunityViews):
         return self.per_class_values_
 
     # ------------------------------------------------------------------ display
-    def to_dataframe(self, scope: str = "global") -> pd.DataFrame:
-        """Return the values as a DataFrame.
+    def to_dataframe(self, scope: str = "global", backend: str = "pandas") -> Any:
+        """Return the values as a table.
 
         Parameters
         ----------
@@ -403,25 +404,41 @@ class Explanation(InterpretCommunityViews):
             ``"global"``: one row per feature, ranked, with the global importance and one
             column per class. ``"local"``: one row per explained row (per class and row for
             classifiers, as a MultiIndex ``(class, row)``), one column per feature.
+        backend : {"pandas", "polars", "pyarrow"}, default="pandas"
+            The kind of table: a pandas DataFrame, a polars DataFrame or a pyarrow Table. The
+            last two have no index: ``feature`` (global) or ``row`` / ``class, row`` (local)
+            are their first columns.
+
+        Raises
+        ------
+        ExplanationValueError
+            For another ``scope`` or ``backend``, or ``scope="local"`` on a global-only
+            explanation.
         """
+        if backend not in BACKENDS:  # checked first: no work for a call that cannot succeed
+            raise ExplanationValueError(
+                f"to_dataframe: backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}.")
         if scope == "global":
             frame = pd.DataFrame({"importance": self.global_values}, index=list(self.features))
             if self.per_class_values_ is not None and self.classes is not None:
                 for label, values in zip(self.classes, self.per_class_values_, strict=True):
                     frame[f"importance[{label}]"] = values
             frame.index.name = "feature"
-            return frame.sort_values("importance", ascending=False, kind="stable")
-        if scope == "local":
+            frame = frame.sort_values("importance", ascending=False, kind="stable")
+        elif scope == "local":
             local = self._require_local("to_dataframe(scope='local')")
             if not self.is_classification:
-                return pd.DataFrame(local[0], columns=list(self.features))
-            labels = self.classes or tuple(range(local.shape[0]))
-            index = pd.MultiIndex.from_product(
-                [list(labels), range(local.shape[1])], names=["class", "row"]
-            )
-            return pd.DataFrame(local.reshape(-1, local.shape[2]), index=index,
-                                columns=list(self.features))
-        raise ExplanationValueError(f"to_dataframe: scope must be 'global' or 'local', got {scope!r}.")
+                frame = pd.DataFrame(local[0], columns=list(self.features)).rename_axis("row")
+            else:
+                labels = self.classes or tuple(range(local.shape[0]))
+                index = pd.MultiIndex.from_product(
+                    [list(labels), range(local.shape[1])], names=["class", "row"]
+                )
+                frame = pd.DataFrame(local.reshape(-1, local.shape[2]), index=index,
+                                     columns=list(self.features))
+        else:
+            raise ExplanationValueError(f"to_dataframe: scope must be 'global' or 'local', got {scope!r}.")
+        return as_backend(frame, backend, caller="to_dataframe")
 
     def __repr__(self) -> str:
         space = "raw" if self.is_raw else "engineered"

@@ -8,23 +8,19 @@ its type comes from.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
+
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
+from featurization._frames import foreign_to_pandas, frame_origin, is_foreign_frame
 
-__all__ = ["check_column_names", "is_foreign_frame", "to_pandas"]
+__all__ = ["BACKENDS", "as_backend", "check_column_names", "is_foreign_frame", "to_pandas"]
 
-_FRAMES = {("polars", "DataFrame"), ("pyarrow", "Table"), ("pyarrow", "RecordBatch")}
-
-
-def _origin(data: Any) -> tuple[str, str]:
-    return type(data).__module__.split(".")[0], type(data).__name__
-
-
-def is_foreign_frame(data: Any) -> bool:
-    """Whether ``data`` is a polars DataFrame / LazyFrame or a pyarrow Table / RecordBatch."""
-    return _origin(data) in _FRAMES or _origin(data) == ("polars", "LazyFrame")
+BACKENDS = ("pandas", "polars", "pyarrow")
+"""The kinds of table :func:`as_backend` returns."""
 
 
 def to_pandas(data: Any, *, argument: str, caller: str) -> Any:
@@ -32,7 +28,8 @@ def to_pandas(data: Any, *, argument: str, caller: str) -> Any:
 
     Integer and boolean columns with missing values stay integer and boolean (pandas'
     nullable ``Int64`` / ``boolean``) rather than turning into floats or objects;
-    categoricals stay categorical and datetimes datetimes, as ``to_pandas()`` gives them.
+    categoricals stay categorical and datetimes datetimes, as ``to_pandas()`` gives them
+    (:func:`featurization._frames.foreign_to_pandas`, shared with AutoML and the featurizer).
 
     Raises
     ------
@@ -41,46 +38,44 @@ def to_pandas(data: Any, *, argument: str, caller: str) -> Any:
     """
     if not is_foreign_frame(data):
         return data
-    library, kind = _origin(data)
-    if kind == "LazyFrame":
+    if frame_origin(data)[1] == "LazyFrame":
         raise ExplanationTypeError(
             f"{caller}: {argument} is a polars LazyFrame; call .collect() to pass its rows.")
-    integer, boolean = _nullable_columns(data, library)
-    frame = data.to_pandas()
-    for i in integer:
-        if frame.dtypes.iloc[i].kind == "f":  # to_pandas turns integers with nulls into floats
-            frame.isetitem(i, frame.iloc[:, i].astype("Int64"))
-    for i in boolean:
-        if frame.dtypes.iloc[i].kind == "O":
-            frame.isetitem(i, frame.iloc[:, i].astype("boolean"))
-    return frame
+    return foreign_to_pandas(data)
 
 
-def _nullable_columns(data: Any, library: str) -> tuple[list[int], list[int]]:
-    """Positions of the integer and of the boolean columns that hold missing values (names may
-    repeat in a pyarrow table)."""
-    integer, boolean = [], []
-    if library == "polars":
-        counts = data.null_count().row(0)
-        for i, (dtype, nulls) in enumerate(zip(data.schema.values(), counts, strict=True)):
-            if nulls and dtype.is_integer():
-                integer.append(i)
-            elif nulls and str(dtype) == "Boolean":
-                boolean.append(i)
-        return integer, boolean
-    for i, column in enumerate(data.columns):
-        if column.null_count and _arrow_kind(column.type) == "integer":
-            integer.append(i)
-        elif column.null_count and _arrow_kind(column.type) == "boolean":
-            boolean.append(i)
-    return integer, boolean
+def as_backend(frame: pd.DataFrame, backend: str, *, caller: str) -> Any:
+    """``frame`` as a ``backend`` table; its index (named) becomes the first columns.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        A pandas frame whose index levels are named.
+    backend : {"pandas", "polars", "pyarrow"}
+        The kind of table wanted; ``"pandas"`` returns ``frame`` itself.
+    caller : str
+        Who asks (for the messages).
 
-def _arrow_kind(arrow_type: Any) -> str:
-    text = str(arrow_type)
-    if text == "bool":
-        return "boolean"
-    return "integer" if text.startswith(("int", "uint")) else "other"
+    Raises
+    ------
+    ExplanationValueError
+        For another ``backend``.
+    ImportError
+        When polars or pyarrow is not installed (naming it).
+    """
+    if backend == "pandas":
+        return frame
+    if backend not in BACKENDS:
+        raise ExplanationValueError(
+            f"{caller}: backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}.")
+    try:
+        library = importlib.import_module(backend)
+    except ImportError as exc:
+        raise ImportError(f"{caller}: backend={backend!r} needs {backend}: pip install {backend}") from exc
+    flat = frame.reset_index()
+    if backend == "polars":
+        return library.from_pandas(flat)
+    return library.Table.from_pandas(flat, preserve_index=False)
 
 
 def check_column_names(columns: Sequence[Any], *, argument: str, caller: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from featurization._exceptions import FeaturizationTypeError, FeaturizationValueError
 from featurization._feature_map import FeatureMap
+from featurization._frames import foreign_to_pandas, frame_origin, is_foreign_frame
 from featurization._lineage import step_map
 
 __all__ = ["AutoFeaturizer"]
@@ -100,13 +101,19 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def _frame(self, X: Any, caller: str) -> pd.DataFrame:
+        if is_foreign_frame(X):  # polars / pyarrow: columns are matched by name, as in pandas
+            if frame_origin(X)[1] == "LazyFrame":
+                raise FeaturizationTypeError(
+                    f"AutoFeaturizer.{caller}: X is a polars LazyFrame; call .collect() to pass its rows.")
+            X = foreign_to_pandas(X)
         if isinstance(X, pd.DataFrame):
             frame = X
         elif isinstance(X, np.ndarray) and X.ndim == 2:
             frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
         else:
             raise FeaturizationTypeError(
-                f"AutoFeaturizer.{caller}: expected a pandas DataFrame or a 2-D array, "
+                f"AutoFeaturizer.{caller}: expected a pandas DataFrame or a 2-D array (or a polars "
+                "DataFrame or a pyarrow Table), "
                 f"got {type(X).__name__}."
             )
         if frame.shape[0] == 0 or frame.shape[1] == 0:
