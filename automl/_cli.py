@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 from automl._cli_settings import EXAMPLES, run_settings
 from automl._defaults import CLASSIFICATION_METRICS, DEFAULT_STORAGE, REGRESSION_METRICS
 from automl._exceptions import AutoMLError, ConfigError, RunNotFoundError
-from explain._cli import add_address_arguments, add_serve_arguments, serve_scoring
+from explain._cli import add_address_arguments, add_log_requests_argument, add_serve_arguments, serve_scoring
 from explain._exceptions import ExplanationError
 from explain._version import __version__
 
@@ -155,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("experiment", metavar="EXPERIMENT", help=_EXPERIMENT)
     dashboard.add_argument("--run", help="run id or number (default: the best run)")
     add_address_arguments(dashboard, port=8050)
+    add_log_requests_argument(dashboard)
     serve = commands.add_parser("serve", help="serve a run's model with explanations over HTTP")
     serve.add_argument("experiment", metavar="EXPERIMENT", help=_EXPERIMENT)
     serve.add_argument("--run", help="run id or number (default: the best run)")
@@ -410,6 +411,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
             dashboard = experiment_dashboard(run, args.run, host=args.host, port=args.port)
     except ImportError as exc:  # Dash is an extra: say which one to install
         raise ConfigError(str(exc)) from exc
+    dashboard.log_requests = args.log_requests  # read when the server starts
     dashboard.serve_forever()
     return 0
 

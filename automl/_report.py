@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from automl._components import component_labels
 from automl._exceptions import RunNotFoundError
 from automl._metrics import get_metric
 from automl._runs import AutoMLRun, ChildRun
-from automl._text import format_value, ranked_leaderboard
+from automl._text import SHORT_NAMES, format_value, ranked_leaderboard
 from explain import Explanation, ExplanationClient
 from explain._wording import importance_title
 
@@ -29,13 +30,15 @@ __all__ = ["BEST_MODEL", "companion_paths", "format_expected_values", "load_run_
            "write_report"]
 
 TOP_FEATURES = 20
+MAX_CLASSES = 6  # classes drawn side by side in the per-class chart
 BEST_MODEL = "best model"  # the comment automl._finalize stores the best model's explanation with
 _UNITS = {"log_odds": "log-odds", "raw": "prediction", "margin": "decision function",
           "probability": "probability", "metric": "metric"}
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
 h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}table{border-collapse:collapse;
 font-size:.88em;margin:.6em 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.num{text-align:right}.note{color:#555;font-size:.9em}.best{background:#eef7ee}"""
+th{background:#f4f4f4}td.num{text-align:right}.note{color:#555;font-size:.9em}.best{background:#eef7ee}
+table.fit{width:100%;font-size:.8em}table.fit th,table.fit td{overflow-wrap:anywhere;padding:3px 5px}"""
 
 
 def write_report(run: AutoMLRun, path: str) -> str:
@@ -93,8 +96,9 @@ def write_report(run: AutoMLRun, path: str) -> str:
         elif key != "html":
             file.unlink(missing_ok=True)  # a table of an earlier report that no longer applies
     figures = _Figures()  # sections are rendered in page order: plotly.js goes in the first figure
+    labels = component_labels(best.get_model()) if best is not None else {}
     sections = [_settings_section(run), _leaderboard_section(run, board, figures),
-                _best_section(run, best), _importance_section(raw, engineered, figures),
+                _best_section(run, best), _importance_section(raw, engineered, figures, labels),
                 _featurization_section(best), _fidelity_section(raw, engineered),
                 _files_section(files)]
     _atomic_write(target, _page(run, sections))
@@ -164,8 +168,10 @@ def _per_class_table(explanation: Explanation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["class", "rank", "feature", "importance"])
 
 
-def _html_table(frame: pd.DataFrame, index: bool = False, highlight_first: bool = False) -> str:
-    """``frame`` as an HTML table, every cell escaped."""
+def _html_table(frame: pd.DataFrame, index: bool = False, highlight_first: bool = False,
+                fit: bool = False) -> str:
+    """``frame`` as an HTML table, every cell escaped; ``fit``: as wide as the page, no wider
+    (cells wrap, anywhere if they must), for tables of many columns."""
     if index:
         frame = frame.reset_index()
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
@@ -177,7 +183,8 @@ def _html_table(frame: pd.DataFrame, index: bool = False, highlight_first: bool 
             else f"<td>{html.escape(format_value(v))}</td>" for v in record)
         cls = ' class="best"' if highlight_first and i == 0 else ""
         rows.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    kind = ' class="fit"' if fit else ""
+    return f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 # ---------------------------------------------------------------------- figures
@@ -219,11 +226,12 @@ def _score_figure(run: AutoMLRun, board: pd.DataFrame, figures: _Figures) -> str
     return figures.render(figure, 420)
 
 
-def _importance_figure(explanation: Explanation, title: str, figures: _Figures) -> str:
-    """Horizontal bars of the top global importances."""
+def _importance_figure(explanation: Explanation, title: str, figures: _Figures,
+                       labels: dict[str, str] | None = None) -> str:
+    """Horizontal bars of the top global importances (features shown by ``labels`` where given)."""
     import plotly.graph_objects as go
 
-    names = explanation.get_ranked_global_names(TOP_FEATURES)
+    names = [(labels or {}).get(n, n) for n in explanation.get_ranked_global_names(TOP_FEATURES)]
     values = explanation.get_ranked_global_values(TOP_FEATURES)
     figure = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color="#4c78a8"))
     figure.update_layout(title=title, yaxis={"autorange": "reversed"},
@@ -232,21 +240,40 @@ def _importance_figure(explanation: Explanation, title: str, figures: _Figures) 
 
 
 def _per_class_figure(explanation: Explanation, figures: _Figures) -> str:
-    """Grouped bars: each class's importance of the globally top features."""
+    """Grouped bars: each shown class's importance of the globally top features."""
+    figure = _per_class_plot(explanation)
+    return "" if figure is None else figures.render(figure, 480)
+
+
+def _per_class_plot(explanation: Explanation) -> Any:
+    """The per-class bar chart of the top :data:`TOP_FEATURES` features, or ``None``.
+
+    A binary classifier has one output, so both classes have the same importances: one series
+    is drawn (the second class's), not the same bars twice. With more than
+    :data:`MAX_CLASSES` classes, the :data:`MAX_CLASSES` with the largest total importance are
+    drawn (the per-class CSV has them all), and the title says so.
+    """
     import plotly.graph_objects as go
 
     per_class = explanation.per_class_values_
     if per_class is None:
-        return ""
+        return None
     names = explanation.get_ranked_global_names(TOP_FEATURES)
     where = [explanation.features.index(n) for n in names]
     classes = explanation.classes or tuple(range(per_class.shape[0]))
-    figure = go.Figure([go.Bar(x=names, y=per_class[i, where], name=str(label))
-                        for i, label in enumerate(classes)])
-    figure.update_layout(title=f"Raw importance per class (top {len(names)} features)", barmode="group",
-                         xaxis={"tickangle": -40}, yaxis={"title": _importance_unit(explanation)},
-                         legend_title_text="class")
-    return figures.render(figure, 480)
+    shown, note = list(range(len(classes))), ""
+    if len(classes) == 2 and np.allclose(per_class[0], per_class[1]):
+        shown, note = [1], f"; the same for {classes[0]}: a binary model has one output"
+    elif len(classes) > MAX_CLASSES:
+        shown = sorted(np.argsort(-per_class.sum(axis=1), kind="stable")[:MAX_CLASSES].tolist())
+        note = f"; the {MAX_CLASSES} of {len(classes)} classes with the largest total importance"
+    figure = go.Figure([go.Bar(x=names, y=per_class[i, where], name=str(classes[i])) for i in shown])
+    title = (f"Raw importance for class {classes[shown[0]]}" if len(shown) == 1
+             else "Raw importance per class") + f" (top {len(names)} features{note})"
+    figure.update_layout(title=title, barmode="group", xaxis={"tickangle": -40},
+                         yaxis={"title": _importance_unit(explanation)}, legend_title_text="class",
+                         showlegend=len(shown) > 1)
+    return figure
 
 
 def format_expected_values(explanation: Explanation) -> str:
@@ -292,11 +319,12 @@ def _leaderboard_section(run: AutoMLRun, board: pd.DataFrame, figures: _Figures)
     counts = board["status"].value_counts().to_dict()
     summary = ", ".join(f"{n} {html.escape(str(s)).lower()}" for s, n in counts.items())
     shown = board.assign(error=board["error"].astype(str).str.slice(0, 120))
+    shown = shown.rename(columns={**SHORT_NAMES, "explain_seconds": "explain s"})
     return (f"<h2>Leaderboard</h2><p>{len(board)} runs ({summary}), ranked by "
             f"<b>{html.escape(run.primary_metric)}</b> ({'higher' if greater else 'lower'} is better; "
             f"cross-validated unless validation data were given). Pruned runs stopped early; their "
             "score covers the folds they finished.</p>"
-            + _score_figure(run, board, figures) + _html_table(shown, highlight_first=True))
+            + _score_figure(run, board, figures) + _html_table(shown, highlight_first=True, fit=True))
 
 
 def _best_section(run: AutoMLRun, best: ChildRun | None) -> str:
@@ -312,8 +340,9 @@ def _best_section(run: AutoMLRun, best: ChildRun | None) -> str:
 
 
 def _importance_section(raw: Explanation | None, engineered: Explanation | None,
-                        figures: _Figures) -> str:
-    """The raw and engineered (and per-class) importance charts."""
+                        figures: _Figures, labels: dict[str, str]) -> str:
+    """The raw and engineered (and per-class) importance charts; text components labelled with
+    their top tokens (``labels``)."""
     head = "<h2>Global feature importance of the best model</h2>"
     if raw is None and engineered is None:
         return head + "<p>No stored explanation for the best run.</p>"
@@ -332,7 +361,7 @@ def _importance_section(raw: Explanation | None, engineered: Explanation | None,
     if engineered is not None:
         parts.append(_importance_figure(
             engineered, f"Engineered features (top {min(TOP_FEATURES, engineered.num_features)} "
-                        f"of {engineered.num_features})", figures))
+                        f"of {engineered.num_features})", figures, labels))
     if raw is not None and raw.per_class_values is not None:
         parts.append("<h3>Per class (raw columns)</h3>" + _per_class_figure(raw, figures))
     return "".join(parts)

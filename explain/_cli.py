@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--label", help="label column of --data (true labels or targets)")
     dashboard.add_argument("--model", help="fitted model saved with joblib (trusted files only: unpickled)")
     add_address_arguments(dashboard, port=8050)
+    add_log_requests_argument(dashboard)
     dashboard.set_defaults(handler=_cmd_dashboard)
     serve = commands.add_parser("serve", help="serve a saved scoring explainer over HTTP (POST /score)")
     serve.add_argument("directory", metavar="DIRECTORY", help="folder written by explain.scoring.save")
@@ -92,6 +93,12 @@ def add_address_arguments(parser: argparse.ArgumentParser, port: int, any_port: 
     parser.add_argument("--host", default="127.0.0.1", help="interface to serve on (default 127.0.0.1)")
     parser.add_argument("--port", type=_bounded(int, 0 if any_port else 1, 65535), default=port,
                         help=f"port (default {port}{'; 0 = any free port' if any_port else ''})")
+
+
+def add_log_requests_argument(parser: argparse.ArgumentParser) -> None:
+    """``--log-requests`` of a dashboard command (shared with ``automl dashboard``)."""
+    parser.add_argument("--log-requests", action="store_true",
+                        help="print a line per HTTP request (default: only the URL and errors)")
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -196,7 +203,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     dataset, labels = _read_rows(args.data, args.label)
     model = _read_model(args.model)
     dashboard = ExplanationDashboard(explanation, model, dataset=dataset, true_y=labels, port=args.port,
-                                     host=args.host, start=False)
+                                     host=args.host, start=False, log_requests=args.log_requests)
     dashboard.serve_forever()
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,8 @@ from featurization._frames import foreign_to_pandas, frame_origin, is_foreign_fr
 from featurization._lineage import step_map
 
 __all__ = ["AutoFeaturizer"]
+
+_UNKNOWN_CATEGORIES = "Found unknown categories in columns"  # scikit-learn's OneHotEncoder
 
 _KIND_LABELS = {
     "numeric": "numeric", "datetime": "datetime", "low_cardinality": "categorical",
@@ -177,9 +180,37 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
             raise FeaturizationValueError(
                 f"AutoFeaturizer.transform: X lacks columns seen in fit: {missing[:5]}."
             )
-        vectorized = self.vectorizer_.transform(frame[self.kept_columns_])
+        # skrub encodes column by column, so scikit-learn's warning says "columns [0]": name them
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            vectorized = self.vectorizer_.transform(frame[self.kept_columns_])
+        unknown = False
+        for warning in caught:
+            if str(warning.message).startswith(_UNKNOWN_CATEGORIES):
+                unknown = True
+            else:  # anything else as it came
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        if unknown:
+            # stacklevel 3: the caller of transform (scikit-learn's set_output wraps it)
+            warnings.warn(self._unknown_categories(frame), UserWarning, stacklevel=3)
         out = self.imputer_.transform(vectorized.to_numpy(dtype=np.float64, na_value=np.nan))
         return np.asarray(out, dtype=np.float64)
+
+    def _unknown_categories(self, frame: pd.DataFrame) -> str:
+        """The warning for categories ``fit`` did not see, naming the columns and values (five each)."""
+        found = []
+        for name, step in getattr(self.vectorizer_, "transformers_", {}).items():
+            categories = getattr(step, "categories_", None)
+            if categories is None or name not in frame.columns:
+                continue
+            seen = {str(c) for c in categories[0]}
+            new = [v for v in dict.fromkeys(str(v) for v in frame[name].dropna()) if v not in seen]
+            if new:
+                shown = ", ".join(repr(v) for v in new[:5]) + (", ..." if len(new) > 5 else "")
+                found.append(f"{name!r} ({shown})")
+        where = "; ".join(found[:5]) + ("; ..." if len(found) > 5 else "") if found else "some columns"
+        return (f"AutoFeaturizer.transform: unknown categories (not seen in fit) in {where}: encoded as "
+                "all zeros (as no category).")
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the engineered features."""

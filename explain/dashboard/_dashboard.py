@@ -7,6 +7,7 @@ object renders inline as an iframe of that server.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Sequence
@@ -58,7 +59,10 @@ class ExplanationDashboard:
     title : str, default=None
         Heading of the page; default "Explanation dashboard".
     start : bool, default=True
-        Serve at once on a background thread.
+        Serve at once on a background thread (the URL is printed).
+    log_requests : bool, default=False
+        Print werkzeug's line for every HTTP request (the browser makes several per click);
+        errors are printed either way.
     datasetX, trueY : default=None
         The older spelling of ``dataset`` and ``true_y`` (interpret-community's widget and the
         seeds of azureml-interpret's notebooks); give one spelling, not both.
@@ -85,7 +89,7 @@ class ExplanationDashboard:
                  runs: Sequence[ExperimentRun] | None = None, metric: str = "score",
                  greater_is_better: bool = True, explainer: Any = None, title: str | None = None,
                  start: bool = True, datasetX: Any = None, trueY: Any = None,
-                 public_ip: str | None = None) -> None:
+                 public_ip: str | None = None, log_requests: bool = False) -> None:
         dataset = _one_of("dataset", dataset, "datasetX", datasetX)
         true_y = _one_of("true_y", true_y, "trueY", trueY)
         if public_ip is not None:
@@ -100,6 +104,7 @@ class ExplanationDashboard:
         self.data = DashboardData(explanation, model, dataset, true_y, classes, features)
         self.leaderboard = None if runs is None else leaderboard_from_runs(runs, metric, greater_is_better)
         self.host, self.port = host, port
+        self.log_requests = bool(log_requests)
         self.url: str | None = None
         self.title = title or "Explanation dashboard"
         self.app = self._build(dash, explainer)
@@ -121,21 +126,24 @@ class ExplanationDashboard:
 
     def _bind(self) -> tuple[Any, str]:
         """The server, listening (on a free port when ``port`` is None), and its URL."""
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
 
         if self._server is None:
-            self._server = make_server(self.host, self.port or 0, self.app.server, threaded=True)
+            handler = WSGIRequestHandler if self.log_requests else _quiet_request_handler()
+            self._server = make_server(self.host, self.port or 0, self.app.server, threaded=True,
+                                       request_handler=handler)
             self.port = self._server.server_port
             self.url = f"http://{self.host}:{self.port}/"
         return self._server, self.url or ""
 
     def start(self) -> str:
-        """Serve on a background (daemon) thread; return the URL."""
+        """Serve on a background (daemon) thread; print and return the URL."""
         if self._server is not None:
             return self.url or ""
         server, url = self._bind()
         self._thread = threading.Thread(target=server.serve_forever, name="explain-dashboard", daemon=True)
         self._thread.start()
+        print(f"Explanation dashboard at {url}", flush=True)
         logger.info("explanation dashboard at %s", url)
         return url
 
@@ -170,6 +178,19 @@ class ExplanationDashboard:
         state = f"serving at {self.url}" if self._server is not None else "not serving"
         return (f"ExplanationDashboard({self.data.explanation.method}, {self.data.n_rows} rows, "
                 f"{self.data.explanation.num_features} features, {state})")
+
+
+@functools.cache
+def _quiet_request_handler() -> type:
+    """werkzeug's request handler without its line per request (errors are still logged); made
+    on first use, as werkzeug comes with Dash, an extra."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietRequestHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass
+
+    return QuietRequestHandler
 
 
 def _one_of(name: str, value: Any, alias: str, alias_value: Any) -> Any:
