@@ -49,6 +49,7 @@ VALIDATION_FRACTION, MIN_VALIDATION_ROWS, MAX_VALIDATION_ROWS = 0.1, 10_000, 100
 ROW_STEP_FACTOR, MIN_STEP_ROWS = 4, 10_000
 FEATURIZE_SHARE = 0.25  # of the time left, for featurizing a large table's training rows
 SPEED_ROWS = 2_000  # rows timed to estimate the cost of featurizing a row
+PROBE_FROM_ROWS = 10_000  # from this size, featurizing the folds is timed against the budget
 
 
 @dataclass
@@ -155,11 +156,14 @@ def transform(featurizer: Any, X: pd.DataFrame) -> Any:
     return out.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(out, pd.DataFrame) else out
 
 
-def prepare(config: AutoMLConfig, seconds: float | None = None) -> PreparedData:
+def prepare(config: AutoMLConfig, seconds: float | None = None,
+            one_split: bool | None = None) -> PreparedData:
     """Split and featurize the training data of ``config``.
 
     Up to :data:`LARGE_ROWS` rows, every trial is cross-validated on ``n_cross_validations``
-    folds, each with its own featurizer. From there on (as FLAML and AutoGluon do), one
+    folds, each with its own featurizer. From there on (as FLAML and AutoGluon do), and from
+    :data:`PROBE_FROM_ROWS` rows when featurizing the folds would take more than
+    :data:`FEATURIZE_SHARE` of the ``seconds`` left, one
     validation split replaces the folds, the featurizer is fitted on a sample of at most
     :data:`FEATURIZER_ROWS` training rows, and trials are fitted on growing samples of the
     training rows (:data:`ROW_STEP_FACTOR` apart, from :data:`MIN_STEP_ROWS`) so the pruner
@@ -167,14 +171,19 @@ def prepare(config: AutoMLConfig, seconds: float | None = None) -> PreparedData:
     featurizing every training row of a large table would take more than
     :data:`FEATURIZE_SHARE` of the ``seconds`` left, the search and the final model use a
     random sample of the training rows that it can afford (the log says so).
+
+    ``one_split`` pins that choice (a resumed experiment keeps the validation its first trials
+    were scored with); ``None`` decides it as above. Whether it was made is
+    ``row_steps is not None`` on the result.
     """
     data = config.data
     X, y = data.X, data.y
     seed = config.random_state if config.random_state is not None else 0
     explain_index = None if data.X_valid is not None else explanation_holdout(y, config.task, seed)
     fit_index = np.arange(len(y)) if explain_index is None else np.setdiff1d(np.arange(len(y)), explain_index)
-    large = len(fit_index) >= LARGE_ROWS
     started = time.perf_counter()
+    large = len(fit_index) >= LARGE_ROWS or (data.X_valid is None and (
+        one_split if one_split is not None else _folds_unaffordable(config, X, y, fit_index, seed, seconds)))
     logger.info("featurizing %d rows x %d columns%s", len(y), X.shape[1],
                 " (one validation split: a large table)" if large and data.X_valid is None else "")
     if data.X_valid is not None and data.y_valid is not None:
@@ -205,6 +214,25 @@ def prepare(config: AutoMLConfig, seconds: float | None = None) -> PreparedData:
         row_order = np.random.default_rng(seed).permutation(n_train)
     return PreparedData(folds, featurizer, X_full, y[fit_index], X, data.classes, oof_index, y_oof,
                         fit_index, explain_index, row_steps, row_order)
+
+
+def _folds_unaffordable(config: AutoMLConfig, X: pd.DataFrame, y: np.ndarray, rows: np.ndarray, seed: int,
+                        seconds: float | None) -> bool:
+    """Whether featurizing every cross-validation fold and the final rows would take more than
+    :data:`FEATURIZE_SHARE` of the ``seconds`` left (timed by fitting a featurizer on
+    :data:`SPEED_ROWS` rows; tables under :data:`PROBE_FROM_ROWS` rows are not timed)."""
+    if seconds is None or len(rows) < PROBE_FROM_ROWS:
+        return False
+    sample = np.sort(np.random.default_rng(seed).choice(rows, SPEED_ROWS, replace=False))
+    started = time.perf_counter()
+    _fit_featurizer(config, X.iloc[sample], y[sample])
+    per_row = (time.perf_counter() - started) / SPEED_ROWS
+    cost = per_row * len(rows) * (config.n_cross_validations + 1)
+    if cost <= FEATURIZE_SHARE * seconds:
+        return False
+    logger.info("featurizing %d folds of %d rows would take about %.0f s of the %.0f s left: one "
+                "validation split instead", config.n_cross_validations, len(rows), cost, seconds)
+    return True
 
 
 def _featurize_affordable(config: AutoMLConfig, X: pd.DataFrame, y: np.ndarray, train: np.ndarray,

@@ -32,6 +32,7 @@ __all__ = ["AutoML"]
 logger = logging.getLogger("automl")
 PROBE_ROWS = 1
 MAX_RUN_ROWS = 100
+ONE_SPLIT_ATTR = "one_validation_split"  # study attribute: the first fit's choice of validation
 QUADRATIC_FAMILIES = ("KNN",)  # prediction cost grows with training rows x predicted rows
 
 
@@ -99,7 +100,10 @@ class AutoML:
             study = open_experiment(config, store)
             run = AutoMLRun(store, study)
             logger.info(config.metric_note)
-            data = prepare(config, budget.left())
+            pinned = study.user_attrs.get(ONE_SPLIT_ATTR)  # a resumed search validates as it began
+            data = prepare(config, budget.left(), one_split=pinned)
+            if pinned is None:
+                study.set_user_attr(ONE_SPLIT_ATTR, data.row_steps is not None)
             with experiment_lock(store.storage.engine, study.study_name, "search"):
                 fail_stale_trials(study)
             finished = search_trials_done(study)

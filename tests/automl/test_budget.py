@@ -11,7 +11,7 @@ import pytest
 
 from automl import AutoML, AutoMLConfig
 from automl._budget import Budget
-from automl._folds import _row_steps
+from automl._folds import _folds_unaffordable, _row_steps, prepare
 from tests._synthetic import make_mixed_table
 
 BUDGET_MINUTES = 1.0
@@ -49,3 +49,48 @@ def test_the_explanation_gets_a_tenth_of_the_budget_within_bounds() -> None:
     assert Budget(0.1).explain_seconds() == 3.0
     assert Budget(60.0).explain_seconds() == 60.0
     assert Budget(None).explain_seconds() == 60.0 and Budget(None).deadline is None
+
+
+def _config(tmp_path: Path, n_rows: int, minutes: float | None) -> AutoMLConfig:
+    X, y = make_mixed_table("binary", n_rows=n_rows)
+    return AutoMLConfig("classification", X=X, y=y, iterations=2, experiment_timeout_minutes=minutes,
+                        storage=f"sqlite:///{tmp_path}/runs.db", experiment_name="probe", random_state=0,
+                        verbosity=logging.INFO)
+
+
+def test_folds_that_would_eat_the_budget_give_way_to_one_split(tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """From 10,000 rows, featurizing the folds is timed against the seconds left: with one
+    second left a 12,000-row table is validated on one split (as a large one is), and with no
+    budget it is cross-validated."""
+    config = _config(tmp_path, 12_000, minutes=1.0)
+    rows = np.arange(11_000)
+    assert _folds_unaffordable(config, config.data.X, config.data.y, rows, 0, None) is False
+    with caplog.at_level(logging.INFO, logger="automl"):
+        assert _folds_unaffordable(config, config.data.X, config.data.y, rows, 0, 1.0) is True
+    assert any("one validation split instead" in r.getMessage() for r in caplog.records)
+    assert _folds_unaffordable(config, config.data.X, config.data.y, rows[:9_999], 0, 1e-6) is False
+    data = prepare(config, seconds=1.0)
+    assert len(data.folds) == 1 and data.row_steps is not None
+    assert len(prepare(config, seconds=1.0, one_split=False).folds) == config.n_cross_validations
+
+
+def test_a_resumed_search_keeps_its_validation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first fit's choice between folds and one split is stored with the experiment; a
+    resumed fit with less time left keeps it (its trials' scores stay comparable)."""
+    import automl._search as search
+
+    seen: list[bool | None] = []
+    real = search.prepare
+
+    def spy(config: AutoMLConfig, seconds: float | None = None, one_split: bool | None = None) -> object:
+        seen.append(one_split)
+        return real(config, seconds, one_split=one_split)
+
+    monkeypatch.setattr(search, "prepare", spy)
+    config = _config(tmp_path, 400, minutes=None)
+    AutoML(config).fit()
+    config = _config(tmp_path, 400, minutes=None)
+    config.iterations = 3
+    AutoML(config).fit()
+    assert seen == [None, False]

@@ -64,7 +64,8 @@ def test_search_killed_with_sigkill_resumes(tmp_path: Path, breast_cancer_frame:
     finished_before = len(_search_trials(before, FINISHED))
     left_running = [t.number for t in before.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
     assert len(completed_before) >= KILL_AFTER_COMPLETE
-    assert finished_before < RESUMED_ITERATIONS, "the worker ran past the resumed iterations before it was killed"
+    assert finished_before < RESUMED_ITERATIONS, (
+        "the worker ran past the resumed iterations before it was killed")
 
     settings = small_search_settings(url, "resume", iterations=RESUMED_ITERATIONS)
     config = AutoMLConfig("classification", training_data=breast_cancer_frame, label_column_name="target",
