@@ -90,6 +90,7 @@ class BaseExplainer:
     """Whether ``_local_values`` may run on several chunks at once (see the class docstring)."""
     n_jobs: int = 1
     group_map_: FeatureMap | None = None
+    classes_: tuple[Any, ...] | None
     """(groups + ungrouped columns) x columns map of the ``groups`` argument, if any."""
 
     def _set_up(self, model: Any, initialization_examples: Any, *, is_function: bool,
@@ -126,6 +127,8 @@ class BaseExplainer:
         self.adapter_ = ModelAdapter(model, is_function=is_function, task=task, caller=caller)
         self.model_task = task
         self._set_columns(probe_data, features, caller)
+        if isinstance(initialization_examples, pd.DataFrame) and self.raw_input_ is None:
+            self.adapter_.call_with_frames(initialization_examples, self.columns_)
         if probe_data is not None and not self.adapter_.allow_nan:
             to_tabular(initialization_examples, argument="initialization_examples",
                        caller=caller, allow_nan=False)

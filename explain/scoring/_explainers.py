@@ -27,7 +27,7 @@ from explain._labels import LabelMap, label_key
 from explain._mapping import as_feature_map
 from explain._validation import Matrix, column_kinds, to_tabular
 from explain.explainers._base import _subset_map
-from explain.scoring._inputs import check_policy, columns_of, featurize
+from explain.scoring._inputs import check_names, check_policy, columns_of, featurize
 from explain.scoring._rows import RowsError, records_to_columns, records_to_frame
 from featurization import CompiledFeaturizer, FeatureMap, compile_featurizer
 
@@ -94,6 +94,11 @@ class Scored:
     expected: np.ndarray | None
     raw: bool
     unknown: tuple[tuple[int, str, Any], ...] = ()
+
+
+def _positional(columns: pd.Index) -> bool:
+    """Whether a frame's columns are the positions ``0 .. n-1`` (``DataFrame(array)``): no names."""
+    return isinstance(columns, pd.RangeIndex) and columns.start == 0 and columns.step == 1
 
 
 def _unwrap(explainer: Any) -> Any:
@@ -173,8 +178,9 @@ class ScoringExplainer:
         self.feature_map_ = self._feature_map(inner, feature_maps)
         self.raw_features_ = None if self.feature_map_ is None else tuple(self.feature_map_.raw_feature_names)
         raw = inner.raw_input_
-        # unnamed data set up with features= names: those names are the input columns
-        self.input_columns_ = tuple(raw.columns) if raw is not None else (
+        # features= names given at set-up are the input columns (of unnamed data, or renaming
+        # a frame's columns); rows keyed by them are put back in the set-up columns
+        self.input_columns_ = tuple(raw.names) if raw is not None else (
             tuple(inner.columns_) if inner.by_name_ else tuple(inner.features_))
         self.input_schema_ = self._schema(initialization_examples)
         self.output_space_ = inner.output_space_
@@ -197,7 +203,15 @@ class ScoringExplainer:
 
     def _schema(self, examples: Any) -> dict[str, str]:
         kinds = column_kinds(examples) if examples is not None else self.explainer_.input_kinds_
-        return {c: (kinds or {}).get(c, "number") for c in self.input_columns_}
+        kinds = kinds or {}
+        setup = self._setup_columns()
+        return {c: kinds.get(c, kinds.get(setup[i], "number")) for i, c in enumerate(self.input_columns_)}
+
+    def _setup_columns(self) -> tuple[str, ...]:
+        """The raw columns the explainer was set up with (``x0``, ``x1``, ... for unnamed data),
+        in the order of :attr:`input_columns_`."""
+        raw = self.explainer_.raw_input_
+        return tuple(raw.columns) if raw is not None else self.input_columns_
 
     def _own_fidelity(self) -> Fidelity:
         """The fidelity of the explainer's method, when none was recorded with it."""
@@ -271,17 +285,34 @@ class ScoringExplainer:
     def _frame_matrix(self, examples: Any, caller: str, where: str, records: bool = False) -> Matrix:
         """Rows through the explainer's own validation and featurization (not compiled)."""
         inner = self.explainer_
-        if inner.raw_input_ is None:
-            if not inner.by_name_ and isinstance(examples, pd.DataFrame) \
-                    and set(map(str, examples.columns)) == set(self.input_columns_):
-                named = examples.set_axis(list(map(str, examples.columns)), axis=1)
-                examples = named[list(self.input_columns_)]
-            return inner._evaluation_matrix(examples, caller)  # type: ignore[no-any-return]
         frame = to_pandas(examples, argument="evaluation_examples", caller=where)
-        matrix = inner.raw_input_.transform(frame, "evaluation_examples")
+        if inner.raw_input_ is None:
+            if not inner.by_name_ and isinstance(frame, pd.DataFrame) and not _positional(frame.columns):
+                # set up on unnamed rows: a frame's columns are the input columns, in any order
+                given = [str(c) for c in frame.columns]
+                check_names(given, self.input_columns_, self.input_columns_, where)
+                frame = frame.set_axis(given, axis=1)[list(self.input_columns_)]
+            return inner._evaluation_matrix(frame, caller)  # type: ignore[no-any-return]
+        matrix = inner.raw_input_.transform(self._as_setup_columns(frame, where), "evaluation_examples")
         if not self.takes_missing and isinstance(frame, pd.DataFrame):
             self._check_passed_missing(frame, np.asarray(matrix, dtype=np.float64), records)
         return self._engineered(matrix, where)
+
+    def _as_setup_columns(self, frame: Any, where: str) -> Any:
+        """A frame keyed by :attr:`input_columns_` (or by positions) renamed to the set-up columns
+        (when ``features=`` names differ from them); a frame in the set-up columns, or an array,
+        as it is."""
+        setup = self._setup_columns()
+        if setup == self.input_columns_ or not isinstance(frame, pd.DataFrame):
+            return frame
+        if _positional(frame.columns) and frame.shape[1] == len(setup):
+            return frame.set_axis(list(setup), axis=1)
+        given = [str(c) for c in frame.columns]
+        if set(given) == set(setup) and len(given) == len(setup):
+            return frame
+        check_names(given, self.input_columns_, self.input_columns_, where)
+        ordered = frame.set_axis(given, axis=1)[list(self.input_columns_)]
+        return ordered.set_axis(list(setup), axis=1)
 
     def _check_passed_missing(self, frame: pd.DataFrame, matrix: np.ndarray, records: bool) -> None:
         """Rows whose missing raw values the featurization passes on as NaN to a model that does

@@ -23,7 +23,7 @@ from explain._frames import to_pandas
 from featurization import ColumnSpec, ColumnValueError, CompiledFeaturizer, Featurized
 from featurization._column_plans import is_missing
 
-__all__ = ["UNKNOWN_POLICIES", "check_policy", "column_contract", "columns_of", "featurize",
+__all__ = ["UNKNOWN_POLICIES", "check_names", "check_policy", "column_contract", "columns_of", "featurize",
            "missing_accepted"]
 
 UNKNOWN_POLICIES = ("accept", "refuse")
@@ -52,7 +52,7 @@ def columns_of(examples: Any, names: Sequence[str], required: Sequence[str], cal
     (dicts) or a 2-D array in ``names`` order; missing or unknown columns are refused."""
     if isinstance(examples, list) and examples and all(isinstance(r, Mapping) for r in examples):
         given = list(dict.fromkeys(k for r in examples for k in r))
-        _check_names(given, names, required, caller)
+        check_names(given, names, required, caller)
         return {name: [r.get(name) for r in examples] for name in names}, len(examples)
     frame = to_pandas(examples, argument="evaluation_examples", caller=caller)
     if isinstance(frame, np.ndarray | list):
@@ -68,12 +68,13 @@ def columns_of(examples: Any, names: Sequence[str], required: Sequence[str], cal
     if len(frame) == 0:
         raise ExplanationValueError(f"{caller}: evaluation_examples is empty (shape {frame.shape}).")
     given = [str(c) for c in frame.columns]
-    _check_names(given, names, required, caller)
+    check_names(given, names, required, caller)
     values = frame.to_numpy(dtype=object)  # one conversion: Python scalars, Timestamps, NaN
     return {name: values[:, given.index(name)].tolist() for name in names if name in given}, len(frame)
 
 
-def _check_names(given: list[str], names: Sequence[str], required: Sequence[str], caller: str) -> None:
+def check_names(given: list[str], names: Sequence[str], required: Sequence[str], caller: str) -> None:
+    """A ValueError naming the missing (of ``required``) and unknown (not in ``names``) columns."""
     missing = [c for c in required if c not in given]
     unknown = [c for c in given if c not in names]
     if missing or unknown:

@@ -114,7 +114,9 @@ class Metadata(BaseModel):
     features: list[str]
     raw_features: list[str] | None
     allows_missing_values: bool = Field(..., description="Whether every used column accepts a missing "
-                                                         "value (see each column's missing).")
+                                                         "value (see each column's missing; an "
+                                                         "unknown_category one does when "
+                                                         "unknown_categories is accept).")
     unknown_categories: Literal["accept", "refuse"]
     compiled_featurization: bool = Field(..., description="Whether rows are featurized by the compiled "
                                                           "transform of the model's featurization.")

@@ -179,11 +179,18 @@ def _metadata(scoring: ScoringExplainer, max_rows: int, max_body_bytes: int) -> 
         classes=None if scoring.classes_ is None else [_plain(c) for c in scoring.classes_],
         input_columns=columns, features=list(scoring.features_),
         raw_features=None if scoring.raw_features_ is None else list(scoring.raw_features_),
-        allows_missing_values=all(c.missing == "accepted" for c in columns if c.required),
+        allows_missing_values=all(_takes_missing(c.missing, scoring.unknown_categories)
+                                  for c in columns if c.required),
         unknown_categories=scoring.unknown_categories,  # type: ignore[arg-type]  # checked at construction
         compiled_featurization=scoring.compiled_ is not None,
         fidelity=scoring.fidelity_line, versions=_versions(),
         limits=schema.Limits(max_rows=max_rows, max_body_bytes=max_body_bytes))
+
+
+def _takes_missing(missing: str, unknown_categories: str) -> bool:
+    """Whether a column whose contract says ``missing`` takes a missing value under the policy
+    (a missing value encoded as an unknown category is taken when unknown ones are)."""
+    return missing == "accepted" or (missing == "unknown_category" and unknown_categories == "accept")
 
 
 def _check_finite(scored: Scored) -> None:
