@@ -154,7 +154,26 @@ class ModelAdapter:
         self.task = task
         self.caller = caller
         self.feature_names_in = _feature_names_in(model)
-        self.frame_columns: list[str] | None = None
+        self.frame_columns: list[Any] | None = None
+        self.frame_dtypes: list[Any] | None = None
+
+    def call_with_frames(self, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+        """Call the model with DataFrames shaped like ``frame`` (its labels and dtypes).
+
+        interpret-community handed a model explained on a DataFrame the rows as a DataFrame
+        with the original column labels and dtypes, and ported pipelines rely on it (a first
+        step that selects columns by name, or refuses arrays). Done for models that do not
+        declare how they were fitted (no ``n_features_in_``): a model fitted on an array
+        gets arrays, one fitted on a DataFrame gets its ``feature_names_in_`` already.
+        ``columns`` are the explainer's column names, in the order of its matrices.
+        """
+        if self.is_function or self.frame_columns is not None or hasattr(self.model, "n_features_in_"):
+            return
+        by_name = {str(c): (c, dtype) for c, dtype in zip(frame.columns, frame.dtypes, strict=True)}
+        if sorted(by_name) != sorted(columns):
+            return
+        self.frame_columns = [by_name[c][0] for c in columns]
+        self.frame_dtypes = [by_name[c][1] for c in columns]
 
     @property
     def name(self) -> str:
@@ -191,7 +210,8 @@ class ModelAdapter:
             return X
         if sp.issparse(X):
             return pd.DataFrame.sparse.from_spmatrix(X, columns=self.frame_columns)
-        return pd.DataFrame(X, columns=self.frame_columns)
+        frame = pd.DataFrame(X, columns=self.frame_columns)
+        return frame if self.frame_dtypes is None else _with_dtypes(frame, self.frame_dtypes)
 
     def _call(self, method: str, X: np.ndarray | sp.csr_matrix) -> np.ndarray:
         function = self.model if self.is_function else getattr(self.model, method, None)
@@ -227,6 +247,27 @@ class ModelAdapter:
                 return output.argmax(axis=1)
             return output[:, 0]
         return self._call("predict", X)
+
+
+def _with_dtypes(frame: pd.DataFrame, dtypes: list[Any]) -> pd.DataFrame:
+    """``frame`` (float64 columns) with each column back in its original numeric dtype where
+    that loses nothing: integers and booleans only when every value is one, so a perturbed
+    row (LIME's noise, a Kernel SHAP mix) is never rounded; other dtypes stay float64."""
+    cast = {}
+    for position, dtype in enumerate(dtypes):
+        numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        if dtype == np.float64 or not numeric:
+            continue
+        values = frame.iloc[:, position].to_numpy()
+        if pd.api.types.is_bool_dtype(dtype):
+            lossless = bool(np.isin(values, (0.0, 1.0)).all())
+        elif pd.api.types.is_integer_dtype(dtype):
+            lossless = bool(np.isfinite(values).all() and (values == np.round(values)).all())
+        else:  # float32, nullable floats
+            lossless = True
+        if lossless:
+            cast[frame.columns[position]] = dtype
+    return frame.astype(cast) if cast else frame
 
 
 def _feature_names_in(model: Any) -> list[str] | None:

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression, SGDClassifier, SGDRegressor
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.validation import check_is_fitted
@@ -170,10 +171,14 @@ class _LinearSurrogate(ExplainableModel):
 
     def _fit_model(self, X: Matrix, y: np.ndarray, categorical: list[int] | None) -> None:
         self.scaler_ = StandardScaler(with_mean=not sp.issparse(X)).fit(X)
+        if _one_vs_rest(self.model_, y):
+            self.model_ = OneVsRestClassifier(self.model_)
         self.model_.fit(self.scaler_.transform(X), y)
         scale = self.scaler_.scale_
         self.mean_ = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-        self.coef_ = np.atleast_2d(self.model_.coef_) / scale
+        coef = (np.vstack([e.coef_ for e in self.model_.estimators_])
+                if isinstance(self.model_, OneVsRestClassifier) else self.model_.coef_)
+        self.coef_ = np.atleast_2d(coef) / scale
 
     def predict(self, X: Matrix) -> np.ndarray:
         check_is_fitted(self, "model_")
@@ -194,6 +199,18 @@ class _LinearSurrogate(ExplainableModel):
         else:
             output = np.asarray(self.model_.predict(scaled), dtype=np.float64)
         return output.reshape(1, -1) if output.ndim == 1 else output.T
+
+
+def _one_vs_rest(model: Any, y: np.ndarray) -> bool:
+    """Whether ``model`` is a liblinear ``LogisticRegression`` given more than two classes.
+
+    liblinear fits one class against the rest; scikit-learn did so by itself for more than
+    two classes until 1.8, which refuses them instead. interpret-community's examples and
+    ported code pass ``explainable_model_args={"solver": "liblinear"}``, so such a model is
+    wrapped in a ``OneVsRestClassifier``: the same one-vs-rest fit as before.
+    """
+    return (isinstance(model, LogisticRegression) and model.solver == "liblinear"
+            and np.unique(y).size > 2)
 
 
 class LinearExplainableModel(_LinearSurrogate):
