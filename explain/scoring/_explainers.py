@@ -27,7 +27,14 @@ from explain._labels import LabelMap, label_key
 from explain._mapping import as_feature_map
 from explain._validation import Matrix, column_kinds, to_tabular
 from explain.explainers._base import _subset_map
-from explain.scoring._inputs import check_names, check_policy, columns_of, featurize
+from explain.scoring._inputs import (
+    as_setup_columns,
+    check_names,
+    check_policy,
+    columns_of,
+    featurize,
+    positional,
+)
 from explain.scoring._rows import RowsError, records_to_columns, records_to_frame
 from featurization import CompiledFeaturizer, FeatureMap, compile_featurizer
 
@@ -94,11 +101,6 @@ class Scored:
     expected: np.ndarray | None
     raw: bool
     unknown: tuple[tuple[int, str, Any], ...] = ()
-
-
-def _positional(columns: pd.Index) -> bool:
-    """Whether a frame's columns are the positions ``0 .. n-1`` (``DataFrame(array)``): no names."""
-    return isinstance(columns, pd.RangeIndex) and columns.start == 0 and columns.step == 1
 
 
 def _unwrap(explainer: Any) -> Any:
@@ -202,14 +204,12 @@ class ScoringExplainer:
         return fmap if inner.feature_map_ is None else inner.feature_map_.compose(fmap)
 
     def _schema(self, examples: Any) -> dict[str, str]:
-        kinds = column_kinds(examples) if examples is not None else self.explainer_.input_kinds_
-        kinds = kinds or {}
+        kinds = (column_kinds(examples) if examples is not None else self.explainer_.input_kinds_) or {}
         setup = self._setup_columns()
         return {c: kinds.get(c, kinds.get(setup[i], "number")) for i, c in enumerate(self.input_columns_)}
 
     def _setup_columns(self) -> tuple[str, ...]:
-        """The raw columns the explainer was set up with (``x0``, ``x1``, ... for unnamed data),
-        in the order of :attr:`input_columns_`."""
+        """The raw columns the explainer was set up with, in the order of :attr:`input_columns_`."""
         raw = self.explainer_.raw_input_
         return tuple(raw.columns) if raw is not None else self.input_columns_
 
@@ -287,32 +287,17 @@ class ScoringExplainer:
         inner = self.explainer_
         frame = to_pandas(examples, argument="evaluation_examples", caller=where)
         if inner.raw_input_ is None:
-            if not inner.by_name_ and isinstance(frame, pd.DataFrame) and not _positional(frame.columns):
+            if not inner.by_name_ and isinstance(frame, pd.DataFrame) and not positional(frame.columns):
                 # set up on unnamed rows: a frame's columns are the input columns, in any order
                 given = [str(c) for c in frame.columns]
                 check_names(given, self.input_columns_, self.input_columns_, where)
                 frame = frame.set_axis(given, axis=1)[list(self.input_columns_)]
             return inner._evaluation_matrix(frame, caller)  # type: ignore[no-any-return]
-        matrix = inner.raw_input_.transform(self._as_setup_columns(frame, where), "evaluation_examples")
+        setup = as_setup_columns(frame, self._setup_columns(), self.input_columns_, where)
+        matrix = inner.raw_input_.transform(setup, "evaluation_examples")
         if not self.takes_missing and isinstance(frame, pd.DataFrame):
             self._check_passed_missing(frame, np.asarray(matrix, dtype=np.float64), records)
         return self._engineered(matrix, where)
-
-    def _as_setup_columns(self, frame: Any, where: str) -> Any:
-        """A frame keyed by :attr:`input_columns_` (or by positions) renamed to the set-up columns
-        (when ``features=`` names differ from them); a frame in the set-up columns, or an array,
-        as it is."""
-        setup = self._setup_columns()
-        if setup == self.input_columns_ or not isinstance(frame, pd.DataFrame):
-            return frame
-        if _positional(frame.columns) and frame.shape[1] == len(setup):
-            return frame.set_axis(list(setup), axis=1)
-        given = [str(c) for c in frame.columns]
-        if set(given) == set(setup) and len(given) == len(setup):
-            return frame
-        check_names(given, self.input_columns_, self.input_columns_, where)
-        ordered = frame.set_axis(given, axis=1)[list(self.input_columns_)]
-        return ordered.set_axis(list(setup), axis=1)
 
     def _check_passed_missing(self, frame: pd.DataFrame, matrix: np.ndarray, records: bool) -> None:
         """Rows whose missing raw values the featurization passes on as NaN to a model that does

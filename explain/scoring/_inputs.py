@@ -23,8 +23,8 @@ from explain._frames import to_pandas
 from featurization import ColumnSpec, ColumnValueError, CompiledFeaturizer, Featurized
 from featurization._column_plans import is_missing
 
-__all__ = ["UNKNOWN_POLICIES", "check_names", "check_policy", "column_contract", "columns_of", "featurize",
-           "missing_accepted"]
+__all__ = ["UNKNOWN_POLICIES", "as_setup_columns", "check_names", "check_policy", "column_contract",
+           "columns_of", "featurize", "missing_accepted", "positional"]
 
 UNKNOWN_POLICIES = ("accept", "refuse")
 Where = Callable[[int | None, str], str]
@@ -71,6 +71,27 @@ def columns_of(examples: Any, names: Sequence[str], required: Sequence[str], cal
     check_names(given, names, required, caller)
     values = frame.to_numpy(dtype=object)  # one conversion: Python scalars, Timestamps, NaN
     return {name: values[:, given.index(name)].tolist() for name in names if name in given}, len(frame)
+
+
+def positional(columns: pd.Index) -> bool:
+    """Whether a frame's columns are the positions ``0 .. n-1`` (``DataFrame(array)``): no names."""
+    return isinstance(columns, pd.RangeIndex) and columns.start == 0 and columns.step == 1
+
+
+def as_setup_columns(frame: Any, setup: Sequence[str], input_columns: Sequence[str], where: str) -> Any:
+    """A frame keyed by ``input_columns`` (``features=`` names) or by positions, renamed to the
+    ``setup`` columns the explainer was set up with; a frame already in the set-up columns, or
+    an array, as it is. Other names are refused naming the missing and unknown ones."""
+    if tuple(setup) == tuple(input_columns) or not isinstance(frame, pd.DataFrame):
+        return frame
+    if positional(frame.columns) and frame.shape[1] == len(setup):
+        return frame.set_axis(list(setup), axis=1)
+    given = [str(c) for c in frame.columns]
+    if set(given) == set(setup) and len(given) == len(setup):
+        return frame
+    check_names(given, input_columns, input_columns, where)
+    ordered = frame.set_axis(given, axis=1)[list(input_columns)]
+    return ordered.set_axis(list(setup), axis=1)
 
 
 def check_names(given: list[str], names: Sequence[str], required: Sequence[str], caller: str) -> None:
