@@ -1,11 +1,12 @@
 """The AutoML pipeline case of bench_scoring.py and bench_service.py.
 
 A 50-column mixed table (30 numbers with 5% missing, 6 integers, 6 categories of 3 to 18
-values with 3% missing, a flag, 3 datetimes, a date written as text, a free-text comment and a
-high-cardinality city name), featurized by ``featurization.AutoFeaturizer`` (185 engineered
-features) and learnt by ``LGBMClassifier(n_estimators=200, num_leaves=31)``, as an AutoML run
-builds it; explained by the explainer AutoML stores with its best run
-(``automl._explanations.model_explainer``: TreeSHAP through the featurization's feature map).
+values with 3% missing and one of 4 values with none, a flag, 3 datetimes, a date written as
+text, a free-text comment and a high-cardinality city name), featurized by
+``featurization.AutoFeaturizer`` (189 engineered features) and learnt by
+``LGBMClassifier(n_estimators=200, num_leaves=31)``, as an AutoML run builds it; explained by
+the explainer AutoML stores with its best run (``automl._explanations.model_explainer``:
+TreeSHAP through the featurization's feature map).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def wide_table(n_rows: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
         values = rng.choice(np.array([f"c{j}" for j in range(3 + 3 * i)], dtype=object), n_rows)
         values[rng.random(n_rows) < 0.03] = None
         columns[f"cat{i}"] = values
+    columns["tier"] = rng.choice(np.array(["bronze", "silver", "gold", "platinum"], dtype=object), n_rows)
     columns["flag"] = rng.random(n_rows) < 0.5
     for i in range(3):
         hours = pd.to_timedelta(rng.integers(0, 2000 * 24, n_rows), unit="h")

@@ -26,6 +26,24 @@ Overhead = ours - bare, per call. The ``stages`` cases time the steps of the 1-r
 one (``perf_counter_ns`` / ``process_time_ns`` around each), mirroring
 ``ScoringExplainer.explain``/``score`` and checked against them, to show where the overhead goes.
 
+**AutoML pipeline, before and after** (``--only automl``): the case of ``_automl_case.py``
+(``AutoFeaturizer`` + ``LGBMClassifier(200 trees)`` on 50 raw columns with numbers, integers,
+categories, datetimes, a text date, free text and missing values; the explainer AutoML stores),
+``score(rows, explain=True)`` per batch of held-out rows:
+
+* ``before, old service``: what ``automl serve`` did before the stored explainer and the compiled
+  featurization -- a ``MimicExplainer`` with a LightGBM surrogate (trained here, outside the
+  timings; the old service trained it at every start) served with the fitted featurization run
+  on a DataFrame per request;
+* ``before, stored explainer``: the run's stored TreeSHAP explainer with the featurization run on
+  a DataFrame (``compile_featurization=False``);
+* ``after``: the stored explainer with the compiled featurization, rows as a DataFrame and (one
+  row) as JSON records (``score_records``, the service's path);
+* ``TreeSHAP floor``: the same ``score`` steps on rows already featurized (predictions,
+  probabilities, TreeSHAP and the raw mapping; no featurization), the speed a batch can reach.
+
+Target (issue 17): one row scored and explained in at most 5 ms, after.
+
 Rounds: at most ``max(K, 2000 // rows)`` (``--repeat K``, default 5), at least ``min(3, that)``,
 and no more once a case has used 20 s. Everything runs inside ``threadpool_limits(1)`` (shap's
 LightGBM call would otherwise use every core).
@@ -67,11 +85,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import explain
 from explain._validation import to_tabular
 from explain.explainers._tree import _split_contrib
-from explain.scoring import TreeScoringExplainer
+from explain.models import LGBMExplainableModel
+from explain.scoring import ScoringExplainer, TreeScoringExplainer
 from tests._synthetic import make_mixed_table
 
 BATCHES = (1, 100, 10_000)
 QUICK_BATCHES = (1, 100, 1_000)
+AUTOML_BATCHES = (1, 10, 100, 1_000)  # of the case's 2,000 held-out rows
 BUDGET_SECONDS = 20.0
 
 
@@ -85,7 +105,8 @@ def case_names(batches: Sequence[int]) -> tuple[str, ...]:
              for kind in kinds for n in batches]
     stages = ["stages: LightGBM, ndarray, 1 row", "stages: LightGBM, DataFrame, 1 row",
               "stages: pipeline, DataFrame, 1 row"]
-    return (*timed, *stages)
+    automl = [f"AutoML pipeline, {_rows(n)}" for n in AUTOML_BATCHES]
+    return (*timed, *stages, *automl)
 
 
 def parse_args() -> argparse.Namespace:
@@ -364,6 +385,71 @@ def time_stages(served: Served, kind: str, repeat: int) -> None:
                 ["stage", "wall us", "cpu us"], rows)
 
 
+# ---------------------------------------------------------------------------------- AutoML case
+
+
+def automl_section(batches: Sequence[int], n_train: int, n_trees: int, repeat: int) -> None:
+    """Before / after table of the AutoML pipeline case (see the module docstring)."""
+    from _automl_case import automl_case, records
+
+    started = time.perf_counter()
+    pipeline, explainer, held_out = automl_case(n_train=n_train, n_trees=n_trees)
+    featurizer = pipeline[:-1]
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    mimic = explain.MimicExplainer(pipeline, featurizer_rows(n_train), LGBMExplainableModel,
+                                   random_state=0)
+    surrogate_seconds = time.perf_counter() - started
+    old = ScoringExplainer.for_explainer(mimic, compile_featurization=False)
+    before = ScoringExplainer.for_explainer(explainer, compile_featurization=False)
+    after = ScoringExplainer.for_explainer(explainer)
+    assert after.compiled_ is not None
+    print(f"AutoML pipeline case: {len(after.input_columns_)} raw columns -> {len(after.features_)} "
+          f"engineered features, {n_trees} trees, trained on {n_train:,} rows in {built:.1f} s; the old "
+          f"service's LightGBM surrogate trained in {surrogate_seconds:.1f} s (not timed below); "
+          f"{after.compiled_!r}", flush=True)
+    table = []
+    for n in batches:
+        rows = held_out.iloc[:n]
+        sent = records(rows)
+        engineered = after._engineered(np.asarray(featurizer.transform(rows), dtype=np.float64), "bench")
+        functions = {  # each call on this batch's rows (bound now)
+            "old": lambda rows=rows: old.score(rows, explain=True),
+            "before": lambda rows=rows: before.score(rows, explain=True),
+            "after": lambda rows=rows: after.score(rows, explain=True),
+            "records": lambda sent=sent: after.score_records(sent, explain=True),
+            "floor": lambda engineered=engineered: after._scored(engineered, True, True, ()),
+        }
+        timings = median_calls(functions, max_rounds=max(repeat, 2000 // n))
+        same = np.max(np.abs(after.score(rows).values - before.score(rows).values))
+        t = {name: timing.wall for name, timing in timings.items()}
+        table.append([
+            _rows(n), f"{timings['after'].calls:,}", _ms(t["old"]), _ms(t["before"]), _ms(t["after"]),
+            _ms(t["records"]), _ms(t["floor"]), f"{t['before'] / t['after']:.1f}x",
+            f"{t['old'] / t['after']:.1f}x", f"{t['after'] / t['floor']:.2f}x", f"{n / t['after']:,.0f}",
+            f"{same:.1e}",
+        ])
+        print(f"  done: AutoML pipeline, {_rows(n)}", flush=True)
+    print_table(
+        "AutoML pipeline: score(rows, explain=True) before / after (median ms per call)",
+        ["batch", "calls", "before: old service ms", "before: stored explainer ms", "after ms",
+         "after, records ms", "TreeSHAP floor ms", "before/after", "old/after", "after/floor", "rows/s after",
+         "max |after - before|"],
+        table,
+    )
+    print("old service: LightGBM-surrogate mimic + the fitted featurization on a DataFrame per request; "
+          "stored explainer: the run's TreeSHAP explainer, featurization on a DataFrame; after: compiled "
+          "featurization (records: JSON records, the service's path); floor: the same steps on featurized "
+          "rows. Target: 1 row after <= 5 ms.")
+
+
+def featurizer_rows(n_train: int) -> pd.DataFrame:
+    """The rows the old service's surrogate was trained on: a sample of the training data."""
+    from _automl_case import wide_table
+
+    return wide_table(n_train + 2000)[0].iloc[:n_train].sample(min(2000, n_train), random_state=0)
+
+
 # ---------------------------------------------------------------------------------- main
 
 
@@ -388,8 +474,13 @@ def main() -> None:
 
     results = []
     with threadpool_limits(1):
+        automl = [int(c.split(", ")[1].split()[0].replace(",", "")) for c in args.cases
+                  if c.startswith("AutoML")]
+        if automl:
+            automl_section(automl, n_train=2_000 if args.quick else 5_000, n_trees=n_trees,
+                           repeat=args.repeat)
         for case in args.cases:
-            if case.startswith("stages: "):
+            if case.startswith(("stages: ", "AutoML")):
                 continue
             name, kind, size = case.split(", ")
             n = int(size.split()[0].replace(",", ""))
