@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from explain._aggregation import aggregate_local
+from explain._datasets import ExplanationData
 from explain._exceptions import ExplanationAttributeError, ExplanationValueError
 from explain._fidelity import Fidelity
 from explain._frames import BACKENDS, as_backend
@@ -117,6 +118,10 @@ class Explanation(InterpretCommunityViews):
     model_id : str, default=None
         The id of the explained model, as azureml-interpret's ``model_id`` (kept by
         :class:`~explain.ExplanationClient`; not written by :func:`~explain.save_explanation`).
+    datasets : ExplanationData, default=None
+        The rows explained and the model's predictions on them, set by the explainers and
+        read as ``init_data``, ``eval_data``, ``eval_y_predicted``, ``eval_y_predicted_proba``
+        (in memory only: not written by :func:`~explain.save_explanation`).
     """
 
     method: str
@@ -136,11 +141,13 @@ class Explanation(InterpretCommunityViews):
     feature_map: FeatureMap | None = None
     interaction_values: np.ndarray | None = None
     model_id: str | None = None
+    datasets: ExplanationData | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "features", FeatureNames(str(f) for f in self.features))
-        set_(self, "classes", None if self.classes is None else tuple(self.classes))
+        # an immutable tuple equal to the list of the same labels, as features
+        set_(self, "classes", None if self.classes is None else FeatureNames(self.classes))
         for name in ("global_values", "local_values", "per_class_values_", "expected_values_",
                      "interaction_values"):
             set_(self, name, _frozen(getattr(self, name)))
@@ -243,8 +250,8 @@ class Explanation(InterpretCommunityViews):
         raw_feature_names : sequence of str, default=None
             Names of the raw features (required for bare weight matrices).
         eval_data : array-like, default=None
-            interpret-community kept the raw rows on the raw explanation; accepted and not
-            kept here (explanations hold values, not data).
+            The raw rows, kept (by reference) as the raw explanation's ``eval_data``, as in
+            interpret-community; the predictions of this explanation carry over.
 
         Returns
         -------
@@ -255,7 +262,14 @@ class Explanation(InterpretCommunityViews):
         from explain._mapping import to_raw
 
         explanation, feature_maps = self._normalized_matrices(feature_maps)
-        return to_raw(explanation, feature_maps, raw_feature_names)
+        raw = to_raw(explanation, feature_maps, raw_feature_names)
+        object.__setattr__(self, "_mapped_to_raw", True)  # is_engineered, as interpret-community
+        if self.datasets is None and eval_data is None:
+            return raw
+        kept = self.datasets or ExplanationData()
+        return replace(raw, datasets=ExplanationData(
+            eval_data=eval_data, eval_y_predicted=kept.eval_y_predicted,
+            eval_y_predicted_proba=kept.eval_y_predicted_proba))
 
     def top_k(self, k: int) -> Explanation:
         """A copy keeping only the ``k`` globally most important features.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from explain._datasets import ExplanationData, as_list
 from explain._exceptions import ExplanationAttributeError, ExplanationValueError
 
 __all__ = ["InterpretCommunityViews"]
@@ -35,6 +36,7 @@ class InterpretCommunityViews:
     model_task: str
     model_type: str | None
     is_raw: bool
+    datasets: ExplanationData | None
 
     if TYPE_CHECKING:  # defined by Explanation
         @property
@@ -86,27 +88,52 @@ class InterpretCommunityViews:
     def _expected_values(self) -> np.ndarray | None:
         return self.expected_values_
 
-    # interpret-community kept the data and predictions on its explanations; here they hold
-    # values only (files stay small, no data is retained): the names exist and say so
+    # interpret-community's _DatasetsMixin: the rows explained and the model's predictions,
+    # kept in memory by the explainers (``datasets``); lists as there, sparse rows as they are
     @property
     def init_data(self) -> Any:
-        """Not kept here: ``AttributeError`` (``hasattr`` is ``False``), with what to do instead."""
-        raise _no_data("init_data")
+        """The initialization (background) rows given to the explainer, as a list (``None``
+        for explainers without them, e.g. TreeExplainer). An explanation not made by an
+        explainer here (loaded from a file, built by hand) has none: ``AttributeError``."""
+        return as_list(self._datasets("init_data").init_data)
 
     @property
     def eval_data(self) -> Any:
-        """Not kept here: see :attr:`init_data`."""
-        raise _no_data("eval_data")
+        """The explained rows, as a list (sparse rows stay sparse); see :attr:`init_data`."""
+        return as_list(self._datasets("eval_data").eval_data)
 
     @property
     def eval_y_predicted(self) -> Any:
-        """Not kept here: see :attr:`init_data`."""
-        raise _no_data("eval_y_predicted")
+        """The model's predictions on ``eval_data``, as a list; see :attr:`init_data`."""
+        return as_list(self._datasets("eval_y_predicted").eval_y_predicted)
 
     @property
     def eval_y_predicted_proba(self) -> Any:
-        """Not kept here: see :attr:`init_data`."""
-        raise _no_data("eval_y_predicted_proba")
+        """A classifier's probabilities on ``eval_data``, as a list (``None`` for regression
+        or without ``predict_proba``); see :attr:`init_data`."""
+        return as_list(self._datasets("eval_y_predicted_proba").eval_y_predicted_proba)
+
+    # the objects themselves, as interpret-community's private attributes (no list copy)
+    @property
+    def _init_data(self) -> Any:
+        return self._datasets("init_data").init_data
+
+    @property
+    def _eval_data(self) -> Any:
+        return self._datasets("eval_data").eval_data
+
+    @property
+    def _eval_y_predicted(self) -> Any:
+        return self._datasets("eval_y_predicted").eval_y_predicted
+
+    @property
+    def _eval_y_predicted_proba(self) -> Any:
+        return self._datasets("eval_y_predicted_proba").eval_y_predicted_proba
+
+    def _datasets(self, name: str) -> ExplanationData:
+        if self.datasets is None:
+            raise _no_data(name)
+        return self.datasets
 
     # ------------------------------------------------------------------ ranks
     @property
@@ -299,6 +326,7 @@ def _compose(maps: list[Any], n_engineered: int, normalize: bool = True,
 
 def _no_data(name: str) -> ExplanationAttributeError:
     return ExplanationAttributeError(
-        f"{name}: explanations here hold importance values, not the data or predictions they were "
-        "computed on (interpret-community kept them); keep your rows, call model.predict on them, "
-        "and give both to explain.dashboard.ExplanationDashboard(explanation, model, dataset=...).")
+        f"{name}: this explanation holds no data: explainers keep the rows they explained and "
+        "the model's predictions in memory, but files do not store them and explanations built "
+        "by hand have none; keep your rows, call model.predict on them, and give both to "
+        "explain.dashboard.ExplanationDashboard(explanation, model, dataset=...).")

@@ -75,7 +75,10 @@ def to_raw(explanation: Explanation, feature_maps: Any,
             "(raw importance is the mean |raw local value|, which needs local values); "
             "explain with include_local=True, or pass transformations= to the explainer."
         )
-    raw_local = fmap.map_values(explanation.local_values)
+    # row-major and read-only, as the explanation keeps it (no second copy); aggregated in
+    # that layout, so global values equal NumPy's mean over the list of local values
+    raw_local = np.array(fmap.map_values(explanation.local_values), dtype=np.float64, order="C")
+    raw_local.setflags(write=False)
     per_class, global_values = aggregate_local(raw_local)
     return replace(
         explanation,

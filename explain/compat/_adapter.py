@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from explain._datasets import ExplanationData
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
@@ -95,7 +97,7 @@ class ExplanationAdapter:
             features=list(features), fidelity=Fidelity(notes=(_NOTE,)),
         )
         if evaluation_examples is not None:
-            object.__setattr__(explanation, "_eval_data", evaluation_examples)
+            explanation = replace(explanation, datasets=ExplanationData(eval_data=evaluation_examples))
         return explanation
 
     def _local_array(self, values: Any) -> np.ndarray:

@@ -41,6 +41,7 @@ from explain.explainers._adapters import (
 from explain.explainers._assembly import BatchSummary, LocalResult, assemble, binary_expand, summarize
 from explain.explainers._dask import DaskRows, is_dask_collection
 from explain.explainers._groups import check_groups, group_map
+from explain.explainers._kept_data import with_data
 from explain.explainers._streaming import (
     check_n_jobs,
     check_show_progress,
@@ -100,6 +101,7 @@ class BaseExplainer:
                 groups: Any = None) -> None:
         caller = type(self).__name__
         n_jobs = check_n_jobs(n_jobs, caller)
+        self.init_rows_given_ = initialization_examples  # as given, kept as init_data
         # polars / pyarrow frames become pandas once, so their columns are aligned by name
         initialization_examples = to_pandas(initialization_examples, argument="initialization_examples",
                                             caller=caller)
@@ -291,9 +293,11 @@ class BaseExplainer:
         _check_options(batch_size, show_progress, where)
         if is_dask_collection(evaluation_examples):
             rows = DaskRows(self, evaluation_examples, where)
-            return self._explain(rows, include_local=True, batch_size=None)
-        return self._explain(self._rows(evaluation_examples, "explain_local"), include_local=True,
-                             batch_size=batch_size, show_progress=show_progress)
+            return with_data(self, self._explain(rows, include_local=True, batch_size=None),
+                             evaluation_examples, None)
+        given = self._rows(evaluation_examples, "explain_local")
+        return with_data(self, self._explain(given, include_local=True, batch_size=batch_size,
+                                             show_progress=show_progress), evaluation_examples, given)
 
     def explain_global(self, evaluation_examples: Any = None,
                        sampling_policy: SamplingPolicy | None = None,
@@ -315,7 +319,7 @@ class BaseExplainer:
             ``"kmeans"``, which then clusters it) is computed to this process first.
         include_local : bool, default=True
             Keep the local values on the explanation. With ``False`` only their aggregate is
-            kept, chunk by chunk, so memory stays flat as the number of rows grows.
+            kept, chunk by chunk (and the model's predictions, one number per row and output).
         batch_size : int, default=None
             Rows per chunk; ``None`` chooses it as in :meth:`explain_local`. Chunks are
             computed ``n_jobs`` at a time (see the explainer's ``n_jobs``).
@@ -329,16 +333,19 @@ class BaseExplainer:
             rows = DaskRows(self, evaluation_examples, where)
             if sampling_policy is not None and sampling_policy.allow_eval_sampling:
                 X, n_total = rows.sample(sampling_policy)
-                return self._explain_global_matrix(X, sampling_policy, include_local, batch_size,
-                                                   show_progress=show_progress, total_rows=n_total)
-            return self._explain(rows, include_local=include_local, batch_size=None)
+                explanation = self._explain_global_matrix(X, sampling_policy, include_local, batch_size,
+                                                          show_progress=show_progress, total_rows=n_total)
+            else:
+                explanation = self._explain(rows, include_local=include_local, batch_size=None)
+            return with_data(self, explanation, evaluation_examples, None)
         if sampling_policy is None or not sampling_policy.allow_eval_sampling:
-            return self._explain(self._rows(evaluation_examples, "explain_global"),
-                                 include_local=include_local, batch_size=batch_size,
-                                 show_progress=show_progress)
+            given = self._rows(evaluation_examples, "explain_global")
+            return with_data(self, self._explain(given, include_local=include_local, batch_size=batch_size,
+                                                 show_progress=show_progress), evaluation_examples, given)
         X = self._evaluation_matrix(evaluation_examples, "explain_global")
-        return self._explain_global_matrix(X, sampling_policy, include_local, batch_size,
-                                           show_progress=show_progress)
+        return with_data(self, self._explain_global_matrix(X, sampling_policy, include_local, batch_size,
+                                                           show_progress=show_progress),
+                         evaluation_examples, X)
 
     def _explain_global_matrix(self, X: Matrix, sampling_policy: SamplingPolicy | None,
                                include_local: bool, batch_size: int | None, *,

@@ -25,6 +25,7 @@ from explain.explainers._ic_options import (
     pop_progress,
     pop_use_gpu,
 )
+from explain.explainers._kept_data import with_data
 from explain.explainers._mimic_compat import InterpretCommunityMimic, check_reset_index, surrogate_args
 from explain.explainers._probability import NOTES as _PROBABILITY_NOTES
 from explain.explainers._probability import binary_probability, softmax_probability, spread_to_target
@@ -295,10 +296,10 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
         """
         show_progress = self._progress.resolve(show_progress)
         if evaluation_examples is None:  # as interpret-community: explain the training rows
-            return self._with_surrogate_fidelity(self._explain_global_matrix(
+            return with_data(self, self._with_surrogate_fidelity(self._explain_global_matrix(
                 self.initialization_examples_, sampling_policy, include_local, batch_size,
                 show_progress=show_progress,
-            ))
+            )), None, None)
         return self._with_surrogate_fidelity(super().explain_global(
             evaluation_examples, sampling_policy, include_local, batch_size,
             show_progress=show_progress,

@@ -29,6 +29,7 @@ from explain._labels import LabelMap, observed_classes, to_label_array
 from explain._validation import Matrix, check_positive_int, to_tabular
 from explain.explainers._base import BaseExplainer
 from explain.explainers._ic_options import check_unknown, named_columns, pop_use_gpu, warn
+from explain.explainers._kept_data import with_data
 from explain.explainers._metrics import Metric, resolve_metric
 
 __all__ = ["PFIExplainer"]
@@ -183,6 +184,7 @@ class PFIExplainer(BaseExplainer):
             )
         if sp.issparse(true_labels) and 1 in true_labels.shape:  # a sparse column, as from NPZ data
             true_labels = true_labels.toarray().ravel()
+        rows_given = evaluation_examples  # kept as eval_data
         evaluation_examples = to_pandas(evaluation_examples, argument="evaluation_examples",
                                         caller=_WHERE)
         if not hasattr(self, "adapter_"):  # set up from the data (functions, raw data)
@@ -203,12 +205,12 @@ class PFIExplainer(BaseExplainer):
         engineered = self._build(self._importances(X, y, metric, baseline, predict), X.shape[0],
                                  metric, features=self._explained_features())
         if self.raw_input_ is None:
-            return engineered
+            return with_data(self, engineered, rows_given, None)
         frame = self.raw_input_.check(evaluation_examples, "evaluation_examples")
-        return self._build(self._raw_importances(frame, X, y, metric, baseline, predict), X.shape[0],
-                           metric, features=self.raw_input_.names, is_raw=True,
-                           engineered_explanation=engineered,
-                           feature_map=self.raw_input_.feature_map)
+        return with_data(self, self._build(self._raw_importances(frame, X, y, metric, baseline, predict),
+                                           X.shape[0], metric, features=self.raw_input_.names, is_raw=True,
+                                           engineered_explanation=engineered,
+                                           feature_map=self.raw_input_.feature_map), rows_given, None)
 
     def _label_map(self, X: Matrix, given: np.ndarray) -> LabelMap | None:
         """How labels become positions in the classes (see :mod:`explain._labels`)."""

@@ -27,6 +27,7 @@ from explain._validation import Matrix
 from explain.explainers._adapters import library_class, model_family
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
 from explain.explainers._ic_options import check_shap_values_output, warn
+from explain.explainers._kept_data import with_data
 from explain.explainers._tree_ensemble import UnsupportedTrees
 
 if TYPE_CHECKING:  # numba is imported with the compiled TreeSHAP, on first use
@@ -238,10 +239,12 @@ class TreeExplainer(BaseExplainer):
         if self.model_task == "classification" and values.shape[0] == 1:
             values = np.concatenate([-values, values])
         if explanation.engineered_explanation is None or explanation.feature_map is None:
-            return replace(explanation, interaction_values=values)
-        return replace(explanation, interaction_values=raw_interactions(values, explanation.feature_map),
-                       engineered_explanation=replace(explanation.engineered_explanation,
-                                                      interaction_values=values))
+            return with_data(self, replace(explanation, interaction_values=values), evaluation_examples, X)
+        mapped = raw_interactions(values, explanation.feature_map)
+        explanation = replace(explanation, interaction_values=mapped,
+                              engineered_explanation=replace(explanation.engineered_explanation,
+                                                             interaction_values=values))
+        return with_data(self, explanation, evaluation_examples, X)
 
     def _interactions(self, X: Matrix) -> np.ndarray:
         """Interaction values of shape (n_outputs, n_rows, n_features, n_features)."""

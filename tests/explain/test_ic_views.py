@@ -144,8 +144,9 @@ def test_get_raw_explanation_reads_interpret_communitys_matrices_as_it_did():
 
 
 @pytest.mark.parametrize("name", ["init_data", "eval_data", "eval_y_predicted", "eval_y_predicted_proba"])
-def test_data_attributes_say_they_are_not_kept(name):
+def test_data_attributes_absent_without_data(name):
+    """A hand-built (or loaded) explanation holds no data: hasattr is False, the error says why."""
     e = classification()
     assert not hasattr(e, name)
-    with pytest.raises(AttributeError, match=f"{name}: explanations here hold importance values"):
+    with pytest.raises(AttributeError, match=f"{name}: this explanation holds no data"):
         getattr(e, name)
