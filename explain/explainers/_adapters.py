@@ -104,11 +104,14 @@ def _estimator_kind(model: Any) -> str | None:
     return kind if kind in ("classifier", "regressor") else None
 
 
-def require_proba(adapter: ModelAdapter, caller: str) -> None:
-    """Refuse a classifier without ``predict_proba`` where probabilities are explained."""
+def require_proba(adapter: ModelAdapter, caller: str, classes_given: bool = False) -> None:
+    """Refuse a classifier without ``predict_proba`` where probabilities are explained
+    (with interpret-community's wording too when ``classes`` were given)."""
     if adapter.task == "classification" and not adapter.is_function and not _has_proba(adapter.model):
+        also = ("Classes is specified but model does not define predict_proba, only predict: "
+                if classes_given else "")
         raise ExplanationValueError(
-            f"{caller}: explaining a classifier here needs predict_proba, and "
+            f"{caller}: {also}explaining a classifier here needs predict_proba, and "
             f"{adapter.name} has none; use an explainer of its decision function "
             "(LinearExplainer for linear models), or calibrate it "
             "(sklearn.calibration.CalibratedClassifierCV)."
@@ -174,6 +177,13 @@ class ModelAdapter:
             return
         self.frame_columns = [by_name[c][0] for c in columns]
         self.frame_dtypes = [by_name[c][1] for c in columns]
+
+    def classes_refused(self) -> ExplanationValueError:
+        """The error for ``classes`` given with a regression model (a function's 1-D output
+        gets interpret-community's wording too)."""
+        also = (" Classes is specified but function was predict, not predict_proba: it returns one "
+                "value per row; for a classifier give its predict_proba." if self.is_function else "")
+        return ExplanationValueError(f"{self.caller}: classes given for a regression model.{also}")
 
     @property
     def name(self) -> str:

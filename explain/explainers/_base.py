@@ -225,7 +225,7 @@ class BaseExplainer:
     def _resolve_classes(self, classes: Any, caller: str) -> tuple[Any, ...] | None:
         if self.model_task != "classification":
             if classes is not None:
-                raise ExplanationValueError(f"{caller}: classes given for a regression model.")
+                raise self.adapter_.classes_refused()
             return None
         found = self.adapter_.model_classes
         if classes is None:

@@ -176,7 +176,7 @@ class KernelExplainer(BaseExplainer):
         self.background_, self.background_weights_ = summarize_background(
             self.initialization_examples_, nclusters, random_state=self.seed_
         )
-        require_proba(self.adapter_, "KernelExplainer")
+        require_proba(self.adapter_, "KernelExplainer", classes_given=classes is not None)
         self.output_space_ = "probability" if self.model_task == "classification" else "raw"
         self._set_players()
         if isinstance(nsamples, int) and nsamples < 2 * self.n_players_ + 2 \

@@ -105,7 +105,7 @@ class LIMEExplainer(BaseExplainer):
                      transformations=transformations,
                      allow_all_transformations=allow_all_transformations, model_task=model_task,
                      n_jobs=n_jobs)
-        require_proba(self.adapter_, "LIMEExplainer")
+        require_proba(self.adapter_, "LIMEExplainer", classes_given=classes is not None)
         self.output_space_ = "probability" if self.model_task == "classification" else "raw"
         self.categorical_ = self._categorical(categorical_features)
         self.kernel_width_ = float(kernel_width or 0.75 * np.sqrt(self.n_features_in_))

@@ -121,3 +121,23 @@ def test_evaluation_columns_are_checked() -> None:
     explainer = LIMEExplainer(LinearRegression().fit(X, y), X)
     with pytest.raises(ExplanationValueError, match="f7"):
         explainer.explain_local(X.drop(columns=["f7"]).iloc[:3])
+
+
+def test_classes_with_a_predict_only_classifier_or_function_name_interpret_communitys_reason() -> None:
+    """interpret-community's wording is kept in the errors, after this library's own."""
+    from sklearn.svm import SVC
+
+    X, y = make_ground_truth("multiclass", n_rows=90)
+    svc = SVC().fit(X, y)  # no predict_proba
+    classes = ["a", "b", "c"]
+    with pytest.raises(ValueError, match="Classes is specified but model does not define predict_proba, "
+                                         "only predict: explaining a classifier here needs predict_proba"):
+        LIMEExplainer(svc, X, classes=classes)
+    with pytest.raises(ValueError, match="needs predict_proba") as refused:
+        LIMEExplainer(svc, X)
+    assert "Classes is specified" not in str(refused.value)
+    with pytest.raises(ValueError, match=r"classes given for a regression model\. Classes is specified but "
+                                         r"function was predict, not predict_proba"):
+        LIMEExplainer(svc.predict, X, is_function=True, classes=classes)
+    with pytest.raises(ValueError, match=r"classes given for a regression model\.$"):
+        LIMEExplainer(LinearRegression().fit(X, X["f0"]), X, classes=classes)
