@@ -14,6 +14,7 @@ from explain._datasets import ExplanationData
 from explain._exceptions import ExplanationAttributeError, ExplanationValueError
 from explain._fidelity import Fidelity
 from explain._frames import BACKENDS, as_backend
+from explain._ic_shape import ICView
 from explain._ic_views import InterpretCommunityViews
 from featurization import FeatureMap
 
@@ -122,6 +123,9 @@ class Explanation(InterpretCommunityViews):
         The rows explained and the model's predictions on them, set by the explainers and
         read as ``init_data``, ``eval_data``, ``eval_y_predicted``, ``eval_y_predicted_proba``
         (in memory only: not written by :func:`~explain.save_explanation`).
+    ic_view : ICView, default=None
+        The explainer call that made it, for interpret-community's list shapes and integer
+        feature labels (set by the explainers; saved with the explanation).
     """
 
     method: str
@@ -142,6 +146,7 @@ class Explanation(InterpretCommunityViews):
     interaction_values: np.ndarray | None = None
     model_id: str | None = None
     datasets: ExplanationData | None = field(default=None, repr=False)
+    ic_view: ICView | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -348,7 +353,7 @@ class Explanation(InterpretCommunityViews):
     def get_ranked_global_names(self, top_k: int | None = None) -> list[str]:
         """Feature names by decreasing global importance, the first ``top_k`` if given."""
         order = _top(np.argsort(-self.global_values, kind="stable"), top_k)
-        return [self.features[i] for i in order]
+        return [self._ic_names[i] for i in order]
 
     def get_ranked_global_values(self, top_k: int | None = None) -> list[float]:
         """Global importances in decreasing order, the first ``top_k`` if given."""
@@ -364,7 +369,7 @@ class Explanation(InterpretCommunityViews):
         """Per class, feature names by decreasing importance for that class."""
         per_class = self._require_per_class()
         order = _top(np.argsort(-per_class, axis=1, kind="stable"), top_k)
-        return [[self.features[i] for i in row] for row in order]
+        return [[self._ic_names[i] for i in row] for row in order]
 
     def get_ranked_per_class_values(self, top_k: int | None = None) -> list[list[float]]:
         """Per class, importances in decreasing order."""
@@ -378,15 +383,13 @@ class Explanation(InterpretCommunityViews):
         As in interpret-community, local values rank by signed value, largest first: the
         features pushing the prediction up come first, those pushing it down come last.
         """
-        order = self._local_order(top_k)
-        names = np.asarray(self.features, dtype=object)[order].tolist()
-        return names if self.is_classification else names[0]
+        names = np.asarray(self._ic_names, dtype=object)[self._local_order(top_k)]
+        return self._ic_local(names).tolist()
 
     def get_ranked_local_values(self, top_k: int | None = None) -> list[Any]:
         """Per row (and per class for classifiers), local values by decreasing signed value."""
         local = self._require_local("get_ranked_local_values")
-        values = np.take_along_axis(local, self._local_order(top_k), axis=2).tolist()
-        return values if self.is_classification else values[0]
+        return self._ic_local(np.take_along_axis(local, self._local_order(top_k), axis=2)).tolist()
 
     def _local_order(self, top_k: int | None) -> np.ndarray:
         local = self._require_local("get_ranked_local_names")

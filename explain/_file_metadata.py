@@ -26,6 +26,7 @@ ARRAY_FIELDS = {
     "per_class_values": "per_class_values_",
     "interaction_values": "interaction_values",
 }
+IC_CALLS = ("explain_local", "explain_global")  # ICView.call
 FIDELITY_ARRAYS = ("standard_errors", "importance_std", "confidence_interval")
 ARRAY_NAMES = frozenset(ARRAY_FIELDS) | {f"fidelity.{name}" for name in FIDELITY_ARRAYS}
 
@@ -72,6 +73,8 @@ def check_metadata(metadata: Mapping[str, Any], error: Error, prefix: str = "") 
                     f"each; unknown: {[name[:40] for name in unknown[:5]]}")
     if metadata.get("feature_map") is not None:
         _check_feature_map(metadata, error, prefix)
+    if metadata.get("ic_view") is not None:
+        _check_ic_view(metadata, error, prefix)
     members = {f"{prefix.replace('.', '/')}{name}.npy" for name in arrays}
     engineered = metadata.get("engineered")
     if engineered is not None:
@@ -116,6 +119,19 @@ def _check_feature_map(metadata: Mapping[str, Any], error: Error, prefix: str) -
         raise error(f"metadata field {prefix}feature_map must be an object, got {_kind(fmap)}")
     for name, kind in _FEATURE_MAP_LISTS.items():
         _expect_list(fmap, name, (kind,), error, f"{prefix}feature_map.")
+
+
+def _check_ic_view(metadata: Mapping[str, Any], error: Error, prefix: str) -> None:
+    view = metadata["ic_view"]
+    if not isinstance(view, dict):
+        raise error(f"metadata field {prefix}ic_view must be an object, got {_kind(view)}")
+    if _expect(view, "call", ("str",), error, f"{prefix}ic_view.") not in IC_CALLS:
+        raise error(f"metadata field {prefix}ic_view.call must be one of {list(IC_CALLS)}")
+    _expect(view, "single_row", ("bool",), error, f"{prefix}ic_view.")
+    if view.get("labels") is not None:
+        labels = _expect_list(view, "labels", ("int",), error, f"{prefix}ic_view.")
+        if len(labels) != len(metadata["features"]):
+            raise error(f"metadata field {prefix}ic_view.labels must have one label per feature")
 
 
 def _expect(record: Mapping[str, Any], name: str, kinds: tuple[str, ...], error: Error,

@@ -263,7 +263,7 @@ class InterpretCommunityViews:
         """interpret-core's data of this explanation: ``None`` global, ``-1`` everything, ``i`` row i.
 
         Returns the dictionaries interpret-core's ``show`` reads (keys in
-        :class:`explain.compat.InterpretData`): ``{"names", "scores"[, "intercept"]}``
+        :class:`explain.compat.InterpretData`): ``{"mli": [], "names", "scores"[, "intercept"]}``
         for ``key=None``; ``{"overall", "specific", "mli"}`` for ``-1``; row ``key``'s
         ``{"type", "names", "scores", "intercept", "perf", "values"}`` otherwise.
         """
@@ -271,7 +271,7 @@ class InterpretCommunityViews:
         if self.expected_values_ is not None:
             overall["intercept"] = self.expected_values
         if key is None:
-            return overall
+            return {"mli": [], **overall}  # interpret-core's empty mli list, as interpret-community
         if key == -1:
             mli: list[dict[str, Any]] = []
             specific = None

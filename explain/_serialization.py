@@ -54,6 +54,7 @@ from explain._explanation import Explanation
 from explain._fidelity import Fidelity
 from explain._file_metadata import ARRAY_FIELDS as _ARRAY_FIELDS
 from explain._file_metadata import FORMAT_NAME, check_fidelity_shapes, check_metadata
+from explain._ic_shape import ICView
 from featurization import FeatureMap, FeaturizationError
 
 __all__ = ["SCHEMA_VERSION", "load_explanation", "save_explanation"]
@@ -210,9 +211,17 @@ def _metadata_of(explanation: Explanation, arrays: dict[str, np.ndarray],
         "fidelity": explanation.fidelity.scalars(),
         "arrays": sorted(own),
         "feature_map": None if fmap is None else fmap.to_dict(),
+        "ic_view": _json_ic_view(explanation.ic_view),
         "engineered": None if engineered is None else _metadata_of(
             engineered, arrays, prefix=f"{prefix}engineered/"),
     }
+
+
+def _json_ic_view(view: ICView | None) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    return {"call": view.call, "single_row": view.single_row,
+            "labels": None if view.labels is None else list(view.labels)}
 
 
 def _json_classes(classes: tuple[Any, ...] | None) -> list[Any] | None:
@@ -279,10 +288,19 @@ def _explanation_from(metadata: dict[str, Any], archive: ExplanationArchive,
         fidelity=fidelity,
         feature_map=None if metadata.get("feature_map") is None
         else FeatureMap.from_dict(metadata["feature_map"]),
+        ic_view=_ic_view_from(metadata.get("ic_view")),
         engineered_explanation=None if metadata.get("engineered") is None
         else _explanation_from(metadata["engineered"], archive, f"{prefix}engineered/"),
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _ic_view_from(view: dict[str, Any] | None) -> ICView | None:
+    if view is None:
+        return None
+    labels = view.get("labels")
+    return ICView(call=view["call"], single_row=view["single_row"],
+                  labels=None if labels is None else tuple(labels))
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:

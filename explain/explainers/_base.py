@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain._frames import to_pandas
+from explain._ic_shape import records_call
 from explain._mapping import as_feature_map
 from explain._raw_input import RawInput, split_pipeline
 from explain._sampling import SamplingPolicy, sample_rows
@@ -263,6 +264,7 @@ class BaseExplainer:
         return np.asarray(out)
 
     # ------------------------------------------------------------------ public API
+    @records_call("explain_local")
     def explain_local(self, evaluation_examples: Any, *, batch_size: int | None = None,
                       show_progress: bool | None = None) -> Explanation:
         """Explain each row of ``evaluation_examples``.
@@ -299,6 +301,7 @@ class BaseExplainer:
         return with_data(self, self._explain(given, include_local=True, batch_size=batch_size,
                                              show_progress=show_progress), evaluation_examples, given)
 
+    @records_call("explain_global")
     def explain_global(self, evaluation_examples: Any = None,
                        sampling_policy: SamplingPolicy | None = None,
                        include_local: bool = True, batch_size: int | None = None, *,

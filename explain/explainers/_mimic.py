@@ -13,6 +13,7 @@ from sklearn.model_selection import train_test_split
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
+from explain._ic_shape import records_call
 from explain._sampling import SamplingPolicy
 from explain._validation import Matrix
 from explain.explainers._adapters import _has_proba
@@ -285,6 +286,7 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
         return Fidelity(surrogate_metric=metric, surrogate_score=score,
                         surrogate_holdout_rows=n_holdout)
 
+    @records_call("explain_global")
     def explain_global(self, evaluation_examples: Any = None,
                        sampling_policy: SamplingPolicy | None = None,
                        include_local: bool = True, batch_size: int | None = None, *,
@@ -305,6 +307,7 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
             show_progress=show_progress,
         ))
 
+    @records_call("explain_local")
     def explain_local(self, evaluation_examples: Any, *, batch_size: int | None = None,
                       show_progress: bool | None = None) -> Explanation:
         """Explain each row of ``evaluation_examples`` through the surrogate.

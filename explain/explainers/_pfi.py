@@ -25,6 +25,7 @@ from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
 from explain._frames import to_pandas
+from explain._ic_shape import records_call
 from explain._labels import LabelMap, observed_classes, to_label_array
 from explain._validation import Matrix, check_positive_int, to_tabular
 from explain.explainers._base import BaseExplainer
@@ -146,6 +147,7 @@ class PFIExplainer(BaseExplainer):
         )
 
     # interpret-community's signature: PFI needs true labels and has no local values
+    @records_call("explain_global")
     def explain_global(  # type: ignore[override]
         self, evaluation_examples: Any = None, true_labels: Any = None, **kwargs: Any
     ) -> Explanation:

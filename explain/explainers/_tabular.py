@@ -7,6 +7,7 @@ from typing import Any
 
 from explain._exceptions import ExplanationValueError
 from explain._explanation import Explanation
+from explain._ic_shape import records_call
 from explain._sampling import SamplingPolicy
 from explain.explainers._ic_options import (
     as_rows,
@@ -132,6 +133,7 @@ class TabularExplainer:
         """Chunks of rows explained at the same time (see :class:`BaseExplainer`)."""
         return self.explainer.n_jobs
 
+    @records_call("explain_global")
     def explain_global(self, evaluation_examples: Any, sampling_policy: SamplingPolicy | None = None,
                        include_local: bool = True, batch_size: int | None = None, *,
                        show_progress: bool | None = None) -> Explanation:
@@ -139,6 +141,7 @@ class TabularExplainer:
         return self.explainer.explain_global(evaluation_examples, sampling_policy, include_local,
                                              batch_size, show_progress=self._progress.resolve(show_progress))
 
+    @records_call("explain_local")
     def explain_local(self, evaluation_examples: Any, interactions: bool = False, *,
                       batch_size: int | None = None, show_progress: bool | None = None) -> Explanation:
         """Local explanation of each row; see :meth:`BaseExplainer.explain_local`.

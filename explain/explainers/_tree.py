@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
+from explain._ic_shape import records_call
 from explain._mapping import raw_interactions
 from explain._validation import Matrix
 from explain.explainers._adapters import library_class, model_family
@@ -203,6 +204,7 @@ class TreeExplainer(BaseExplainer):
         self._shap_explainer = shap.TreeExplainer(self.model)
         return "log_odds" if self._shap_explainer.model.tree_output == "log_odds" else "probability"
 
+    @records_call("explain_local")
     def explain_local(self, evaluation_examples: Any, interactions: bool = False, *,
                       batch_size: int | None = None,
                       show_progress: bool | None = None) -> Explanation:

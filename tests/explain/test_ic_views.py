@@ -91,7 +91,8 @@ def test_is_engineered_only_on_the_engineered_side_of_a_pair():
 def test_data_has_interpret_cores_keys():
     e = classification()
     overall = e.data()
-    assert overall == {"names": ["a", "b", "c"], "scores": [2.0, 1.0, 0.75], "intercept": [0.2, -0.2]}
+    assert overall == {"mli": [], "names": ["a", "b", "c"], "scores": [2.0, 1.0, 0.75],
+                       "intercept": [0.2, -0.2]}
     everything = e.data(-1)
     assert set(everything) == {"overall", "specific", "mli"} and len(everything["specific"]) == 2
     assert [m["explanation_type"] for m in everything["mli"]] == ["local_feature_importance",
