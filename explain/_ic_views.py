@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from explain._datasets import ExplanationData, as_list
 from explain._exceptions import ExplanationAttributeError, ExplanationValueError
+from explain._ic_shape import ICView
 
 __all__ = ["InterpretCommunityViews"]
 
@@ -37,6 +38,7 @@ class InterpretCommunityViews:
     model_type: str | None
     is_raw: bool
     datasets: ExplanationData | None
+    ic_view: ICView | None
 
     if TYPE_CHECKING:  # defined by Explanation
         @property
@@ -73,8 +75,23 @@ class InterpretCommunityViews:
     # interpret-community's private arrays, which its tests and some user code read
     @property
     def _local_importance_values(self) -> np.ndarray:
-        local = self._require_local("local_importance_values")
-        return local if self.is_classification else local[0]
+        return self._ic_local(self._require_local("local_importance_values"))
+
+    def _ic_local(self, local: np.ndarray) -> np.ndarray:
+        """(outputs, rows, ...) as interpret-community nested it: [class][row] for classifiers,
+        [row] for regression, without the row axis for one row given as a 1-D vector."""
+        local = local if self.is_classification else local[0]
+        if self.ic_view is not None and self.ic_view.single_row:
+            return local[:, 0] if self.is_classification else local[0]
+        return local
+
+    @property
+    def _ic_names(self) -> tuple[Any, ...]:
+        """interpret-community's feature labels: integers (positions for data without column
+        names, or the integers given as features), else the names."""
+        if self.ic_view is not None and self.ic_view.labels is not None:
+            return self.ic_view.labels
+        return self.features
 
     @property
     def _global_importance_values(self) -> np.ndarray:
@@ -196,7 +213,8 @@ class InterpretCommunityViews:
 
     # ------------------------------------------------------------------ raw importances
     def get_raw_feature_importances(self, raw_to_output_maps: list[Any]) -> list[Any]:
-        """Local (or, without local values, global) importances summed into raw features.
+        """Local importances summed into raw features; global ones for an explanation from
+        ``explain_global`` or without local values (as interpret-community).
 
         Parameters
         ----------
@@ -214,7 +232,8 @@ class InterpretCommunityViews:
                 "get_raw_feature_importances: raw_to_output_maps must be a non-empty list of "
                 f"raw x engineered weight matrices, got {type(raw_to_output_maps).__name__}.")
         weights = _compose(raw_to_output_maps, len(self.features))
-        if self.local_values is None:
+        from_global = self.ic_view is not None and self.ic_view.call == "explain_global"
+        if self.local_values is None or from_global:
             return (weights @ self.global_values).tolist()
         return (self._local_importance_values @ weights.T).tolist()
 
@@ -264,14 +283,17 @@ class InterpretCommunityViews:
 
         Returns the dictionaries interpret-core's ``show`` reads (keys in
         :class:`explain.compat.InterpretData`): ``{"mli": [], "names", "scores"[, "intercept"]}``
-        for ``key=None``; ``{"overall", "specific", "mli"}`` for ``-1``; row ``key``'s
+        for ``key=None`` (``{"mli": []}`` for one made by ``explain_local``, as
+        interpret-community); ``{"overall", "specific", "mli"}`` for ``-1``; row ``key``'s
         ``{"type", "names", "scores", "intercept", "perf", "values"}`` otherwise.
         """
         overall = {"names": list(self.features), "scores": self.global_importance_values}
         if self.expected_values_ is not None:
             overall["intercept"] = self.expected_values
         if key is None:
-            return {"mli": [], **overall}  # interpret-core's empty mli list, as interpret-community
+            # interpret-community's explain_local explanations had no global part here
+            local_only = self.ic_view is not None and self.ic_view.call == "explain_local"
+            return {"mli": []} if local_only else {"mli": [], **overall}
         if key == -1:
             mli: list[dict[str, Any]] = []
             specific = None
