@@ -31,6 +31,7 @@ from explain.explainers._mimic_compat import InterpretCommunityMimic, check_rese
 from explain.explainers._probability import NOTES as _PROBABILITY_NOTES
 from explain.explainers._probability import binary_probability, softmax_probability, spread_to_target
 from explain.explainers._surrogates import ExplainableModel, LGBMExplainableModel
+from explain.explainers._torch import TorchModel, is_torch_model, wrap_module
 
 __all__ = ["MimicExplainer", "augment", "teacher_targets"]
 
@@ -192,6 +193,9 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
         self.allow_all_transformations = allow_all_transformations
         self.holdout_fraction = holdout_fraction
         self.random_state = random_state
+        if not is_function and is_torch_model(model) and not isinstance(model, TorchModel):
+            # a bare torch module, wrapped as interpret-community did (outputs checked)
+            model = wrap_module(model, initialization_examples, model_task, classes, "MimicExplainer")
         self._set_up(model, initialization_examples, is_function=is_function,
                      explain_subset=explain_subset, features=features, classes=classes,
                      transformations=transformations,

@@ -17,7 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._optional import require
 
-__all__ = ["TorchModel", "is_torch_model"]
+__all__ = ["TorchModel", "is_torch_model", "wrap_module"]
 
 # scikit-learn >= 1.6 reads estimator tags from __sklearn_tags__ (sklearn.utils.Tags); older
 # versions read _estimator_type, which TorchModel has too
@@ -137,3 +137,32 @@ class TorchModel:
 
     def __repr__(self) -> str:
         return f"TorchModel({type(self.module).__name__}, {self.model_task})"
+
+
+_PROBE_ROWS = 1_000  # rows of the examples a bare module's outputs are checked on
+
+
+def wrap_module(module: Any, examples: Any, model_task: str, classes: Any, caller: str) -> TorchModel:
+    """A bare ``torch.nn.Module`` as interpret-community wrapped it for black-box explainers.
+
+    interpret-community (through ml-wrappers) read a classifier module's outputs as
+    probabilities (one output: the positive class's). So does this, after checking that they
+    are on up to 1,000 example rows: outputs outside [0, 1], or several that do not sum to
+    one per row, are logits, and the module must be wrapped as
+    ``TorchModel(module, output="logits")`` (the choice is not guessed).
+    """
+    wrapped = TorchModel(module, model_task, classes, output="probabilities")
+    if wrapped.model_task != "classification" or examples is None:
+        return wrapped
+    rows = examples.iloc[:_PROBE_ROWS] if hasattr(examples, "iloc") else examples[:_PROBE_ROWS]
+    out = wrapped.raw_output(rows)
+    tolerance = 1e-6
+    in_range = bool(np.all((out >= -tolerance) & (out <= 1.0 + tolerance)))
+    sums_to_one = out.shape[1] == 1 or bool(np.allclose(out.sum(axis=1), 1.0, atol=1e-4))
+    if not (in_range and sums_to_one):
+        raise ExplanationValueError(
+            f"{caller}: the torch module {type(module).__name__} returns values that are not "
+            "probabilities (interpret-community read a classifier module's outputs as "
+            "probabilities); wrap it as explain.TorchModel(module, model_task='classification', "
+            "output='logits') if it returns logits.")
+    return wrapped
