@@ -114,6 +114,14 @@ class RawInput:
         if isinstance(data, pd.DataFrame):
             check_column_names(data.columns, argument=argument, caller=self.caller)
             frame = data
+        elif isinstance(data, np.ndarray) and data.ndim == 2 and data.dtype.kind in "biuf":
+            names = columns or tuple(f"x{i}" for i in range(data.shape[1]))
+            if len(names) != data.shape[1]:
+                raise ExplanationValueError(
+                    f"{where} has {data.shape[1]} columns but the explainer was set up with "
+                    f"{len(names)} raw columns."
+                )
+            frame = pd.DataFrame(data, columns=list(names))  # numbers: one block, no object detour
         elif isinstance(data, np.ndarray | list):
             array = np.asarray(data, dtype=object)
             if array.ndim != 2:
@@ -137,8 +145,9 @@ class RawInput:
         """Validate raw rows against the raw columns; return them as a DataFrame in order."""
         frame = self._as_frame(data, self.columns, argument)
         columns = [str(c) for c in frame.columns]
-        missing = [c for c in self.columns if c not in columns]
-        unknown = [c for c in columns if c not in self.columns]
+        given, known = set(columns), set(self.columns)  # sets: wide data has thousands of columns
+        missing = [c for c in self.columns if c not in given]
+        unknown = [c for c in columns if c not in known]
         if missing or unknown:
             parts = [f"{label}: {', '.join(map(repr, names[:5]))}"
                      for label, names in (("missing", missing), ("unknown", unknown)) if names]
@@ -157,7 +166,8 @@ class RawInput:
         read, anything else refused (a featurizer would silently turn it into NaN); infinite
         values are refused naming their column."""
         where = f"{self.caller}: {argument}"
-        texts = [c for c in self.numeric if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
+        dtypes = dict(zip(frame.columns, frame.dtypes, strict=True))  # no per-column Series
+        texts = [c for c in self.numeric if not pd.api.types.is_numeric_dtype(dtypes[c])]
         parsed: dict[str, np.ndarray] = {}
         refused = []
         for name in sorted(texts, key=self.columns.index):
@@ -172,8 +182,8 @@ class RawInput:
                 f"{', '.join(refused[:5])}; pass numbers (or numbers written as text) in them.")
         if parsed:
             frame = frame.assign(**parsed)
-        infinite = [c for c in self.columns if c in self.numeric and frame[c].dtype.kind == "f"
-                    and np.isinf(frame[c].to_numpy(dtype=np.float64, na_value=np.nan)).any()]
+            dtypes = dict(zip(frame.columns, frame.dtypes, strict=True))
+        infinite = _infinite(frame, [c for c in self.columns if c in self.numeric and dtypes[c].kind == "f"])
         if infinite:
             raise ExplanationValueError(
                 f"{where} contains infinite values in {', '.join(map(repr, infinite[:5]))}; replace them "
@@ -211,3 +221,15 @@ class RawInput:
         matrix = self.feature_map.to_matrix()[:, engineered_index]
         names = [self.feature_map.engineered_feature_names[i] for i in engineered_index]
         return FeatureMap(self.names, names, matrix)
+
+
+
+def _infinite(frame: pd.DataFrame, columns: list[str], batch: int = 1024) -> list[str]:
+    """The ``columns`` holding an infinite value, read ``batch`` columns at a time (wide
+    frames have thousands; one Series each would dominate a chunk's validation)."""
+    found: list[str] = []
+    for start in range(0, len(columns), batch):
+        names = columns[start:start + batch]
+        hits = np.isinf(frame[names].to_numpy(dtype=np.float64, na_value=np.nan)).any(axis=0)
+        found.extend(name for name, hit in zip(names, hits, strict=True) if hit)
+    return found
