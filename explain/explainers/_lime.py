@@ -27,6 +27,7 @@ from explain.explainers._base import BaseExplainer, LocalResult, additivity_erro
 __all__ = ["LIMEExplainer"]
 
 ROW_CHUNK = 64
+_BLOCK_BYTES = 256 * 2**20  # memory of one block of rows' fits
 
 
 class LIMEExplainer(BaseExplainer):
@@ -150,8 +151,11 @@ class LIMEExplainer(BaseExplainer):
     def _local_values(self, X: Matrix) -> LocalResult:
         dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
         values, scores = [], []
-        for start in range(0, dense.shape[0], ROW_CHUNK):
-            coef, score = self._fit_rows(dense[start:start + ROW_CHUNK])
+        # a block of rows holds a few (rows, samples, features) arrays: keep them near _BLOCK_BYTES
+        n_samples, n_features = self.sample_bins_.shape
+        step = max(1, min(ROW_CHUNK, _BLOCK_BYTES // (8 * 4 * n_samples * max(n_features, 1))))
+        for start in range(0, dense.shape[0], step):
+            coef, score = self._fit_rows(dense[start:start + step])
             values.append(coef)
             scores.append(score)
         local = np.concatenate(values, axis=1)  # (n_outputs, n_rows, n_features)
@@ -166,15 +170,18 @@ class LIMEExplainer(BaseExplainer):
         distance = np.sqrt(np.sum((1.0 - same) ** 2, axis=2))  # to the row itself (all ones)
         weights = np.sqrt(np.exp(-(distance ** 2) / self.kernel_width_ ** 2))  # (r, s), as LIME
         total = weights.sum(axis=1, keepdims=True)
-        z_mean = np.einsum("rs,rsf->rf", weights, same) / total
+        z_mean = (weights[:, None, :] @ same)[:, 0, :] / total  # batched matrix products (BLAS)
         centred = same - z_mean[:, None, :]
+        del same
         y = self.sample_output_  # (s, k)
         y_mean = weights @ y / total  # (r, k)
-        gram = np.einsum("rs,rsf,rsg->rfg", weights, centred, centred)
-        gram += self.alpha * np.eye(same.shape[2])[None]
-        rhs = np.einsum("rs,rsf,sk->rfk", weights, centred, y)
+        weighted = np.swapaxes(centred * weights[:, :, None], 1, 2)  # (r, f, s)
+        gram = weighted @ centred
+        gram += self.alpha * np.eye(centred.shape[2])[None]
+        rhs = weighted @ y  # (r, f, k)
+        del weighted
         coef = np.linalg.solve(gram, rhs)  # (r, f, k)
-        fitted = np.einsum("rsf,rfk->rsk", centred, coef) + y_mean[:, None, :]
+        fitted = centred @ coef + y_mean[:, None, :]
         residual = np.einsum("rs,rsk->rk", weights, (y[None] - fitted) ** 2)
         spread = np.einsum("rs,rsk->rk", weights, (y[None] - y_mean[:, None, :]) ** 2)
         score = 1.0 - residual.sum(axis=1) / np.maximum(spread.sum(axis=1), 1e-300)

@@ -141,3 +141,21 @@ def test_classes_with_a_predict_only_classifier_or_function_name_interpret_commu
         LIMEExplainer(svc.predict, X, is_function=True, classes=classes)
     with pytest.raises(ValueError, match=r"classes given for a regression model\.$"):
         LIMEExplainer(LinearRegression().fit(X, X["f0"]), X, classes=classes)
+
+
+def test_wide_data_fits_by_batched_matrix_products_in_bounded_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """500 features: the local fits are batched BLAS products (about 9 s before, under 1 s
+    now), and rows are fitted in blocks whose arrays stay near _BLOCK_BYTES."""
+    import time
+
+    from explain.explainers import _lime
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 500)) * (rng.random((300, 500)) < 0.05)
+    model = LinearRegression().fit(X, X[:, :40] @ rng.normal(size=40))
+    explainer = LIMEExplainer(model, X)
+    start = time.perf_counter()
+    together = explainer.explain_local(X[:4]).local_values
+    assert time.perf_counter() - start < 4.0
+    monkeypatch.setattr(_lime, "_BLOCK_BYTES", 1)  # one row a block: the same values
+    np.testing.assert_allclose(explainer.explain_local(X[:4]).local_values, together, rtol=0, atol=1e-10)
