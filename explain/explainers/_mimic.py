@@ -273,7 +273,7 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
         n_holdout = round(self.holdout_fraction * n_rows)
         if n_holdout < _MIN_HOLDOUT_ROWS or n_rows - n_holdout < _MIN_HOLDOUT_ROWS:
             return Fidelity(notes=(f"surrogate fidelity not measured: only {n_rows} rows",))
-        stratify = targets if classification else None
+        stratify = targets if classification and _stratifiable(targets, n_holdout) else None
         X_fit, X_hold, y_fit, y_hold = train_test_split(
             X, targets, test_size=n_holdout, random_state=self.random_state, stratify=stratify
         )
@@ -378,3 +378,10 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
             output = self.adapter_.predict_output(X).T
         return spread_to_target(values, expected, output), expected, output
 
+
+def _stratifiable(targets: np.ndarray, n_holdout: int) -> bool:
+    """Whether a stratified hold-out split exists: every class twice, room for each on both sides
+    (a class the model predicts once is held out or fitted at random instead)."""
+    counts = np.unique(targets, return_counts=True)[1]
+    n_rows = len(targets)
+    return bool(counts.min() >= 2 and min(n_holdout, n_rows - n_holdout) >= counts.size)

@@ -419,3 +419,20 @@ def test_save_load_round_trip(teachers: dict[str, Teacher], tmp_path: Path) -> N
     assert loaded.fidelity.notes == ("surrogate fidelity not measured: only 30 rows",)
     assert loaded.local_values is None
     assert_informative_first(loaded.get_ranked_global_names())
+
+
+def test_a_class_the_model_predicts_once_still_gets_a_surrogate_and_its_fidelity() -> None:
+    """Hold-out rows cannot be stratified when a class is predicted on one row only (as on
+    interpret-community's hashed text data): the split is then not stratified."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] > 0).astype(int)
+    y[np.argmax(X[:, 1])] = 2  # one row of class 2: the fitted tree predicts it on that row only
+    model = DecisionTreeClassifier(random_state=0).fit(X, y)
+    assert (model.predict(X) == 2).sum() == 1
+    explainer = MimicExplainer(model, X, LinearExplainableModel, augment_data=False)
+    assert explainer.surrogate_fidelity_.surrogate_metric == "accuracy"
+    assert explainer.surrogate_fidelity_.surrogate_score is not None
+    assert explainer.explain_global(X).global_values.shape == (4,)
