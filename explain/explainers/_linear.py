@@ -30,11 +30,23 @@ _OTHER_LINEAR = ("SGDRegressor", "LinearSVR", "PassiveAggressiveRegressor")
 
 def is_linear_model(model: Any) -> bool:
     """Whether ``model`` is a fitted scikit-learn model whose decision function is linear."""
+    if _one_vs_rest(model) is not None:
+        return True
     if model_family(model) != "sklearn" or not hasattr(model, "coef_"):
         return False
     return isinstance(model, LinearModel | LinearClassifierMixin) or (
         type(model).__name__ in _OTHER_LINEAR
     )
+
+
+def _one_vs_rest(model: Any) -> list[Any] | None:
+    """The binary linear models of a fitted ``OneVsRestClassifier`` of linear models (what
+    ``LogisticRegression(solver="liblinear")`` fitted on more than two classes before
+    scikit-learn 1.8), whose decision function stacks theirs; ``None`` for other models."""
+    parts = getattr(model, "estimators_", None)
+    if type(model).__name__ != "OneVsRestClassifier" or not parts:
+        return None
+    return list(parts) if all(is_linear_model(part) for part in parts) else None
 
 
 class LinearExplainer(BaseExplainer):
@@ -45,7 +57,8 @@ class LinearExplainer(BaseExplainer):
     model : fitted linear model
         A scikit-learn linear model: ``LinearRegression``, ``Ridge``, ``Lasso``,
         ``ElasticNet``, ``LogisticRegression``, ``SGDClassifier``, ``SGDRegressor``,
-        ``LinearSVC``, ``LinearSVR``, ...
+        ``LinearSVC``, ``LinearSVR``, ..., or a ``OneVsRestClassifier`` of them (each class's
+        own binary decision function is explained).
     initialization_examples : array-like, DataFrame or sparse matrix of shape (n_rows, n_features)
         Background data; its column means are the reference point of the explanation.
     explain_subset : list of int or str, default=None
@@ -102,9 +115,12 @@ class LinearExplainer(BaseExplainer):
         background = self.initialization_examples_
         assert background is not None  # required above
         self.background_mean_ = np.asarray(background.mean(axis=0), dtype=np.float64).ravel()
-        self.coef_ = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
-        self.intercept_ = np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))
+        parts = _one_vs_rest(model) or [model]
+        self.coef_ = np.vstack([np.atleast_2d(np.asarray(p.coef_, dtype=np.float64)) for p in parts])
+        self.intercept_ = np.hstack([np.atleast_1d(np.asarray(p.intercept_, dtype=np.float64))
+                                     for p in parts])
         self.expected_values_ = self.coef_ @ self.background_mean_ + self.intercept_
+        # one-vs-rest: each class's own binary margin (its probabilities are normalized)
         logistic = isinstance(model, LogisticRegression | LogisticRegressionCV) or (
             type(model).__name__ == "SGDClassifier" and model.loss in ("log_loss", "log")
         )

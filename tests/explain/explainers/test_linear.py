@@ -294,3 +294,19 @@ def test_unknown_model_task_is_refused() -> None:
     model, X = _fitted("ridge", "regression")
     with pytest.raises(ValueError, match="model_task must be one of"):
         LinearExplainer(model, X, model_task="forecasting")
+
+
+def test_one_vs_rest_of_linear_models_is_explained_per_class_margin() -> None:
+    """LogisticRegression(solver="liblinear") fitted one-vs-rest on more than two classes before
+    scikit-learn 1.8; OneVsRestClassifier is that model now."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X, y = make_ground_truth("multiclass", n_rows=150)
+    model = OneVsRestClassifier(LogisticRegression(solver="liblinear")).fit(X, y)
+    explainer = LinearExplainer(model, X)
+    explanation = explainer.explain_local(X.iloc[:20])
+    assert explanation.output_space == "margin" and explanation.local_values.shape[0] == len(model.classes_)
+    margins = model.decision_function(X.iloc[:20]).T
+    np.testing.assert_allclose(explanation.local_values.sum(axis=2) + explanation.expected_values_[:, None],
+                               margins, atol=1e-9)
+    assert TabularExplainer(model, X).explainer.method == "shap.linear"
