@@ -6,7 +6,9 @@ machine downloads nothing at test time. Each stand-in here is seeded synthetic d
 original's file type, column names, column types and label values (numbers of rows are
 smaller), and a label that depends on the features, so that models learn something. Values
 differ from the originals: a test that asserts a number learnt from a real data set can fail
-here for that reason alone, and ``skips.py`` says so where it happens.
+here for that reason alone, and ``skips.py`` says so where it happens. The ancestor's own
+helpers that stopped working on today's scikit-learn and pandas are patched to run there
+(:func:`_patch_helpers`, :func:`_fillna_method`).
 """
 
 from __future__ import annotations
@@ -351,3 +353,68 @@ def install() -> None:
     datasets = types.ModuleType("datasets", "offline stand-in of the ancestor's tests/datasets.py")
     datasets.retrieve_dataset = retrieve_dataset  # type: ignore[attr-defined]
     sys.modules["datasets"] = datasets
+    _fillna_method()
+    _patch_helpers()
+
+
+# the ancestor's own helpers on today's scikit-learn and pandas (they ran on older ones); these
+# change how its tests build models and data, never anything of this library
+
+
+def _fillna_method() -> None:
+    """``DataFrame.fillna(method="ffill" | "bfill")``, removed in pandas 3, as ``ffill()`` /
+    ``bfill()`` (the ancestor's Titanic helper and test call it); other calls are unchanged."""
+    fillna = pd.DataFrame.fillna
+    import inspect
+
+    if "method" in inspect.signature(fillna).parameters:
+        return  # pandas < 3 still has it
+
+    def fillna_with_method(self: pd.DataFrame, value: Any = None, *args: Any, method: Any = None,
+                           **kwargs: Any) -> Any:
+        if method is None:
+            return fillna(self, value, *args, **kwargs)
+        return {"ffill": self.ffill, "pad": self.ffill, "bfill": self.bfill,
+                "backfill": self.bfill}[method](**kwargs)
+
+    pd.DataFrame.fillna = fillna_with_method  # type: ignore[method-assign]
+
+
+def _patch_helpers() -> None:
+    """Patch the ancestor's ``common_utils`` and ``raw_explain.utils`` before its tests import them.
+
+    ``create_sklearn_logistic_regressor`` fits ``LogisticRegression(solver="liblinear")``, which
+    was one-vs-rest on more than two classes and is refused there from scikit-learn 1.8: such
+    targets get the same one-vs-rest fit through ``OneVsRestClassifier``. The identity-like
+    transformers of ``raw_explain.utils`` have no fitted attribute, so scikit-learn >= 1.8 calls
+    a Pipeline holding them not fitted: they say they are fitted (they learn nothing).
+    """
+    import sys
+    from pathlib import Path
+
+    import sklearn
+    import sklearn.pipeline
+    from packaging.version import Version
+    from sklearn import linear_model
+    from sklearn.multiclass import OneVsRestClassifier
+
+    refuses_liblinear_multiclass = Version(sklearn.__version__) >= Version("1.8")
+    tests = str(Path(__file__).resolve().parents[1] / "ancestor" / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    import common_utils
+    from raw_explain import utils
+
+    def create_sklearn_logistic_regressor(X: Any, y: Any, pipeline: bool = False) -> Any:
+        lin: Any = linear_model.LogisticRegression(solver="liblinear")
+        if refuses_liblinear_multiclass and len(np.unique(np.asarray(y))) > 2:
+            lin = OneVsRestClassifier(lin)
+        if pipeline:
+            lin = sklearn.pipeline.Pipeline([("lin", lin)])
+        return lin.fit(X, y)
+
+    common_utils.create_sklearn_logistic_regressor = create_sklearn_logistic_regressor
+    for name in ("IdentityTransformer", "FuncTransformer", "SparseTransformer"):
+        transformer = getattr(utils, name, None)
+        if transformer is not None:
+            transformer.__sklearn_is_fitted__ = lambda self: True
