@@ -19,10 +19,12 @@ import scipy.sparse as sp
 
 from explain._exceptions import ExplanationValueError
 from explain._explanation import Explanation
+from explain._ic_shape import records_call
 from explain._validation import Matrix, check_positive_int
 from explain.explainers._adapters import require_proba
 from explain.explainers._assembly import with_note
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
+from explain.explainers._ic_options import as_rows
 
 __all__ = ["LIMEExplainer"]
 
@@ -186,6 +188,14 @@ class LIMEExplainer(BaseExplainer):
         spread = np.einsum("rs,rsk->rk", weights, (y[None] - y_mean[:, None, :]) ** 2)
         score = 1.0 - residual.sum(axis=1) / np.maximum(spread.sum(axis=1), 1e-300)
         return coef.transpose(2, 0, 1), score
+
+    @records_call("explain_local")
+    def explain_local(self, evaluation_examples: Any, *, batch_size: int | None = None,
+                      show_progress: bool | None = None) -> Explanation:
+        """Explain each row (see :meth:`BaseExplainer.explain_local`); as interpret-community's
+        LIMEExplainer, one row may be given as a 1-D vector (list, array or Series)."""
+        return super().explain_local(as_rows(evaluation_examples), batch_size=batch_size,
+                                     show_progress=show_progress)
 
     def _explain(self, X: Any, **kwargs: Any) -> Explanation:
         # the fits' weighted R² is summarized by the assembly from each chunk's fit_scores

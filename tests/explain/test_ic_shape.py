@@ -101,3 +101,14 @@ def test_a_damaged_saved_call_is_refused(tmp_path):
             archive.writestr(name, payload)
     with pytest.raises(ExplanationFileError, match=r"ic_view\.labels must have one label per feature"):
         load_explanation(path)
+
+
+def test_lime_takes_one_row_as_a_vector_as_interpret_community_did():
+    from explain import LIMEExplainer
+
+    model = LogisticRegression().fit(X, Y_CLS)
+    single = LIMEExplainer(model, X).explain_local(X[0])
+    assert single.local_values.shape == (2, 1, 4) and single.ic_view.single_row
+    assert np.asarray(single.local_importance_values).shape == (2, 4)
+    with pytest.raises(ValueError, match="must be 2-D"):  # the SHAP explainers keep refusing it
+        LinearExplainer(model, X).explain_local(X[0])
