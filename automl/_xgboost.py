@@ -36,6 +36,10 @@ class LabelEncodedXGBClassifier(xgboost.XGBClassifier):
             return np.arange(self.n_classes_)
         return encoder.classes_
 
-    def predict(self, X: Any, **kwargs: Any) -> np.ndarray:
-        """Predicted class labels (the original ones)."""
+    def predict(self, X: Any, output_margin: bool = False, **kwargs: Any) -> np.ndarray:
+        """Predicted class labels (the original ones); with ``output_margin=True`` the raw
+        margins, as ``XGBClassifier.predict`` gives them (the ensemble and the explanations
+        combine members in margin space)."""
+        if output_margin:
+            return np.asarray(super().predict(X, output_margin=True, **kwargs))
         return self.classes_[np.argmax(self.predict_proba(X, **kwargs), axis=1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import optuna
@@ -129,3 +130,43 @@ def test_xgboost_binary_labels_and_cloning(xgb_classifier: type) -> None:
     model.fit(X, y)
     assert list(model.classes_) == ["no", "yes"] and model.predict_proba(X).shape == (90, 2)
     assert set(model.predict(X)) == {"no", "yes"}
+
+
+def test_xgboost_margins_are_xgboosts_own(xgb_classifier: type,
+                                          tiny: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """``predict(output_margin=True)`` gives XGBoost's raw margins (the ensemble and the
+    explanations combine members in that space), not labels or an error."""
+    import xgboost
+
+    from explain.explainers._margins import classifier_margins, has_native_margin
+
+    X, y = make_ground_truth("binary", n_rows=90, n_features=4)
+    model = xgb_classifier(n_estimators=20, max_depth=2, n_jobs=1, random_state=0).fit(X, y)
+    plain = xgboost.XGBClassifier(n_estimators=20, max_depth=2, n_jobs=1, random_state=0)
+    plain.fit(X, (y == "yes").astype(int))
+    np.testing.assert_allclose(model.predict(X, output_margin=True), plain.predict(X, output_margin=True))
+    assert has_native_margin(model, X[:5])
+    log_odds = classifier_margins(model, X)
+    np.testing.assert_allclose(1 / (1 + np.exp(-(log_odds[:, 1] - log_odds[:, 0]))),
+                               model.predict_proba(X)[:, 1], rtol=1e-5)
+    X3, y3 = tiny["classification"]
+    three = xgb_classifier(n_estimators=10, max_depth=2, n_jobs=1, random_state=0).fit(X3, y3)
+    assert three.predict(X3, output_margin=True).shape == (len(y3), 3)
+
+
+@pytest.mark.parametrize(("name", "task"), CASES)
+def test_every_family_completes_a_trial_of_a_search(name: str, task: str, tmp_path: Path) -> None:
+    """Each family runs through a real search (folds, out-of-fold margins, the run's
+    explanation) and completes: a family whose trials all fail would only show as a weaker
+    leaderboard."""
+    from automl import AutoML, AutoMLConfig
+
+    if not ESTIMATORS[name].available():
+        pytest.skip(f"{name} is not installed")
+    X, y = make_ground_truth("binary" if task == "classification" else "regression", n_rows=120,
+                             n_features=4)
+    config = AutoMLConfig(task, X=X, y=y, allowed_models=[name], iterations=1, n_cross_validations=2,
+                          ensemble=False, n_jobs=1, random_state=0, storage=f"sqlite:///{tmp_path}/runs.db",
+                          experiment_name="one", verbosity=40)
+    children = AutoML(config).fit().get_children()
+    assert [(c.estimator, c.status, c.error) for c in children] == [(name, "Completed", None)]
