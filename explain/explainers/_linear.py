@@ -90,8 +90,11 @@ class LinearExplainer(BaseExplainer):
     >>> from explain import LinearExplainer
     >>> X, y = load_diabetes(return_X_y=True)
     >>> explainer = LinearExplainer(Ridge().fit(X, y), X)
-    >>> explainer.explain_global(X).get_ranked_global_names(top_k=2)
-    ['x2', 'x8']
+    >>> explanation = explainer.explain_global(X)
+    >>> explanation.get_ranked_global_names(top_k=2)  # columns without names: their positions
+    [2, 8]
+    >>> explanation.features[:3]
+    ('x0', 'x1', 'x2')
     """
 
     method = "shap.linear"
