@@ -24,7 +24,7 @@ from optuna.trial import FrozenTrial, TrialState
 from automl._callbacks import search_trials_done
 from automl._exceptions import StorageError
 from automl._lock import experiment_lock
-from automl._stale import fail_stale_trials, heartbeat, mark_stopped
+from automl._stale import fail_stale_trials, heartbeat, mark_stopped, record_worker
 
 __all__ = ["SearchLoop"]
 
@@ -92,7 +92,9 @@ class SearchLoop:
             running = len(self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
             if search_trials_done(self.study) + running >= self.iterations:
                 return None
-            return self.study.ask()
+            trial = self.study.ask()
+            record_worker(self.study, trial)  # before the lock is released: never seen without it
+            return trial
 
     def _work(self) -> None:
         while (trial := self._reserve()) is not None:

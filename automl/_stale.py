@@ -25,7 +25,7 @@ from optuna.trial import FrozenTrial, TrialState
 from automl._processes import process_exists, process_start
 
 __all__ = ["GRACE_SECONDS", "HEARTBEAT_SECONDS", "fail_stale_trials", "heartbeat", "mark_stopped",
-           "worker_identity"]
+           "record_worker", "worker_identity"]
 
 logger = logging.getLogger("automl")
 HEARTBEAT_SECONDS = 10.0
@@ -54,8 +54,7 @@ def _process_ended(worker: dict[str, Any]) -> bool:
 def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
     """Record the worker and refresh the trial's heartbeat every :data:`HEARTBEAT_SECONDS`."""
     storage, trial_id = study._storage, trial._trial_id
-    storage.set_trial_user_attr(trial_id, "worker", worker_identity())
-    storage.set_trial_user_attr(trial_id, "heartbeat", time.time())
+    record_worker(study, trial)  # again (the loop did so on creating it): also for direct callers
     done = threading.Event()
 
     def beat() -> None:
@@ -74,8 +73,23 @@ def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
         thread.join()
 
 
+def record_worker(study: optuna.Study, trial: optuna.Trial) -> None:
+    """Record this process as ``trial``'s worker, with a first heartbeat.
+
+    The search loop calls it under the experiment lock right after creating the trial, so no
+    other worker (nor a resume) sees the trial running without its worker.
+    """
+    storage, trial_id = study._storage, trial._trial_id
+    storage.set_trial_user_attr(trial_id, "worker", worker_identity())
+    storage.set_trial_user_attr(trial_id, "heartbeat", time.time())
+
+
 def _stale_reason(trial: FrozenTrial, now: float) -> str | None:
     worker = trial.user_attrs.get("worker")
+    if worker is None:
+        # created under the experiment lock, which its worker held until it had recorded
+        # itself: a trial without one was left by a worker killed in between
+        return "its worker ended as the trial was created, before it recorded itself (killed)"
     if isinstance(worker, dict) and _process_ended(worker):
         return f"its worker process {worker.get('pid')} on {worker.get('host')} ended while it ran (killed)"
     beat = trial.user_attrs.get("heartbeat")

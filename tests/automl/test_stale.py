@@ -136,3 +136,23 @@ def test_an_interrupted_trial_is_failed_with_the_reason_and_queued_again(
     assert children[0].status == "Failed" and children[0].error == "stopped: interrupted while it ran"
     assert [c.status for c in children[1:]] == ["Completed", "Completed"]
     assert {c.estimator for c in children[1:]} == {"LogisticRegression", "LightGBM"}
+
+
+def test_a_trial_killed_as_it_was_created_is_failed_at_once(tmp_path: Path,
+                                                            table: tuple[pd.DataFrame, np.ndarray]) -> None:
+    """A worker killed between creating a trial and recording itself leaves a running trial
+    without a worker; the loop creates and records under one experiment lock, so such a trial
+    is stale at once (not after the heartbeat grace), and a resume runs its full iterations."""
+    cfg = config(tmp_path, table, iterations=3)
+    store = ExperimentStore(cfg.storage, cfg.artifact_path)
+    study = open_experiment(cfg, store)
+    orphan = study.ask()  # what the killed worker committed before it could record itself
+    orphan.suggest_categorical("estimator", ["LogisticRegression", "LightGBM"])
+    run = AutoML(cfg).fit()
+    frozen = run.study.trials[orphan.number]
+    assert frozen.state == TrialState.FAIL and frozen.user_attrs["stopped"] is True
+    assert frozen.user_attrs["error"] == ("stopped: its worker ended as the trial was created, before it "
+                                          "recorded itself (killed)")
+    assert search_trials_done(run.study) == 3
+    assert all("worker" in t.user_attrs for t in run.study.trials if t.number != orphan.number
+               and t.user_attrs.get("estimator") != "Ensemble")
