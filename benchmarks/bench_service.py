@@ -4,10 +4,18 @@ Model: the AutoML pipeline case of ``_automl_case.py`` (AutoFeaturizer + LightGB
 50 raw columns, explained by the explainer AutoML stores). It is saved once per configuration
 and served by ``explain serve`` in its own process(es) on 127.0.0.1:
 
-* **before**: the fitted featurization run on a DataFrame per request
-  (``ScoringExplainer(..., compile_featurization=False)``), one worker -- what the service did
-  before the compiled featurization and ``--workers``;
-* **after**: the compiled featurization, ``--workers 2`` (override with ``--workers``).
+* **before**: what ``automl serve`` did before the run's stored explainer, the compiled
+  featurization and ``--workers``: a ``MimicExplainer`` with a LightGBM surrogate (trained here;
+  the old service trained it at every start) and the fitted featurization run on a DataFrame
+  per request (``compile_featurization=False``), one worker;
+* **after, 1 worker**: the run's stored explainer with the compiled featurization, one worker;
+* **after**: the same with ``--workers 2`` (override with ``--workers``).
+
+Start-up (``--startup``, on by default; ``--no-startup`` to skip): a small AutoML search on
+the same table (LightGBM, 2 runs) is stored in a SQLite file, then ``automl serve EXPERIMENT``
+is started three times and timed until ``/health`` answers (the run's stored explainer is
+loaded, nothing is trained); the same for ``explain serve`` of the saved "after" folder.
+Target (issue 17): under 3 s for a stored run.
 
 Load: ``--clients`` keep-alive connections (default 50) in ``--client-processes`` processes
 (default 2) of raw-socket clients (``_service_load.py``; httpx would spend a millisecond of
@@ -56,18 +64,16 @@ def _free_port() -> int:
 
 def _serve(directory: Path, workers: int) -> tuple[subprocess.Popen[bytes], int, float]:
     """``explain serve`` in its own process; its port and how long it took to answer /health."""
+    return _start(["explain", "serve", str(directory)], workers)
+
+
+def _start(arguments: list[str], workers: int = 1) -> tuple[subprocess.Popen[bytes], int, float]:
+    """``python -m <arguments>`` serving on a free port; its port and how long it took to answer
+    /health."""
     port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "explain",
-        "serve",
-        str(directory),
-        "--port",
-        str(port),
-        "--limit-concurrency",
-        "1000",
-    ] + (["--workers", str(workers)] if workers > 1 else [])
+    command = [sys.executable, "-m", *arguments, "--port", str(port), "--limit-concurrency", "1000"] + (
+        ["--workers", str(workers)] if workers > 1 else []
+    )
     began = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = began + 180
@@ -99,6 +105,44 @@ def _phase(
     }
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def _startup(folder: Path, after: Path) -> list[list[str]]:
+    """Start-up times of ``automl serve`` (a stored run) and ``explain serve`` (a saved folder)."""
+    from _automl_case import wide_table
+
+    from automl import AutoML, AutoMLConfig
+
+    X, y = wide_table(3000, seed=1)
+    storage = f"sqlite:///{folder / 'runs.db'}"
+    began = time.monotonic()
+    AutoML(
+        AutoMLConfig(
+            "classification", X=X, y=y, storage=storage, experiment_name="wide", iterations=2,
+            n_cross_validations=2, allowed_models=["LightGBM"], ensemble=False, n_jobs=1, random_state=0,
+            verbosity=40,
+        )
+    ).fit()
+    print(f"startup: AutoML search stored in {time.monotonic() - began:.1f} s", flush=True)
+    rows = []
+    for name, arguments in (
+        ("automl serve EXPERIMENT (stored run)", ["automl", "serve", "wide", "--storage", storage]),
+        ("explain serve DIRECTORY", ["explain", "serve", str(after)]),
+    ):
+        times = []
+        for _ in range(3):
+            load = os.getloadavg()[0]
+            process, _, started = _start(arguments)
+            _stop(process)
+            times.append(started)
+            print(f"  {name}: {started:.2f} s to /health (load average {load:.2f})", flush=True)
+        rows.append([name, f"{min(times):.2f}", f"{np.median(times):.2f}", f"{os.getloadavg()[0]:.2f}"])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="per phase (default 20)")
@@ -107,6 +151,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes 'after' (default 2)")
     parser.add_argument("--only", choices=("before", "after"), help="run one configuration")
     parser.add_argument("--batches", action="store_true", help="also the 100-row phase")
+    parser.add_argument("--startup", action=argparse.BooleanOptionalAction, default=True,
+                        help="time the start of automl serve / explain serve (default on)")
     args = parser.parse_args()
     print(
         f"# scoring service load: AutoML pipeline case, {args.clients} clients in {args.client_processes} "
@@ -114,18 +160,20 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    _, explainer, held_out = automl_case()
+    pipeline, explainer, held_out = automl_case()
     sent = records(held_out)
     singles = [{"data": [r], "explain": True, "top_k": 5} for r in sent]
     batches = [{"data": sent[i : i + 100], "explain": True, "top_k": 5} for i in range(0, len(sent), 100)]
-    configurations = {"before": (False, 1), "after": (True, args.workers)}
-    rows = []
+    configurations = {"before": (False, 1), "after, 1 worker": (True, 1), "after": (True, args.workers)}
+    rows: list[dict[str, Any]] = []
+    startup: list[list[str]] = []
     with tempfile.TemporaryDirectory() as folder:
         for name, (compiled, workers) in configurations.items():
-            if args.only and args.only != name:
+            if args.only and not name.startswith(args.only):
                 continue
-            scoring = ScoringExplainer.for_explainer(explainer, compile_featurization=compiled)
-            directory = save(scoring, Path(folder) / name)
+            served = _old_service_explainer(pipeline) if name == "before" else explainer
+            scoring = ScoringExplainer.for_explainer(served, compile_featurization=compiled)
+            directory = save(scoring, Path(folder) / name.replace(", ", "-").replace(" ", "-"))
             process, port, started = _serve(directory, workers)
             try:
                 print(
@@ -139,8 +187,9 @@ def main() -> None:
                     rows.append({"configuration": name, "workers": workers, "batch": phase, **found})
                     print(f"  {phase}: {found['req/s']:.1f} req/s, p99 {found['p99 ms']:.0f} ms", flush=True)
             finally:
-                process.terminate()
-                process.wait(timeout=60)
+                _stop(process)
+        if args.startup and (not args.only or args.only == "after"):
+            startup = _startup(Path(folder), Path(folder) / "after")
     header = [
         "configuration",
         "workers",
@@ -160,8 +209,29 @@ def main() -> None:
             + " | ".join(f"{row[h]:,.1f}" if isinstance(row[h], float) else str(row[h]) for h in header)
             + " |"
         )
+    if startup:
+        print("\n| start-up | best s | median s | load avg after |\n|---|---|---|---|")
+        for line in startup:
+            print("| " + " | ".join(line) + " |")
     if any(row["errors"] for row in rows):
         raise SystemExit("some requests failed")
+
+
+def _old_service_explainer(pipeline: Any) -> Any:
+    """What the old service explained with: a LightGBM surrogate mimicking the pipeline, trained
+    on a sample of its training rows (as ``automl serve`` did at every start)."""
+    from _automl_case import wide_table
+
+    from explain import MimicExplainer
+    from explain.models import LGBMExplainableModel
+
+    began = time.monotonic()
+    X, _ = wide_table(7000)
+    mimic = MimicExplainer(pipeline, X.iloc[:5000].sample(2000, random_state=0), LGBMExplainableModel,
+                           random_state=0)
+    print(f"before: the old service's LightGBM surrogate trained in {time.monotonic() - began:.1f} s "
+          "(at every start of the old service)", flush=True)
+    return mimic
 
 
 if __name__ == "__main__":
