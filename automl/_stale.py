@@ -52,9 +52,9 @@ def _process_ended(worker: dict[str, Any]) -> bool:
 
 @contextmanager
 def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
-    """Record the worker and refresh the trial's heartbeat every :data:`HEARTBEAT_SECONDS`."""
+    """Refresh the trial's heartbeat every :data:`HEARTBEAT_SECONDS` (its worker and first
+    heartbeat were recorded with the trial, :func:`record_worker`)."""
     storage, trial_id = study._storage, trial._trial_id
-    record_worker(study, trial)  # again (the loop did so on creating it): also for direct callers
     done = threading.Event()
 
     def beat() -> None:

@@ -223,7 +223,6 @@ class RawInput:
         return FeatureMap(self.names, names, matrix)
 
 
-
 def _infinite(frame: pd.DataFrame, columns: list[str], batch: int = 1024) -> list[str]:
     """The ``columns`` holding an infinite value, read ``batch`` columns at a time (wide
     frames have thousands; one Series each would dominate a chunk's validation)."""

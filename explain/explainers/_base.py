@@ -91,8 +91,8 @@ class BaseExplainer:
     parallel_chunks: ClassVar[bool] = True
     """Whether ``_local_values`` may run on several chunks at once (see the class docstring)."""
     n_jobs: int = 1
-    group_map_: FeatureMap | None = None
     classes_: tuple[Any, ...] | None
+    group_map_: FeatureMap | None = None
     """(groups + ungrouped columns) x columns map of the ``groups`` argument, if any."""
 
     def _set_up(self, model: Any, initialization_examples: Any, *, is_function: bool,

@@ -9,15 +9,17 @@ explained rows (``eval_y_predicted``, and ``eval_y_predicted_proba`` for a class
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from explain._datasets import ExplanationData, predictions_of
+from explain._datasets import ExplanationData
 from explain._explanation import Explanation
+from explain.explainers._adapters import _has_proba
 
-__all__ = ["with_data"]
+__all__ = ["predictions_of", "with_data"]
 
 # interpret-community's explainers that did not keep the initialization rows / predictions
 _NO_INIT_DATA = ("shap.tree", "lime", "permutation_importance")
@@ -66,3 +68,53 @@ def _predictions(explainer: Any, rows: Any) -> tuple[np.ndarray | None, np.ndarr
         blocks = (explainer._evaluation_matrix(frame.iloc[start:start + _BLOCK_ROWS], rows.method)
                   for start in starts)
     return predictions_of(explainer.adapter_, blocks, n_rows)
+
+
+def predictions_of(adapter: Any, chunks: Iterable[Any], n_rows: int) -> tuple[Any, Any]:
+    """``(eval_y_predicted, eval_y_predicted_proba)`` of a model on blocks of validated rows.
+
+    As interpret-community: a model's ``predict`` (and ``predict_proba`` for a classifier
+    that has it); a function's output goes to the probabilities when 2-D, to the
+    predictions otherwise. Each block is predicted once; the results are written into
+    arrays of all ``n_rows`` rows as they come (no second copy).
+    """
+    is_function = adapter.is_function
+    proba = not is_function and adapter.task == "classification" and _has_proba(adapter.model)
+    predicted, probas = _Rows(n_rows), _Rows(n_rows)
+    for block in chunks:
+        if is_function:
+            predicted.add(np.asarray(adapter._call("__call__", block)))
+            continue
+        predicted.add(np.asarray(adapter.predict(block)))
+        if proba:
+            probas.add(adapter.predict_output(block))
+    output = predicted.result()
+    if is_function and output is not None:
+        return (output, None) if output.ndim == 1 else (None, output)
+    return output, probas.result()
+
+
+class _Rows:
+    """Blocks of per-row results gathered into one array: numbers are written in place into
+    an array of all rows; other values (strings of varying width) are concatenated."""
+
+    def __init__(self, n_rows: int) -> None:
+        self.n_rows, self.filled = n_rows, 0
+        self.out: np.ndarray | None = None
+        self.blocks: list[np.ndarray] = []
+
+    def add(self, block: np.ndarray) -> None:
+        if self.filled == 0 and not self.blocks and block.dtype.kind in "biuf":
+            self.out = np.empty((self.n_rows, *block.shape[1:]), dtype=block.dtype)
+        if self.out is not None and block.dtype == self.out.dtype:
+            self.out[self.filled:self.filled + len(block)] = block
+        else:
+            if self.out is not None:  # a block of another dtype: gather the rest by concatenation
+                self.blocks, self.out = [self.out[:self.filled]], None
+            self.blocks.append(block)
+        self.filled += len(block)
+
+    def result(self) -> np.ndarray | None:
+        if self.out is not None:
+            return self.out
+        return np.concatenate(self.blocks) if self.blocks else None

@@ -29,7 +29,7 @@ from explain._validation import Matrix, column_kinds, to_tabular
 from explain.explainers._base import _subset_map
 from explain.scoring._inputs import (
     as_setup_columns,
-    check_names,
+    by_names,
     check_policy,
     columns_of,
     featurize,
@@ -289,9 +289,7 @@ class ScoringExplainer:
         if inner.raw_input_ is None:
             if not inner.by_name_ and isinstance(frame, pd.DataFrame) and not positional(frame.columns):
                 # set up on unnamed rows: a frame's columns are the input columns, in any order
-                given = [str(c) for c in frame.columns]
-                check_names(given, self.input_columns_, self.input_columns_, where)
-                frame = frame.set_axis(given, axis=1)[list(self.input_columns_)]
+                frame = by_names(frame, self.input_columns_, where)
             return inner._evaluation_matrix(frame, caller)  # type: ignore[no-any-return]
         setup = as_setup_columns(frame, self._setup_columns(), self.input_columns_, where)
         matrix = inner.raw_input_.transform(setup, "evaluation_examples")

@@ -23,8 +23,8 @@ from explain._frames import to_pandas
 from featurization import ColumnSpec, ColumnValueError, CompiledFeaturizer, Featurized
 from featurization._column_plans import is_missing
 
-__all__ = ["UNKNOWN_POLICIES", "as_setup_columns", "check_names", "check_policy", "column_contract",
-           "columns_of", "featurize", "missing_accepted", "positional"]
+__all__ = ["UNKNOWN_POLICIES", "as_setup_columns", "by_names", "check_names", "check_policy",
+           "column_contract", "columns_of", "featurize", "missing_accepted", "positional"]
 
 UNKNOWN_POLICIES = ("accept", "refuse")
 Where = Callable[[int | None, str], str]
@@ -89,9 +89,15 @@ def as_setup_columns(frame: Any, setup: Sequence[str], input_columns: Sequence[s
     given = [str(c) for c in frame.columns]
     if set(given) == set(setup) and len(given) == len(setup):
         return frame
-    check_names(given, input_columns, input_columns, where)
-    ordered = frame.set_axis(given, axis=1)[list(input_columns)]
-    return ordered.set_axis(list(setup), axis=1)
+    return by_names(frame, input_columns, where).set_axis(list(setup), axis=1)
+
+
+def by_names(frame: pd.DataFrame, names: Sequence[str], where: str) -> pd.DataFrame:
+    """``frame``'s columns (as text) in the order of ``names``; other names are refused
+    naming the missing and unknown ones."""
+    given = [str(c) for c in frame.columns]
+    check_names(given, names, names, where)
+    return frame.set_axis(given, axis=1)[list(names)]
 
 
 def check_names(given: list[str], names: Sequence[str], required: Sequence[str], caller: str) -> None:

@@ -114,7 +114,7 @@ def test_adapter_keeps_the_evaluation_rows():
 
 
 def test_predictions_of_gathers_blocks_without_a_second_copy():
-    from explain._datasets import predictions_of
+    from explain.explainers._kept_data import predictions_of
 
     class Adapter:  # what predictions_of reads of a ModelAdapter
         is_function, task, model = False, "classification", LogisticRegression().fit(X, y_class)
