@@ -30,6 +30,7 @@ from automl._artifacts import AtomicArtifactStore
 from automl._exceptions import ConfigError, RunNotFoundError, StorageError
 from automl._lock import file_lock
 from automl._urls import sqlite_file, without_password
+from featurization._imports import defer_pyplot
 
 __all__ = ["ExperimentStore", "default_artifact_path"]
 
@@ -253,6 +254,7 @@ class ExperimentStore:
 
     def load_object(self, artifact_id: str) -> Any:
         """Download and unpickle an artifact written by :meth:`upload_object`."""
+        defer_pyplot()  # a pickled featurization imports skrub, and skrub imports pyplot
         with tempfile.TemporaryDirectory() as folder:
             path = str(Path(folder) / "object.joblib")
             self.download(artifact_id, path)

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from featurization._exceptions import FeaturizationTypeError, FeaturizationValueError
 from featurization._feature_map import FeatureMap
 from featurization._frames import foreign_to_pandas, frame_origin, is_foreign_frame
+from featurization._imports import defer_pyplot
 from featurization._lineage import step_map
 
 __all__ = ["AutoFeaturizer"]
@@ -132,6 +133,7 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
         """Fit and return the engineered matrix, shape (n_rows, n_engineered)."""
+        defer_pyplot()
         import skrub
 
         frame = self._frame(X, "fit")

@@ -36,6 +36,7 @@ from explain.scoring._inputs import (
     positional,
 )
 from explain.scoring._rows import RowsError, records_to_columns, records_to_frame
+from explain.scoring._warm import warm_up
 from featurization import CompiledFeaturizer, FeatureMap, compile_featurizer
 
 __all__ = ["ModelRun", "RunExplainer", "Scored", "ScoringExplainer"]
@@ -440,8 +441,10 @@ class ScoringExplainer:
         """Predictions and probabilities without the scikit-learn wrapper, where that is exact."""
         return None
 
-    def warm_up(self) -> None:
-        """Prepare anything built lazily, so the first request is not slower (``load`` calls it)."""
+    def warm_up(self, *, wait: bool = True) -> None:
+        """Build the parts built on first use now, or in the background (``wait=False``, as ``load``
+        and :meth:`from_run` do); see :mod:`explain.scoring._warm`."""
+        warm_up(self.explainer_, wait=wait)
 
     def predict(self, evaluation_examples: Any) -> np.ndarray:
         """The model's predictions (values, or labels as values of ``classes_``), shape (n_rows,)."""
@@ -480,8 +483,7 @@ class ScoringExplainer:
                       feature_maps: Any = None, **options: Any) -> ScoringExplainer:
         """The scoring explainer matching a fitted explainer (a mimic gives a tree one).
 
-        ``options`` are passed on (``fidelity``, ``unknown_categories``; a blend's
-        ``featurizer`` and ``model``).
+        ``options`` are passed on (``fidelity``, ``unknown_categories``; a blend's ``featurizer``, ``model``).
         """
         inner = _unwrap(explainer)
         for candidate in ScoringExplainer.kinds:
@@ -510,7 +512,8 @@ class ScoringExplainer:
         options: dict[str, Any] = {"fidelity": stored.fidelity, "unknown_categories": unknown_categories}
         if stored.featurizer is not None:
             options.update(featurizer=stored.featurizer, model=stored.model)
-        return cls.for_explainer(stored.explainer, stored.examples, **options)
+        (scoring := cls.for_explainer(stored.explainer, stored.examples, **options)).warm_up(wait=False)
+        return scoring
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.explainer_.adapter_.name}, {self.model_task_}, "

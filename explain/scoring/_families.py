@@ -75,12 +75,6 @@ class TreeScoringExplainer(ScoringExplainer):
                         surrogate_model=_SURROGATES.get(inner.surrogate_.kind, inner.surrogate_.kind),
                         notes=mimic.notes)
 
-    def warm_up(self) -> None:
-        """Build the compiled TreeSHAP's tables now (they are not pickled), not on the first
-        request."""
-        if isinstance(self.explainer_, TreeExplainer) and self.explainer_.algorithm_ == "fast":
-            self.explainer_.tables()
-
     def _values(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         if self.family_ == "xgboost" or isinstance(self.explainer_, MimicExplainer):
             return super()._values(X)

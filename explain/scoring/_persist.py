@@ -33,6 +33,7 @@ import joblib
 from explain._exceptions import ExplanationError, ExplanationTypeError
 from explain.scoring._explainers import ScoringExplainer
 from explain.scoring._swap import exchange
+from featurization._imports import defer_pyplot
 
 __all__ = ["FORMAT_VERSION", "ScoringLoadError", "load", "read_manifest", "save"]
 
@@ -255,11 +256,12 @@ def load(directory: str | os.PathLike[str], check_versions: bool = True) -> Scor
         raise ScoringLoadError(f"load: {folder / 'explainer.joblib'} holds a {type(scoring).__name__}, "
                                "not a scoring explainer.")
     scoring.model_ = _unpickled(folder / "model.joblib")
-    scoring.warm_up()
+    scoring.warm_up(wait=False)
     return scoring
 
 
 def _unpickled(path: Path) -> Any:
+    defer_pyplot()  # a pickled featurization imports skrub, and skrub imports pyplot
     try:
         return joblib.load(path)
     except Exception as exc:  # unpickling runs the file's code, which can raise anything: report it
