@@ -165,9 +165,10 @@ def _evaluate_by_rows(trial: optuna.Trial, spec: EstimatorSpec, params: dict[str
     fold = data.folds[0]
     assert data.row_steps is not None and data.row_order is not None
     steps = data.row_steps if limits.may_prune else data.row_steps[-1:]
+    first = len(data.row_steps) - len(steps)  # a default reports its all-rows score at the last step
     fit_deadline = limits.fit_deadline(start)
     score, scores, model, fit_seconds = 0.0, np.empty(0), None, 0.0
-    for step, rows in enumerate(steps):
+    for step, rows in enumerate(steps, start=first):
         index = data.row_order[:rows]
         fit_start = time.perf_counter()
         model = _fit(spec, params, task, seed, fold.X_train[index], fold.y_train[index], fit_deadline,
@@ -176,7 +177,7 @@ def _evaluate_by_rows(trial: optuna.Trial, spec: EstimatorSpec, params: dict[str
         scores = predict_scores(model, fold.X_valid, metric, task)
         score = metric.score_scores(fold.y_valid, scores, data.classes)
         trial.report(float(score), step)
-        if step < len(steps) - 1 and trial.should_prune():
+        if step < len(data.row_steps) - 1 and trial.should_prune():
             raise optuna.TrialPruned(f"pruned after {rows:,} of {steps[-1]:,} rows: score {score:.4f}")
     margins = _margins(model, fold.X_valid, scores) if task == "classification" else None
     return TrialResult(float(score), [float(score)], scores, time.perf_counter() - start, model,

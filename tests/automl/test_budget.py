@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
 
 import numpy as np
+import optuna
 import pytest
 
 from automl import AutoML, AutoMLConfig
 from automl._budget import Budget
 from automl._folds import _folds_unaffordable, _row_steps, prepare
+from automl._metrics import get_metric
+from automl._trial import Limits, evaluate
 from tests._synthetic import make_mixed_table
 
 BUDGET_MINUTES = 1.0
@@ -94,3 +98,21 @@ def test_a_resumed_search_keeps_its_validation(tmp_path: Path, monkeypatch: pyte
     config.iterations = 3
     AutoML(config).fit()
     assert seen == [None, False]
+
+
+def test_on_a_large_table_scores_are_reported_at_the_step_of_their_rows(tmp_path: Path) -> None:
+    """A family's default goes straight to all rows and reports at the last step, where the
+    sampled trials report their all-rows scores: the pruner compares a trial's score on a
+    sample only with other scores on that sample."""
+    config = _config(tmp_path, 12_000, minutes=1.0)
+    data = prepare(config, seconds=1.0)
+    n_train = len(data.folds[0].y_train)
+    data = dataclasses.replace(data, row_steps=[n_train // 4, n_train])
+    study = optuna.create_study(direction="maximize")
+    metric = get_metric("AUC_weighted", "classification")
+    for may_prune, steps in ((False, [1]), (True, [0, 1])):
+        trial = study.ask()
+        limits = Limits(may_prune=may_prune)
+        evaluate(trial, "LogisticRegression", {}, data, metric, "classification", 0, limits)
+        study.tell(trial, 0.0)
+        assert sorted(study.trials[-1].intermediate_values) == steps
