@@ -9,10 +9,12 @@ seen at set-up, applies the fitted featurization, and holds the raw -> engineere
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
@@ -26,7 +28,7 @@ from featurization import (
     feature_map_from,
 )
 
-__all__ = ["RawInput", "split_pipeline"]
+__all__ = ["RawInput", "RawRows", "maps_only", "split_pipeline"]
 
 
 def split_pipeline(model: Any, allow_all_transformations: bool) -> tuple[Any, Pipeline | None]:
@@ -232,3 +234,27 @@ def _infinite(frame: pd.DataFrame, columns: list[str], batch: int = 1024) -> lis
         hits = np.isinf(frame[names].to_numpy(dtype=np.float64, na_value=np.nan)).any(axis=0)
         found.extend(name for name, hit in zip(names, hits, strict=True) if hit)
     return found
+
+
+@dataclass(frozen=True)
+class RawRows:
+    """Raw rows whose columns were checked; featurized chunk by chunk, so that memory stays
+    flat (the featurized matrix of all rows is never built)."""
+
+    frame: pd.DataFrame
+    method: str
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.frame.shape
+
+    def __getitem__(self, rows: slice) -> RawRows:
+        return RawRows(self.frame.iloc[rows], self.method)
+
+
+def maps_only(transformations: Any) -> bool:
+    """Whether ``transformations`` is a feature map (or list of them), which cannot transform."""
+    items = transformations if isinstance(transformations, list) else [transformations]
+    return bool(items) and all(
+        isinstance(m, FeatureMap | np.ndarray) or sp.issparse(m) for m in items
+    )

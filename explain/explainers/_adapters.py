@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 
+from explain._codes import ColumnCodes, with_dtypes
 from explain._exceptions import ExplanationTypeError, ExplanationValueError, ModelCallError
 
 __all__ = [
@@ -159,6 +160,8 @@ class ModelAdapter:
         self.feature_names_in = _feature_names_in(model)
         self.frame_columns: list[Any] | None = None
         self.frame_dtypes: list[Any] | None = None
+        self.codes: ColumnCodes | None = None
+        """Text, categorical and datetime columns given as codes, decoded before each call."""
 
     def call_with_frames(self, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
         """Call the model with DataFrames shaped like ``frame`` (its labels and dtypes).
@@ -216,12 +219,14 @@ class ModelAdapter:
 
     def _frame(self, X: np.ndarray | sp.csr_matrix) -> Any:
         """Wrap ``X`` in a DataFrame when the model was fitted on one (it checks names)."""
+        if self.codes is not None:
+            return self.codes.decode_rows(X)
         if self.frame_columns is None:
             return X
         if sp.issparse(X):
             return pd.DataFrame.sparse.from_spmatrix(X, columns=self.frame_columns)
         frame = pd.DataFrame(X, columns=self.frame_columns)
-        return frame if self.frame_dtypes is None else _with_dtypes(frame, self.frame_dtypes)
+        return frame if self.frame_dtypes is None else with_dtypes(frame, self.frame_dtypes)
 
     def _call(self, method: str, X: np.ndarray | sp.csr_matrix) -> np.ndarray:
         function = self.model if self.is_function else getattr(self.model, method, None)
@@ -257,27 +262,6 @@ class ModelAdapter:
                 return output.argmax(axis=1)
             return output[:, 0]
         return self._call("predict", X)
-
-
-def _with_dtypes(frame: pd.DataFrame, dtypes: list[Any]) -> pd.DataFrame:
-    """``frame`` (float64 columns) with each column back in its original numeric dtype where
-    that loses nothing: integers and booleans only when every value is one, so a perturbed
-    row (LIME's noise, a Kernel SHAP mix) is never rounded; other dtypes stay float64."""
-    cast = {}
-    for position, dtype in enumerate(dtypes):
-        numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-        if dtype == np.float64 or not numeric:
-            continue
-        values = frame.iloc[:, position].to_numpy()
-        if pd.api.types.is_bool_dtype(dtype):
-            lossless = bool(np.isin(values, (0.0, 1.0)).all())
-        elif pd.api.types.is_integer_dtype(dtype):
-            lossless = bool(np.isfinite(values).all() and (values == np.round(values)).all())
-        else:  # float32, nullable floats
-            lossless = True
-        if lossless:
-            cast[frame.columns[position]] = dtype
-    return frame.astype(cast) if cast else frame
 
 
 def _feature_names_in(model: Any) -> list[str] | None:

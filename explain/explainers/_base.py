@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from explain._codes import ColumnCodes
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain._frames import to_pandas
 from explain._ic_shape import records_call
 from explain._mapping import as_feature_map
-from explain._raw_input import RawInput, split_pipeline
+from explain._raw_input import RawInput, RawRows, maps_only, split_pipeline
 from explain._sampling import SamplingPolicy, sample_rows
 from explain._validation import (
     Matrix,
@@ -90,6 +89,9 @@ class BaseExplainer:
     output_space_: str = "raw"
     parallel_chunks: ClassVar[bool] = True
     """Whether ``_local_values`` may run on several chunks at once (see the class docstring)."""
+    reads_model_structure: ClassVar[bool] = False
+    """Whether values come from the model's structure rather than calls: then only pandas
+    categorical columns (which the model reads as codes itself) are carried as codes."""
     n_jobs: int = 1
     classes_: tuple[Any, ...] | None
     group_map_: FeatureMap | None = None
@@ -116,12 +118,17 @@ class BaseExplainer:
         self.raw_input_: RawInput | None = None
         self.input_kinds_ = column_kinds(initialization_examples)
         steps = [t for t in (transformations, featurizer) if t is not None]
-        if steps and not _maps_only(transformations):
+        if steps and not maps_only(transformations):
             self.raw_input_ = RawInput(steps, initialization_examples, features,
                                        allow_all_transformations, caller)
             initialization_examples = self.raw_input_.transform(initialization_examples,
                                                                 "initialization_examples")
             features = None  # with transformations, features names the raw columns
+        # text, categorical and datetime columns are carried as codes, decoded for the model
+        self.codes_ = None if self.raw_input_ is not None else ColumnCodes.fit(
+            initialization_examples, categorical_only=self.reads_model_structure)
+        if self.codes_ is not None:
+            initialization_examples = self.codes_.encode(initialization_examples)
         probe_data: Tabular | None = None
         if initialization_examples is not None or require_init:
             probe_data = to_tabular(initialization_examples, argument="initialization_examples",
@@ -130,7 +137,9 @@ class BaseExplainer:
         self.adapter_ = ModelAdapter(model, is_function=is_function, task=task, caller=caller)
         self.model_task = task
         self._set_columns(probe_data, features, caller)
-        if isinstance(initialization_examples, pd.DataFrame) and self.raw_input_ is None:
+        if self.codes_ is not None:
+            self.adapter_.codes = self.codes_.ordered(self.columns_)
+        elif isinstance(initialization_examples, pd.DataFrame) and self.raw_input_ is None:
             self.adapter_.call_with_frames(initialization_examples, self.columns_)
         if probe_data is not None and not self.adapter_.allow_nan:
             to_tabular(initialization_examples, argument="initialization_examples",
@@ -174,11 +183,11 @@ class BaseExplainer:
             self.features_ = fmap.engineered_feature_names
         return fmap
 
-    @staticmethod
-    def _prober(model: Any, data: Tabular | None) -> Any:
+    def _prober(self, model: Any, data: Tabular | None) -> Any:
         if data is None:
             return None
-        return lambda: model(data.rows(0, 2))
+        codes = self.codes_
+        return lambda: model(data.rows(0, 2) if codes is None else codes.decode_rows(data.rows(0, 2)))
 
     def _set_columns(self, data: Tabular | None, features: Any, caller: str) -> None:
         model_names = self.adapter_.feature_names_in
@@ -367,14 +376,14 @@ class BaseExplainer:
                              weights=weights, notes=notes, show_progress=show_progress,
                              sampling=sampling)
 
-    def _rows(self, evaluation_examples: Any, caller: str) -> Matrix | _RawRows:
+    def _rows(self, evaluation_examples: Any, caller: str) -> Matrix | RawRows:
         """Validated rows to explain: the matrix, or raw rows featurized chunk by chunk."""
         evaluation_examples = to_pandas(evaluation_examples, argument="evaluation_examples",
                                         caller=f"{type(self).__name__}.{caller}")
         if self.raw_input_ is None:
             return self._evaluation_matrix(evaluation_examples, caller)
         frame = self.raw_input_.check(evaluation_examples, "evaluation_examples")
-        return _RawRows(frame, caller)
+        return RawRows(frame, caller)
 
     def _evaluation_matrix(self, evaluation_examples: Any, caller: str) -> Matrix:
         where = f"{type(self).__name__}.{caller}"
@@ -383,11 +392,14 @@ class BaseExplainer:
         if self.raw_input_ is not None:
             evaluation_examples = self.raw_input_.transform(evaluation_examples, argument)
             argument, names = "evaluation_examples after transformations", self.features_
+        elif self.adapter_.codes is not None:
+            self.adapter_.codes = self.adapter_.codes.extended(evaluation_examples)
+            evaluation_examples = self.adapter_.codes.encode(evaluation_examples)
         data = to_tabular(evaluation_examples, argument=argument, caller=where,
                           allow_nan=self.adapter_.allow_nan, names=names)
         return self._aligned(data, "evaluation_examples", where)
 
-    def _explain(self, X: Matrix | _RawRows | DaskRows, *, include_local: bool,
+    def _explain(self, X: Matrix | RawRows | DaskRows, *, include_local: bool,
                  batch_size: int | None,
                  weights: np.ndarray | None = None, notes: tuple[str, ...] = (),
                  show_progress: bool | None = None,
@@ -407,7 +419,7 @@ class BaseExplainer:
             batches = X.summaries(output_map, keep_local=include_local)
         else:
             compute = functools.partial(
-                self._summarize_chunk if not isinstance(X, _RawRows) else self._summarize_raw_chunk,
+                self._summarize_chunk if not isinstance(X, RawRows) else self._summarize_raw_chunk,
                 output_map=output_map, keep_local=include_local,
             )
             n_jobs = check_n_jobs(self.n_jobs, type(self).__name__)
@@ -453,7 +465,7 @@ class BaseExplainer:
         return summarize(self._local_result(X), weights, output_map=output_map,
                          keep_local=keep_local)
 
-    def _summarize_raw_chunk(self, rows: _RawRows, weights: np.ndarray | None, *,
+    def _summarize_raw_chunk(self, rows: RawRows, weights: np.ndarray | None, *,
                              output_map: FeatureMap | None, keep_local: bool) -> BatchSummary:
         """Featurize one chunk of raw rows, then :meth:`_summarize_chunk` it."""
         return self._summarize_chunk(self._evaluation_matrix(rows.frame, rows.method), weights,
@@ -481,30 +493,6 @@ class BaseExplainer:
 
     def _local_values(self, X: Matrix) -> LocalResult:  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class _RawRows:
-    """Raw rows whose columns were checked; featurized chunk by chunk, so that memory stays
-    flat (the featurized matrix of all rows is never built)."""
-
-    frame: pd.DataFrame
-    method: str
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.frame.shape
-
-    def __getitem__(self, rows: slice) -> _RawRows:
-        return _RawRows(self.frame.iloc[rows], self.method)
-
-
-def _maps_only(transformations: Any) -> bool:
-    """Whether ``transformations`` is a feature map (or list of them), which cannot transform."""
-    items = transformations if isinstance(transformations, list) else [transformations]
-    return bool(items) and all(
-        isinstance(m, FeatureMap | np.ndarray) or sp.issparse(m) for m in items
-    )
 
 
 def _subset_map(fmap: FeatureMap, index: np.ndarray | None) -> FeatureMap:

@@ -62,6 +62,7 @@ class DeepExplainer(BaseExplainer):
     """
 
     method = "shap.deep"
+    reads_model_structure = True
     parallel_chunks = False  # shap's DeepExplainer hooks the module's layers during each call
 
     def __init__(self, model: Any, initialization_examples: Any, explain_subset: Any = None,

@@ -50,7 +50,8 @@ class LIMEExplainer(BaseExplainer):
     features, classes : list, default=None
         Feature names and class labels.
     categorical_features : list of int or str, default=None
-        Features sampled by category frequency and compared by equality.
+        Features sampled by category frequency and compared by equality. Text and pandas
+        categorical columns of ``initialization_examples`` are categorical without being named.
     transformations : object, default=None
         Featurization from raw data to the model's input; values are then mapped to raw columns.
     allow_all_transformations : bool, default=False
@@ -115,8 +116,10 @@ class LIMEExplainer(BaseExplainer):
         self._draw()
 
     def _categorical(self, categorical: Any) -> np.ndarray:
-        """Boolean mask of the categorical features."""
-        mask = np.zeros(self.n_features_in_, dtype=bool)
+        """Boolean mask of the categorical features: those given, and text or categorical
+        columns (carried as codes, so perturbations draw categories by frequency)."""
+        codes = self.adapter_.codes
+        mask = np.zeros(self.n_features_in_, dtype=bool) if codes is None else codes.is_category()
         index = {name: i for i, name in enumerate(self.features_)}
         for item in categorical or []:
             if isinstance(item, str) and item in index:

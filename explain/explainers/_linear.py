@@ -98,6 +98,7 @@ class LinearExplainer(BaseExplainer):
     """
 
     method = "shap.linear"
+    reads_model_structure = True
 
     def __init__(self, model: Any, initialization_examples: Any, *, explain_subset: Any = None,
                  features: Any = None, classes: Any = None, transformations: Any = None,

@@ -131,6 +131,7 @@ class TreeExplainer(BaseExplainer):
     """
 
     method = "shap.tree"
+    reads_model_structure = True
 
     def __init__(self, model: Any, initialization_examples: Any = None, *,
                  explain_subset: Any = None, features: Any = None, classes: Any = None,

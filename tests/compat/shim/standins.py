@@ -268,7 +268,17 @@ def retrieve_dataset(dataset: str, **kwargs: Any) -> Any:
 
         pytest.skip(f"the data set {dataset!r} is downloaded by interpret-community's tests and "
                     "has no offline stand-in here")
-    return DATASETS[dataset](**kwargs)
+    return _text_as_object(DATASETS[dataset](**kwargs))
+
+
+def _text_as_object(data: Any) -> Any:
+    """Text columns of a stand-in frame as ``object``, the dtype ``read_csv`` gave them before
+    pandas 3 (the ancestor's tests find categorical columns by ``dtype == 'object'``)."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    text = [c for c in data.columns if pd.api.types.is_string_dtype(data[c].dtype)
+            and data[c].dtype != object]
+    return data.astype({c: object for c in text}) if text else data
 
 
 def fetch_california_housing(**kwargs: Any) -> Bunch:
