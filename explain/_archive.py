@@ -44,6 +44,7 @@ MAX_JSON_DEPTH = 32
 MAX_ARRAY_DIMENSIONS = 4
 CHUNK_BYTES = 16 * 2**20
 _ALLOWED_DTYPES = (np.dtype("<f8"), np.dtype(">f8"))
+_DATA_DTYPES = (*_ALLOWED_DTYPES, np.dtype("<i8"), np.dtype(">i8"), np.dtype("bool"))
 _UNSUPPORTED_FLAGS = 0x1 | 0x20 | 0x40  # encrypted, compressed patched data, strong encryption
 # What zipfile, zlib and NumPy's header parser raise on damaged input (a negative seek is an
 # OSError, a truncated header a struct.error or EOFError, a bad header a ValueError).
@@ -110,8 +111,9 @@ class ExplanationArchive:
                 raise self.error(f"{name} is nested {depth} levels deep, more than {MAX_JSON_DEPTH}")
             return json.loads(text)
 
-    def read_array(self, name: str) -> np.ndarray:
-        """Member ``name`` as a read-only float64 array, checked before it is allocated."""
+    def read_array(self, name: str, *, data: bool = False) -> np.ndarray:
+        """Member ``name`` as a read-only float64 array, checked before it is allocated; with
+        ``data`` (saved rows and predictions) int64, bool and unicode arrays are read too."""
         info = self._info(name)
         with self._translated(f"array {name} is unreadable"), self._zip.open(info) as member:
             version = np.lib.format.read_magic(member)
@@ -121,7 +123,7 @@ class ExplanationArchive:
                 shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
             else:
                 raise self.error(f"array {name} has .npy format version {version}; expected 1.0 or 2.0")
-            out = self._allocated(name, shape, dtype, info.file_size - member.tell(), fortran_order)
+            out = self._allocated(name, shape, dtype, info.file_size - member.tell(), fortran_order, data)
             self._fill(name, member, out)
         out.setflags(write=False)
         return out
@@ -161,10 +163,11 @@ class ExplanationArchive:
         return data
 
     def _allocated(self, name: str, shape: Any, dtype: np.dtype[Any], n_bytes: int,
-                   fortran_order: bool) -> np.ndarray:
-        """An empty array of ``shape`` once it is known to fill exactly ``n_bytes`` of float64."""
-        if dtype not in _ALLOWED_DTYPES:
-            raise self.error(f"array {name} has dtype {dtype}; expected float64")
+                   fortran_order: bool, data: bool = False) -> np.ndarray:
+        """An empty array of ``shape`` once it is known to fill exactly ``n_bytes`` of its dtype."""
+        if dtype not in _ALLOWED_DTYPES and not (data and (dtype in _DATA_DTYPES or dtype.kind == "U")):
+            raise self.error(f"array {name} has dtype {dtype}; expected float64"
+                             + (", int64, bool or unicode" if data else ""))
         if len(shape) > MAX_ARRAY_DIMENSIONS or any(size < 0 for size in shape):
             raise self.error(f"array {name} has shape {shape}")
         if math.prod(shape) * dtype.itemsize != n_bytes:

@@ -198,7 +198,8 @@ class ExplanationClient:
                 ("ys_pred_proba_dataset_id", ys_pred_proba_dataset_id)) if value is not None},
         }
         with tempfile.TemporaryDirectory() as folder:
-            data = save_explanation(explanation, Path(folder) / "explanation.npz")
+            # values only: the rows are referred to by the dataset ids, as in azureml-interpret
+            data = save_explanation(explanation, Path(folder) / "explanation.npz", include_data=False)
             self.run.upload_file(str(data), f"explanation-{explanation_id}.npz")
             meta = Path(folder) / "explanation.json"
             meta.write_text(json.dumps(metadata))

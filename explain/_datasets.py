@@ -2,9 +2,9 @@
 
 interpret-community kept these on its explanations (``init_data``, ``eval_data``,
 ``eval_y_predicted``, ``eval_y_predicted_proba``) and ported code reads them, e.g. to feed a
-dashboard. :class:`ExplanationData` holds them in memory only: the rows by reference, as they
-were given (no copy), and the predictions the explainer computed once. They are not written
-by :func:`~explain.save_explanation` (files hold values; rows can be large or confidential).
+dashboard. :class:`ExplanationData` holds them: the rows by reference, as they were given (no
+copy), and the predictions the explainer computed once. :func:`~explain.save_explanation`
+writes them too (``include_data=False`` leaves them out; :mod:`explain._saved_data`).
 """
 
 from __future__ import annotations
@@ -33,12 +33,16 @@ class ExplanationData:
     eval_y_predicted_proba : ndarray of shape (n_rows, n_classes), default=None
         A classifier's probabilities on ``eval_data`` (``None`` for regression, or a
         classifier without ``predict_proba``).
+    unsaved : frozenset of str, default=frozenset()
+        Fields the explanation held but its file could not store without pickle (loaded
+        explanations only); reading one raises ``AttributeError`` saying so.
     """
 
     init_data: Any = None
     eval_data: Any = None
     eval_y_predicted: np.ndarray | None = None
     eval_y_predicted_proba: np.ndarray | None = None
+    unsaved: frozenset[str] = frozenset()
 
 
 def as_list(data: Any) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from explain._exceptions import ExplanationFileError
+from explain._saved_data import DATA_FIELDS, DATA_KINDS, member_names
 
 __all__ = ["ARRAY_FIELDS", "FORMAT_NAME", "check_fidelity_shapes", "check_metadata"]
 
@@ -76,6 +77,8 @@ def check_metadata(metadata: Mapping[str, Any], error: Error, prefix: str = "") 
     if metadata.get("ic_view") is not None:
         _check_ic_view(metadata, error, prefix)
     members = {f"{prefix.replace('.', '/')}{name}.npy" for name in arrays}
+    if metadata.get("data") is not None:
+        members |= _check_data(metadata["data"], error, prefix)
     engineered = metadata.get("engineered")
     if engineered is not None:
         if prefix or not isinstance(engineered, dict):
@@ -111,6 +114,17 @@ def _check_fidelity(metadata: Mapping[str, Any], error: Error, prefix: str) -> N
             _expect(fidelity, name, kinds, error, f"{prefix}fidelity.")
     if "notes" in fidelity:
         _expect_list(fidelity, "notes", ("str",), error, f"{prefix}fidelity.")
+
+
+def _check_data(kinds: Any, error: Error, prefix: str) -> set[str]:
+    """Check the ``data`` entry (top level only); return its members."""
+    if prefix or not isinstance(kinds, dict):
+        raise error("metadata field data must be an object, and only at the top level")
+    unknown = sorted(set(kinds) - set(DATA_FIELDS))
+    if unknown or not all(isinstance(kind, str) and kind in DATA_KINDS for kind in kinds.values()):
+        raise error(f"metadata field data must map {list(DATA_FIELDS)} to one of {list(DATA_KINDS)}; "
+                    f"unknown: {[name[:40] for name in unknown[:5]]}")
+    return member_names(kinds)
 
 
 def _check_feature_map(metadata: Mapping[str, Any], error: Error, prefix: str) -> None:

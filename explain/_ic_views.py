@@ -150,6 +150,10 @@ class InterpretCommunityViews:
     def _datasets(self, name: str) -> ExplanationData:
         if self.datasets is None:
             raise _no_data(name)
+        if name in self.datasets.unsaved:
+            raise ExplanationAttributeError(
+                f"{name}: the file this explanation was loaded from does not hold it: its values were "
+                "not numbers or text of one kind, which files store without pickle.")
         return self.datasets
 
     # ------------------------------------------------------------------ ranks
@@ -349,6 +353,6 @@ def _compose(maps: list[Any], n_engineered: int, normalize: bool = True,
 def _no_data(name: str) -> ExplanationAttributeError:
     return ExplanationAttributeError(
         f"{name}: this explanation holds no data: explainers keep the rows they explained and "
-        "the model's predictions in memory, but files do not store them and explanations built "
-        "by hand have none; keep your rows, call model.predict on them, and give both to "
-        "explain.dashboard.ExplanationDashboard(explanation, model, dataset=...).")
+        "the model's predictions, but explanations built by hand (or saved with "
+        "include_data=False) have none; keep your rows, call model.predict on them, and give both "
+        "to explain.dashboard.ExplanationDashboard(explanation, model, dataset=...).")

@@ -17,10 +17,12 @@ A ZIP archive (NumPy's ``.npz`` container) holding:
 Version history: 1 — no raw/engineered link; 2 — adds ``feature_map`` and ``engineered``;
 3 — adds ``interaction_values``; 4 — adds the fidelity's ``sampled_from`` and
 ``sampling_method``; 5 — adds the fidelity's ``surrogate_model``, ``surrogate_share``,
-``model_additivity_error`` and ``explained_rows`` (whose values these are, and on which rows).
-A file is written with the lowest version that holds it (5 only when one of those is set, 4
-when its rows were sampled, 3 when it has interaction values), so older readers keep reading
-what they can. Files of every listed version load.
+``model_additivity_error`` and ``explained_rows`` (whose values these are, and on which rows);
+6 — adds ``data``, the rows explained, the initialization rows and the model's predictions
+(``data/...`` members, :mod:`explain._saved_data`). A file is written with the lowest version
+that holds it (6 when it holds data, 5 when one of those fidelity fields is set, 4 when its
+rows were sampled, 3 when it has interaction values), so older readers keep reading what they
+can. Files of every listed version load.
 
 Arrays are float64 and written with ``allow_pickle=False``; class labels must be JSON
 scalars (str, int, float, bool). The file is written to a temporary file in the target
@@ -37,6 +39,7 @@ import json
 import os
 import tempfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +58,17 @@ from explain._fidelity import Fidelity
 from explain._file_metadata import ARRAY_FIELDS as _ARRAY_FIELDS
 from explain._file_metadata import FORMAT_NAME, check_fidelity_shapes, check_metadata
 from explain._ic_shape import ICView
+from explain._saved_data import data_from, data_members
 from featurization import FeatureMap, FeaturizationError
 
 __all__ = ["SCHEMA_VERSION", "load_explanation", "save_explanation"]
 
-SCHEMA_VERSION = 5
-READABLE_VERSIONS = (1, 2, 3, 4, 5)
+SCHEMA_VERSION = 6
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 
 
-def save_explanation(explanation: Explanation, path: str | os.PathLike[str], exist_ok: bool = False) -> Path:
+def save_explanation(explanation: Explanation, path: str | os.PathLike[str], exist_ok: bool = False, *,
+                     include_data: bool = True) -> Path:
     """Save an explanation to ``path`` atomically, without pickle.
 
     Parameters
@@ -77,6 +82,10 @@ def save_explanation(explanation: Explanation, path: str | os.PathLike[str], exi
     exist_ok : bool, default=False
         Replace an existing file at ``path`` (atomically); with ``False``, as in
         interpret-community, an existing ``path`` is refused.
+    include_data : bool, default=True
+        Write the rows the explanation keeps (``eval_data``, ``init_data``) and the model's
+        predictions on them, as interpret-community did; ``False`` writes the values alone
+        (rows can be large or confidential).
 
     Returns
     -------
@@ -113,8 +122,15 @@ def save_explanation(explanation: Explanation, path: str | os.PathLike[str], exi
             f"save_explanation: {str(path)!r} exists; pass exist_ok=True to replace the file"
             + (" (it is a directory, which is never replaced)." if path.is_dir() else "."))
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not isinstance(include_data, bool):
+        raise ExplanationTypeError(
+            f"save_explanation: include_data must be True or False, got {include_data!r}.")
     arrays: dict[str, np.ndarray] = {}
     metadata = _metadata_of(explanation, arrays, prefix="")
+    data, data_arrays = data_members(explanation.datasets if include_data else None)
+    if data is not None:
+        metadata["data"], metadata["schema_version"] = data, 6
+        arrays.update(data_arrays)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("metadata.json", json.dumps(metadata, indent=2, sort_keys=True))
@@ -174,7 +190,9 @@ def load_explanation(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_M
             raise archive.error(f"its members do not match its metadata (unexpected: {unexpected[:5]}, "
                                 f"missing: {missing[:5]})")
         try:
-            return _explanation_from(metadata, archive, prefix="")
+            explanation = _explanation_from(metadata, archive, prefix="")
+            return explanation if metadata.get("data") is None else _with_saved_data(
+                explanation, metadata["data"], archive)
         except ExplanationFileError:
             raise
         except (ExplanationError, FeaturizationError) as exc:  # the content breaks an invariant
@@ -293,6 +311,16 @@ def _explanation_from(metadata: dict[str, Any], archive: ExplanationArchive,
         else _explanation_from(metadata["engineered"], archive, f"{prefix}engineered/"),
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _with_saved_data(explanation: Explanation, kinds: dict[str, str],
+                     archive: ExplanationArchive) -> Explanation:
+    """``explanation`` (and its engineered side, which shares them) with the saved data."""
+    data = data_from(kinds, lambda member: archive.read_array(member, data=True))
+    engineered = explanation.engineered_explanation
+    if engineered is not None:
+        engineered = replace(engineered, datasets=data)
+    return replace(explanation, datasets=data, engineered_explanation=engineered)
 
 
 def _ic_view_from(view: dict[str, Any] | None) -> ICView | None:

@@ -20,6 +20,7 @@ __all__ = ["interpret_community_method", "load_explanation"]
 METADATA = "explanation_metadata.json"
 _METHODS = {"shap.tree": "shap_tree", "shap.linear": "shap_linear", "shap.kernel": "shap_kernel",
             "shap.deep": "shap_deep", "permutation_importance": "pfi", "lime": "lime"}
+_FROM_IC = {name: ours for ours, name in _METHODS.items()}
 _VALUE_FILES = ("features", "classes", "expected_values", "global_importance_values",
                 "local_importance_values", "per_class_values")
 
@@ -41,7 +42,8 @@ def load_explanation(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_M
 
     A directory is read as interpret-community's JSON format (``explanation_metadata.json``
     and one ``<property>.json`` per value): the importance values, expected values, features
-    and classes become an :class:`~explain.Explanation`; the data rows and predictions it may
+    and classes become an :class:`~explain.Explanation`, its method named as this library names
+    it (``"shap_kernel"`` is ``"shap.kernel"``); the data rows and predictions it may
     hold are not read. Dense values only (interpret-community's sparse local values are
     refused). A file is read by :func:`explain.load_explanation`.
 
@@ -104,8 +106,9 @@ def _explanation(metadata: dict[str, Any], values: dict[str, Any]) -> Explanatio
             raise ValueError("it has neither global nor local importance values")
         global_values = np.abs(local_array).mean(axis=(0, 1))
     per_class = values["per_class_values"]
+    method = str(metadata.get("method") or "interpret_community")
     return Explanation(
-        method=str(metadata.get("method") or "interpret_community"),
+        method=_FROM_IC.get(method, method),
         model_task="classification" if classification else "regression",
         features=tuple(str(f) for f in features),
         global_values=np.asarray(global_values, dtype=np.float64),

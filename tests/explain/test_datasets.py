@@ -96,14 +96,17 @@ def test_raw_global_values_are_numpys_mean_of_the_local_list():
     assert np.array_equal(raw.global_importance_values, expected)
 
 
-def test_files_do_not_store_the_data(tmp_path):
+def test_files_store_the_data_unless_told_not_to(tmp_path):
     model = LinearRegression().fit(X, y_reg)
     explanation = KernelExplainer(model, X[:20]).explain_global(X[:5])
-    save_explanation(explanation, tmp_path / "e.json")
-    loaded = load_explanation(tmp_path / "e.json")
-    assert not hasattr(loaded, "eval_data")
-    with pytest.raises(AttributeError, match="files do not store them"):
-        loaded.eval_y_predicted  # noqa: B018
+    loaded = load_explanation(save_explanation(explanation, tmp_path / "e.npz"))
+    assert loaded.eval_data == explanation.eval_data and loaded.init_data == explanation.init_data
+    np.testing.assert_array_equal(loaded.eval_y_predicted, explanation.eval_y_predicted)
+    save_explanation(explanation, tmp_path / "values.npz", include_data=False)
+    values_only = load_explanation(tmp_path / "values.npz")
+    assert not hasattr(values_only, "eval_data")
+    with pytest.raises(AttributeError, match="saved with include_data=False"):
+        values_only.eval_y_predicted  # noqa: B018
 
 
 def test_adapter_keeps_the_evaluation_rows():

@@ -83,7 +83,8 @@ def _save_interpret_community_directory(folder, is_local):
 @pytest.mark.parametrize("is_local", [False, True])
 def test_load_explanation_reads_interpret_communitys_directories(tmp_path, is_local):
     e = load_explanation(_save_interpret_community_directory(tmp_path / "saved", is_local))
-    assert e.method == "shap_kernel" and e.features == ["a", "b"] and e.classes == ("no", "yes")
+    # interpret-community's method name read as this library names it
+    assert e.method == "shap.kernel" and e.features == ["a", "b"] and e.classes == ("no", "yes")
     assert e.global_importance_values == [0.5, 0.25] and e.expected_values == [0.3, 0.7]
     assert hasattr(e, "local_importance_values") == is_local
 

@@ -260,7 +260,16 @@ def test_reordered_dataframe_columns_are_aligned_by_name(fitted: Fitted) -> None
     np.testing.assert_allclose(shuffled.local_values, fitted.explanation.local_values, rtol=0, atol=1e-12)
 
 
-_IN_MEMORY_ONLY = {"datasets"}  # the explained rows and predictions: files do not store them
+def _assert_same_data(loaded: Any, original: Any, where: str) -> None:
+    """The rows and predictions kept: numbers as float64 arrays (a DataFrame by its values)."""
+    assert (loaded is None) == (original is None), where
+    if original is None:
+        return
+    for name in ("init_data", "eval_data", "eval_y_predicted", "eval_y_predicted_proba"):
+        left, right = getattr(loaded, name), getattr(original, name)
+        assert (left is None) == (right is None), f"{where}.{name}"
+        if right is not None:
+            np.testing.assert_array_equal(np.asarray(left), np.asarray(right), err_msg=f"{where}.{name}")
 
 
 def _assert_same(loaded: Any, original: Any, where: str) -> None:
@@ -271,8 +280,8 @@ def _assert_same(loaded: Any, original: Any, where: str) -> None:
     elif isinstance(original, Explanation):
         assert isinstance(loaded, Explanation), where
         for field in dataclasses.fields(original):
-            if field.name in _IN_MEMORY_ONLY:
-                assert getattr(loaded, field.name) is None, where
+            if field.name == "datasets":
+                _assert_same_data(loaded.datasets, original.datasets, f"{where}.datasets")
                 continue
             _assert_same(getattr(loaded, field.name), getattr(original, field.name), f"{where}.{field.name}")
     elif isinstance(original, Fidelity):
