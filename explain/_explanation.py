@@ -122,7 +122,7 @@ class Explanation(InterpretCommunityViews):
     datasets : ExplanationData, default=None
         The rows explained and the model's predictions on them, set by the explainers and
         read as ``init_data``, ``eval_data``, ``eval_y_predicted``, ``eval_y_predicted_proba``
-        (in memory only: not written by :func:`~explain.save_explanation`).
+        (written by :func:`~explain.save_explanation` unless ``include_data=False``).
     ic_view : ICView, default=None
         The explainer call that made it, for interpret-community's list shapes and integer
         feature labels (set by the explainers; saved with the explanation).

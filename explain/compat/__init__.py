@@ -45,8 +45,8 @@ What differs, and why
   ``"pfi"``; :func:`interpret_community_method` translates. The dotted names are stored in
   saved files and read by the dashboard, so they stay.
 * **Saved files.** ``save_explanation`` writes one ``.npz`` file (JSON metadata and NumPy
-  arrays, no pickle) where interpret-community wrote a directory of JSON files; the data
-  rows, predictions and the explanation's ``id`` are not stored (``id`` is a hash of the
+  arrays, no pickle, the data rows and predictions included) where interpret-community wrote
+  a directory of JSON files; the explanation's ``id`` is not stored (it is a hash of the
   content, so it is equal after loading). :func:`load_explanation` here also reads
   interpret-community's directories.
 * **Immutability.** Explanations are frozen: attributes cannot be assigned.
