@@ -3,8 +3,9 @@
 ``experiment_timeout_minutes`` bounds the whole call. The search stops early enough to leave
 what the end needs, re-estimated after every trial from what the trials measured:
 
-- the refit of the best run (or of the three most expensive candidates of an ensemble) on all
-  the rows it will be fitted on: a trial's fit time per fold, scaled by the rows;
+- the refit of the best run (or of the three best runs an ensemble would blend) on all the rows
+  it will be fitted on: a trial's fit time per fold, scaled by the rows; the ensemble then
+  blends only runs whose refits fit in the time left (:meth:`Budget.refit_allowance`);
 - the best model's explanation: a share of the budget (:meth:`Budget.explain_seconds`), which
   the finalization keeps to by explaining a sample of the held-out rows when it must;
 - a margin for storing models and explanations.
@@ -16,7 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from automl._folds import PreparedData
@@ -63,9 +64,25 @@ class Budget:
 
     def reserve(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float:
         """Seconds the end of the fit needs: refit, explanation, margin."""
+        return self._refit_seconds(study, data, ensemble) + self._end_seconds()
+
+    def _end_seconds(self) -> float:
+        """What the end of the fit needs besides the refit: the explanation and a margin."""
         assert self.seconds is not None
-        margin = MARGIN_SECONDS + MARGIN_SHARE * self.seconds
-        return self._refit_seconds(study, data, ensemble) + 1.2 * self.explain_seconds() + margin
+        return 1.2 * self.explain_seconds() + MARGIN_SECONDS + MARGIN_SHARE * self.seconds
+
+    def refit_allowance(self) -> float | None:
+        """Seconds the refit may take now, leaving the explanation its time (``None``: no limit)."""
+        left = self.left()
+        return None if left is None else max(0.0, left - self._end_seconds())
+
+    @staticmethod
+    def refit_cost(trial: FrozenTrial, data: PreparedData) -> float:
+        """A run's refit on the final rows: its last measured fit's time in proportion to the
+        rows (those of the final fit over those of that fit, a fold's or a large table's sample)."""
+        fold_rows = max(1, len(data.folds[0].y_train))
+        rows = max(1, int(trial.user_attrs.get("fit_rows") or fold_rows))
+        return float(trial.user_attrs.get("fold_fit_seconds", 0.0)) * max(1.0, len(data.y_full) / rows)
 
     def _refit_seconds(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float:
         """The refit of the best run, or of an ensemble of the best few, on the final rows."""
@@ -74,12 +91,7 @@ class Budget:
             (t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
              if "fold_fit_seconds" in t.user_attrs and t.value is not None),
             key=lambda t: -sign * float(t.value or 0.0))
-        costs = [float(t.user_attrs["fold_fit_seconds"]) for t in completed]
-        if not costs:
-            return 0.0
-        fold_rows = max(1, len(data.folds[0].y_train))
-        scale = max(1.0, len(data.y_full) / fold_rows)
-        return scale * sum(costs[:ENSEMBLE_MEMBERS if ensemble else 1])
+        return sum(self.refit_cost(t, data) for t in completed[:ENSEMBLE_MEMBERS if ensemble else 1])
 
     def search_deadline(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float | None:
         """When the search must stop starting (and finish) trials; ``None`` without a budget."""

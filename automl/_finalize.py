@@ -55,7 +55,7 @@ def finalize(run: AutoMLRun, config: AutoMLConfig, data: PreparedData, budget: B
         run.refresh()
         if config.ensemble:
             logger.info("ensemble selection over the best runs' out-of-fold predictions")
-            _add_ensemble(run, config, data)
+            _add_ensemble(run, config, data, budget or Budget(None))
             run.refresh()
         try:
             best = run.best_child()
@@ -80,6 +80,24 @@ def _wait_for_other_workers(run: AutoMLRun) -> None:
             logger.info("waiting for %d trials of other workers to finish", len(running))
             logged = True
         time.sleep(WAIT_SECONDS)
+
+
+def _affordable(children: list[ChildRun], data: PreparedData, budget: Budget) -> list[ChildRun]:
+    """The best run, then each next one whose refit still fits in the time left with those
+    before it (a forest refitted on all rows of a large table can take a minute)."""
+    allowance = budget.refit_allowance()
+    if allowance is None or not children:
+        return children
+    chosen, total = children[:1], budget.refit_cost(children[0].trial, data)
+    for child in children[1:]:
+        cost = budget.refit_cost(child.trial, data)
+        if total + cost <= allowance:
+            chosen.append(child)
+            total += cost
+        else:
+            logger.info("run %s left out of the ensemble: its refit (about %.0f s) would not fit in the "
+                        "time left", child.id, cost)
+    return chosen
 
 
 def _refit_and_explain(run: AutoMLRun, best: ChildRun, config: AutoMLConfig, data: PreparedData,
@@ -167,19 +185,20 @@ def _explained_rows(config: AutoMLConfig, data: PreparedData) -> tuple[pd.DataFr
     return X.iloc[positions], np.asarray(y)[positions], source
 
 
-def _add_ensemble(run: AutoMLRun, config: AutoMLConfig, data: PreparedData) -> None:
+def _add_ensemble(run: AutoMLRun, config: AutoMLConfig, data: PreparedData, budget: Budget) -> None:
     """Add a weighted ensemble of the best runs when it beats the best single run.
 
     Classifiers are blended in margin space (see :class:`WeightedEnsemble`), so a blend of
     members with exact explainers is explained exactly; the score a probability average
-    would have had is recorded beside it (``probability_blend_score``).
+    would have had is recorded beside it (``probability_blend_score``). With a time budget,
+    only runs whose refits together fit in the time left are blended (:func:`_affordable`).
     """
     completed = [c for c in run.get_children()
                  if c.status == "Completed" and c.estimator != "Ensemble" and c.score is not None]
     sign = 1.0 if config.metric.greater_is_better else -1.0
     completed.sort(key=lambda c: -sign * float(c.score or 0.0))
     candidates, oofs, margins = [], [], []
-    for child in completed[:ENSEMBLE_CANDIDATES]:
+    for child in _affordable(completed[:ENSEMBLE_CANDIDATES], data, budget):
         oof = run.store.latest_object(run.study, child.number, "oof.joblib")
         if oof is None:
             continue

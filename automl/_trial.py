@@ -42,6 +42,7 @@ class TrialResult:
     secondary: dict[str, float] = field(default_factory=dict)
     oof_margin: np.ndarray | None = None
     fold_fit_seconds: float = 0.0
+    fit_rows: int = 0  # training rows of the last fit (a large table's trial may end on a sample)
 
 
 def build_tail(spec: EstimatorSpec, params: dict[str, Any], task: str, seed: int | None) -> Any:
@@ -80,6 +81,9 @@ class Limits:
         ``time.perf_counter()`` value at which the experiment's time runs out.
     may_prune : bool
         Whether the pruner may stop this trial (not for the families' default trials).
+    grow_rows : bool
+        On a large table, fit on the growing samples of rows even if the pruner may not stop the
+        trial (the defaults of families slow on many rows); else a default goes to all rows.
     must_finish : bool
         Let the trial run past ``deadline`` (no run has completed yet), up to ``hard_deadline``.
     hard_deadline : float or None
@@ -89,6 +93,7 @@ class Limits:
     trial_seconds: float | None = None
     deadline: float | None = None
     may_prune: bool = True
+    grow_rows: bool = False
     must_finish: bool = False
     hard_deadline: float | None = None
 
@@ -141,7 +146,8 @@ def evaluate(trial: optuna.Trial, name: str, params: dict[str, Any], data: Prepa
     oof = np.concatenate(oof_parts)
     return TrialResult(float(np.mean(fold_scores)), fold_scores, oof, time.perf_counter() - start,
                        model, secondary_metrics(oof, data.y_oof, data.classes, task),
-                       np.concatenate(margin_parts) if margin_parts else None, fold_fit_seconds)
+                       np.concatenate(margin_parts) if margin_parts else None, fold_fit_seconds,
+                       len(data.folds[-1].y_train))
 
 
 def _fit(spec: EstimatorSpec, params: dict[str, Any], task: str, seed: int | None, X: Any, y: np.ndarray,
@@ -161,27 +167,52 @@ def _evaluate_by_rows(trial: optuna.Trial, spec: EstimatorSpec, params: dict[str
                       start: float) -> TrialResult:
     """Successive halving on data size: fit on growing samples of the training rows, scored on
     the validation split after each, so the pruner stops weak trials on little data. The
-    families' default trials go straight to all rows."""
+    families' default trials go straight to all rows, except those of families slow on many
+    rows (``limits.grow_rows``).
+
+    A trial whose next, larger fit would not end before the search's deadline (its time
+    extrapolated in proportion to the rows from the fit just done) completes with the model
+    and score of the sample it has: a model fitted on fewer rows, scored on the same
+    validation rows as every other trial (``fit_rows`` says how many).
+    """
     fold = data.folds[0]
     assert data.row_steps is not None and data.row_order is not None
-    steps = data.row_steps if limits.may_prune else data.row_steps[-1:]
+    steps = data.row_steps if limits.may_prune or limits.grow_rows else data.row_steps[-1:]
     first = len(data.row_steps) - len(steps)  # a default reports its all-rows score at the last step
     fit_deadline = limits.fit_deadline(start)
-    score, scores, model, fit_seconds = 0.0, np.empty(0), None, 0.0
+    score, scores, model, fit_seconds, fit_rows = 0.0, np.empty(0), None, 0.0, 0
     for step, rows in enumerate(steps, start=first):
+        if model is not None and _next_fit_too_late(limits, fit_seconds * rows / fit_rows):
+            trial.set_user_attr("stopped_at_rows", f"{fit_rows:,} of {steps[-1]:,} rows: the fit on {rows:,} "
+                                                   "would not end before the search's deadline")
+            break
         index = data.row_order[:rows]
         fit_start = time.perf_counter()
-        model = _fit(spec, params, task, seed, fold.X_train[index], fold.y_train[index], fit_deadline,
-                     limits, f"the fit on {rows:,} rows")
-        fit_seconds = time.perf_counter() - fit_start
+        try:
+            fitted = _fit(spec, params, task, seed, fold.X_train[index], fold.y_train[index], fit_deadline,
+                          limits, f"the fit on {rows:,} rows")
+        except TrialTimeout as exc:
+            if model is None:
+                raise
+            trial.set_user_attr("stopped_at_rows", f"{fit_rows:,} of {steps[-1]:,} rows: {exc}")
+            break
+        model, fit_seconds, fit_rows = fitted, time.perf_counter() - fit_start, rows
         scores = predict_scores(model, fold.X_valid, metric, task)
         score = metric.score_scores(fold.y_valid, scores, data.classes)
         trial.report(float(score), step)
-        if step < len(data.row_steps) - 1 and trial.should_prune():
+        if step < len(data.row_steps) - 1 and limits.may_prune and trial.should_prune():
             raise optuna.TrialPruned(f"pruned after {rows:,} of {steps[-1]:,} rows: score {score:.4f}")
     margins = _margins(model, fold.X_valid, scores) if task == "classification" else None
     return TrialResult(float(score), [float(score)], scores, time.perf_counter() - start, model,
-                       secondary_metrics(scores, data.y_oof, data.classes, task), margins, fit_seconds)
+                       secondary_metrics(scores, data.y_oof, data.classes, task), margins, fit_seconds,
+                       fit_rows)
+
+
+def _next_fit_too_late(limits: Limits, seconds: float) -> bool:
+    """Whether a fit of about ``seconds`` started now would end past the search's deadline."""
+    if limits.deadline is None or limits.must_finish:
+        return False
+    return time.perf_counter() + seconds > limits.deadline
 
 
 def _margins(model: Any, X: Any, proba: np.ndarray) -> np.ndarray:

@@ -6,16 +6,19 @@ import dataclasses
 import logging
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import optuna
 import pytest
 
+import automl._trial
 from automl import AutoML, AutoMLConfig
 from automl._budget import Budget
+from automl._finalize import _affordable
 from automl._folds import _folds_unaffordable, _row_steps, prepare
 from automl._metrics import get_metric
-from automl._trial import Limits, evaluate
+from automl._trial import Limits, _next_fit_too_late, evaluate
 from tests._synthetic import make_mixed_table
 
 BUDGET_MINUTES = 1.0
@@ -116,3 +119,85 @@ def test_on_a_large_table_scores_are_reported_at_the_step_of_their_rows(tmp_path
         evaluate(trial, "LogisticRegression", {}, data, metric, "classification", 0, limits)
         study.tell(trial, 0.0)
         assert sorted(study.trials[-1].intermediate_values) == steps
+
+
+def _large(tmp_path: Path) -> tuple[object, optuna.Study, object]:
+    """A prepared 12,000-row table validated on one split, with two row steps."""
+    config = _config(tmp_path, 12_000, minutes=1.0)
+    data = prepare(config, seconds=1.0)
+    n_train = len(data.folds[0].y_train)
+    data = dataclasses.replace(data, row_steps=[n_train // 4, n_train])
+    return data, optuna.create_study(direction="maximize"), get_metric("AUC_weighted", "classification")
+
+
+def test_a_slow_family_default_grows_its_rows_unpruned(tmp_path: Path) -> None:
+    data, study, metric = _large(tmp_path)
+    trial = study.ask()
+    result = evaluate(trial, "ExtremeRandomTrees", {"n_estimators": 20}, data, metric, "classification", 0,
+                      Limits(may_prune=False, grow_rows=True))
+    study.tell(trial, result.score)
+    assert sorted(study.trials[-1].intermediate_values) == [0, 1]
+    assert result.fit_rows == data.row_steps[-1]  # type: ignore[attr-defined]
+
+
+def test_a_trial_whose_next_fit_would_pass_the_deadline_completes_on_its_sample(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fit on all rows would not end before the deadline (extrapolated from the sample's
+    fit): the trial ends with the sample's model and score, and says so."""
+    data, study, metric = _large(tmp_path)
+    asked: list[float] = []
+
+    def too_late(limits: Limits, seconds: float) -> bool:
+        asked.append(seconds)
+        return True
+
+    monkeypatch.setattr(automl._trial, "_next_fit_too_late", too_late)
+    trial = study.ask()
+    result = evaluate(trial, "RandomForest", {"n_estimators": 30}, data, metric, "classification", 0,
+                      Limits(deadline=time.perf_counter() + 600, may_prune=False, grow_rows=True))
+    study.tell(trial, result.score)
+    assert len(asked) == 1 and asked[0] > 0  # the sample's fit time, times 4
+    assert result.fit_rows == data.row_steps[0]  # type: ignore[attr-defined]
+    assert 0.5 < result.score <= 1.0
+    assert result.oof.shape[0] == len(data.folds[0].y_valid)  # type: ignore[attr-defined]
+    assert "would not end before the search's deadline" in study.trials[-1].user_attrs["stopped_at_rows"]
+
+
+def test_the_next_fit_is_too_late_only_past_a_deadline_it_must_keep() -> None:
+    soon = time.perf_counter() + 5.0
+    assert _next_fit_too_late(Limits(deadline=soon), 60.0)
+    assert not _next_fit_too_late(Limits(deadline=soon), 0.1)
+    assert not _next_fit_too_late(Limits(deadline=soon, must_finish=True), 60.0)
+    assert not _next_fit_too_late(Limits(), 1e9)
+
+
+def test_the_refit_reserve_scales_a_sampled_fit_to_all_rows(tmp_path: Path) -> None:
+    data, study, _ = _large(tmp_path)
+    n_full = len(data.y_full)  # type: ignore[attr-defined]
+    quarter = data.row_steps[0]  # type: ignore[attr-defined]
+    for value, seconds, rows in ((0.9, 2.0, quarter), (0.8, 1.0, None)):
+        trial = study.ask()
+        trial.set_user_attr("fold_fit_seconds", seconds)
+        if rows is not None:
+            trial.set_user_attr("fit_rows", rows)
+        study.tell(trial, value)
+    fold_rows = len(data.folds[0].y_train)  # type: ignore[attr-defined]
+    expected = 2.0 * n_full / quarter + 1.0 * n_full / fold_rows
+    assert Budget(1.0)._refit_seconds(study, data, ensemble=True) == pytest.approx(expected)  # type: ignore[arg-type]
+
+
+def test_the_ensemble_blends_only_runs_whose_refits_fit_in_the_time_left() -> None:
+    data = SimpleNamespace(folds=[SimpleNamespace(y_train=np.zeros(100))], y_full=np.zeros(200))
+
+    def child(name: str, seconds: float, rows: int) -> SimpleNamespace:
+        return SimpleNamespace(id=name, trial=SimpleNamespace(
+            user_attrs={"fold_fit_seconds": seconds, "fit_rows": rows}))
+
+    budget = Budget(1.0)
+    budget.start = time.perf_counter() - 30.0  # 30 s left; the explanation and margin keep ~10.4 s
+    runs = [child("best", 2.5, 100), child("forest on a sample", 5.0, 50), child("cheap", 4.0, 100)]
+    # refits: 5 s, 20 s (a quarter of the rows), 8 s; about 19.6 s allowed
+    assert [c.id for c in _affordable(runs, data, budget)] == ["best", "cheap"]  # type: ignore[arg-type]
+    assert _affordable(runs, data, Budget(None)) == runs  # type: ignore[arg-type]
+    budget.start = time.perf_counter() - 59.0  # nothing left: the best run is refitted regardless
+    assert [c.id for c in _affordable(runs, data, budget)] == ["best"]  # type: ignore[arg-type]
