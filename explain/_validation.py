@@ -17,7 +17,7 @@ from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._frames import check_column_names, to_pandas
 
 __all__ = ["Tabular", "align_features", "check_features_argument", "check_positive_int", "column_kinds",
-           "match_model_columns", "parse_numbers", "to_tabular"]
+           "match_model_columns", "parse_numbers", "resolve_subset", "to_tabular"]
 
 Matrix: TypeAlias = Any
 """A 2-D float64 ``numpy.ndarray`` or ``scipy.sparse.csr_matrix``."""
@@ -328,3 +328,33 @@ def check_positive_int(value: Any, name: str, caller: str) -> None:
     """Refuse anything but a positive ``int`` (``bool`` included) for the argument ``name``."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ExplanationValueError(f"{caller}: {name} must be a positive integer, got {value!r}.")
+
+
+def resolve_subset(subset: Sequence[int | str] | None, features: Sequence[str],
+                   caller: str) -> np.ndarray | None:
+    """Positions of ``explain_subset`` (feature names or positions) among ``features``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a position out of range, or an empty or repeating subset.
+    """
+    if subset is None:
+        return None
+    index = {name: i for i, name in enumerate(features)}
+    out = []
+    for item in list(subset):
+        if isinstance(item, str):
+            if item not in index:
+                raise ExplanationValueError(f"{caller}: explain_subset names unknown feature {item!r}.")
+            out.append(index[item])
+        elif isinstance(item, int | np.integer) and 0 <= int(item) < len(features):
+            out.append(int(item))
+        else:
+            raise ExplanationValueError(
+                f"{caller}: explain_subset entries must be feature names or indices in "
+                f"[0, {len(features)}), got {item!r}."
+            )
+    if not out or len(set(out)) != len(out):
+        raise ExplanationValueError(f"{caller}: explain_subset must be non-empty and unique.")
+    return np.asarray(out)

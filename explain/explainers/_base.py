@@ -29,6 +29,7 @@ from explain._validation import (
     check_positive_int,
     column_kinds,
     match_model_columns,
+    resolve_subset,
     to_tabular,
 )
 from explain.explainers._adapters import (
@@ -116,9 +117,14 @@ class BaseExplainer:
         self.is_function = is_function
         self.n_jobs = n_jobs
         self.raw_input_: RawInput | None = None
+        self.pending_raw_: tuple[Any, ...] | None = None
         self.input_kinds_ = column_kinds(initialization_examples)
         steps = [t for t in (transformations, featurizer) if t is not None]
-        if steps and not maps_only(transformations):
+        if steps and not maps_only(transformations) and initialization_examples is None and not require_init:
+            # the raw columns are those of the first rows explained (_raw_input_from)
+            self.pending_raw_ = (steps, features, allow_all_transformations, groups)
+            features = transformations = groups = None
+        elif steps and not maps_only(transformations):
             self.raw_input_ = RawInput(steps, initialization_examples, features,
                                        allow_all_transformations, caller)
             initialization_examples = self.raw_input_.transform(initialization_examples,
@@ -149,9 +155,22 @@ class BaseExplainer:
                                                           caller)
         )
         self.classes_ = self._resolve_classes(classes, caller)
-        self.explain_subset_ = self._resolve_subset(explain_subset, caller)
+        self.explain_subset_ = resolve_subset(explain_subset, self.features_, caller)
         self.feature_map_ = self._output_map(transformations, allow_all_transformations, caller)
         self.group_map_ = self._group_map(groups, caller)
+
+    def _raw_input_from(self, rows: Any) -> None:
+        """Set up the raw side left pending at set-up (transformations without initialization
+        rows, as interpret-community's TreeExplainer took them) from the first rows explained."""
+        if self.pending_raw_ is None:
+            return
+        steps, features, allow_all, groups = self.pending_raw_
+        caller = type(self).__name__
+        self.raw_input_ = RawInput(steps, to_pandas(rows, argument="evaluation_examples", caller=caller),
+                                   features, allow_all, caller)
+        self.feature_map_ = self._output_map(None, allow_all, caller)
+        self.group_map_ = self._group_map(groups, caller)
+        self.pending_raw_ = None
 
     def _group_map(self, groups: Any, caller: str) -> FeatureMap | None:
         """The (groups + ungrouped columns) x columns map of ``groups``; see ``_groups.py``."""
@@ -248,29 +267,6 @@ class BaseExplainer:
                 f"{len(found)} classes: {list(found)[:5]}."
             )
         return tuple(np.asarray(classes).tolist())
-
-    def _resolve_subset(self, subset: Sequence[int | str] | None,
-                        caller: str) -> np.ndarray | None:
-        if subset is None:
-            return None
-        items = list(subset)
-        index = {name: i for i, name in enumerate(self.features_)}
-        out = []
-        for item in items:
-            if isinstance(item, str):
-                if item not in index:
-                    raise ExplanationValueError(f"{caller}: explain_subset names unknown feature {item!r}.")
-                out.append(index[item])
-            elif isinstance(item, int | np.integer) and 0 <= int(item) < self.n_features_in_:
-                out.append(int(item))
-            else:
-                raise ExplanationValueError(
-                    f"{caller}: explain_subset entries must be feature names or indices in "
-                    f"[0, {self.n_features_in_}), got {item!r}."
-                )
-        if not out or len(set(out)) != len(out):
-            raise ExplanationValueError(f"{caller}: explain_subset must be non-empty and unique.")
-        return np.asarray(out)
 
     # ------------------------------------------------------------------ public API
     @records_call("explain_local")
@@ -378,6 +374,7 @@ class BaseExplainer:
 
     def _rows(self, evaluation_examples: Any, caller: str) -> Matrix | RawRows:
         """Validated rows to explain: the matrix, or raw rows featurized chunk by chunk."""
+        self._raw_input_from(evaluation_examples)
         evaluation_examples = to_pandas(evaluation_examples, argument="evaluation_examples",
                                         caller=f"{type(self).__name__}.{caller}")
         if self.raw_input_ is None:
@@ -387,6 +384,7 @@ class BaseExplainer:
 
     def _evaluation_matrix(self, evaluation_examples: Any, caller: str) -> Matrix:
         where = f"{type(self).__name__}.{caller}"
+        self._raw_input_from(evaluation_examples)
         argument, names = "evaluation_examples", None
         evaluation_examples = to_pandas(evaluation_examples, argument=argument, caller=where)
         if self.raw_input_ is not None:

@@ -101,7 +101,9 @@ def test_top_k_and_save_load_keep_interactions(tmp_path) -> None:
     import json
     import zipfile
 
-    assert json.loads(zipfile.ZipFile(path).read("metadata.json"))["schema_version"] == 3
+    assert json.loads(zipfile.ZipFile(path).read("metadata.json"))["schema_version"] == 6  # with its data
+    values_only = save_explanation(explanation, tmp_path / "v.npz", include_data=False)
+    assert json.loads(zipfile.ZipFile(values_only).read("metadata.json"))["schema_version"] == 3
 
 
 def test_interactions_need_a_tree_model_and_every_feature() -> None:

@@ -412,3 +412,25 @@ def test_shap_output_formats_are_normalized_to_classes_rows_features(raw: Any) -
     assert values.shape == (2, 4, 3)
     np.testing.assert_array_equal(values[1], 2 * np.ones((4, 3)))
     assert _normalize_shap_output(np.ones((4, 3)), 4).shape == (1, 4, 3)
+
+
+def test_transformations_without_initialization_rows_read_the_raw_columns_when_explaining() -> None:
+    """As interpret-community's TreeExplainer(model, transformations=...): no rows at set-up."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_ground_truth("regression", n_rows=300)
+    columns = list(X.columns)
+    featurizer = ColumnTransformer([("scaled", StandardScaler(), columns[:2]),
+                                    ("kept", "passthrough", columns[2:])]).fit(X)
+    model = LGBMRegressor(n_estimators=30, n_jobs=1, verbose=-1).fit(featurizer.transform(X), y)
+    deferred = TreeExplainer(model, transformations=featurizer, features=columns)
+    assert deferred.raw_input_ is None
+    rows = X.iloc[:20]
+    explanation = deferred.explain_local(rows)
+    given = TreeExplainer(model, X, transformations=featurizer, features=columns).explain_local(rows)
+    assert explanation.is_raw and explanation.features == columns
+    np.testing.assert_allclose(explanation.local_values, given.local_values, atol=1e-12)
+    np.testing.assert_allclose(deferred.explain_global(X.iloc[20:40]).global_values,
+                               TreeExplainer(model, X, transformations=featurizer).explain_global(
+                                   X.iloc[20:40]).global_values, atol=1e-12)
