@@ -170,7 +170,7 @@ class AutoMLRun:
         database = sqlite_file(url)
         if database is not None and not database.exists():
             raise RunNotFoundError(f"no experiment {experiment_name!r}: {database} does not exist.")
-        store = ExperimentStore(url, artifact_path)
+        store = ExperimentStore(url, artifact_path, create_tables=False)
         return cls(store, store.load_study(experiment_name))
 
     @property

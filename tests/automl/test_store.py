@@ -14,6 +14,7 @@ import optuna
 import pandas as pd
 import pytest
 
+import automl
 import automl._artifacts
 import automl._store
 from automl import AutoML, AutoMLConfig, AutoMLRun, StorageError
@@ -65,6 +66,27 @@ def test_a_read_only_database_is_read_but_not_searched(tmp_path: Path,
                           artifact_path=artifacts)).fit()
     assert files(tmp_path / "artifacts") == before
     assert isinstance(StorageError("x"), OSError)
+
+
+def test_reading_an_experiment_does_not_create_tables(tmp_path: Path, table: tuple[pd.DataFrame, np.ndarray],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a stored experiment skips Optuna's check-and-create of its tables (a scoring
+    service's start-up); a database without them (an empty file) still says which experiment
+    is missing."""
+    AutoML(config(f"sqlite:///{tmp_path}/runs.db", table)).fit()
+    skipped: list[bool] = []
+
+    class Spy(optuna.storages.RDBStorage):
+        def __init__(self, url: str, **kwargs: Any) -> None:
+            skipped.append(bool(kwargs.get("skip_table_creation")))
+            super().__init__(url, **kwargs)
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", Spy)
+    run = AutoMLRun.load("e", f"sqlite:///{tmp_path}/runs.db")
+    assert skipped == [True] and len(run.get_children()) == 2
+    (tmp_path / "empty.db").touch()
+    with pytest.raises(automl.RunNotFoundError, match=r"no experiment 'e' in sqlite:///.*empty\.db"):
+        AutoMLRun.load("e", f"sqlite:///{tmp_path}/empty.db")
 
 
 def test_a_full_disk_names_the_artifact_folder_and_leaves_nothing_behind(
