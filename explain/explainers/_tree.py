@@ -29,12 +29,17 @@ from explain.explainers._adapters import library_class, model_family
 from explain.explainers._base import BaseExplainer, LocalResult, additivity_error
 from explain.explainers._ic_options import check_shap_values_output, warn
 from explain.explainers._kept_data import with_data
+from explain.explainers._probability import binary_probability, softmax_probability, spread_to_target
 from explain.explainers._tree_ensemble import UnsupportedTrees
 
 if TYPE_CHECKING:  # numba is imported with the compiled TreeSHAP, on first use
     from explain.explainers._fast_tree_shap import CompiledTreeShap, TreeShapTables
 
 __all__ = ["TreeExplainer", "is_tree_model"]
+
+_RESCALED_NOTE = ("values rescaled per row from the model's log-odds to its probabilities "
+                  "(shap_values_output='probability'; additive, an approximation of probability-space "
+                  "Shapley values)")
 
 _SKLEARN_TREES = (
     "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier",
@@ -105,9 +110,12 @@ class TreeExplainer(BaseExplainer):
         features of their own. A group's value is the sum of its columns' values (exact and
         additive); the per-column explanation is its ``engineered_explanation``.
     shap_values_output : {"default", "probability"}, default="default"
-        interpret-community's argument: the values add up to the model's own output (see
-        ``output_space``: a forest's probabilities, a boosted model's log-odds); asking for
-        probabilities of a model whose values add up to log-odds warns.
+        interpret-community's argument: by default the values add up to the model's own
+        output (see ``output_space``: a forest's probabilities, a boosted model's log-odds).
+        ``"probability"`` rescales a boosted classifier's log-odds values per row to add up to
+        its probabilities, as interpret-community did (``explain.explainers._probability``: an
+        approximation of probability-space Shapley values, which the fidelity notes say);
+        ``"teacher_probability"`` is accepted and warns.
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set when the model's type does not tell.
     n_jobs : int, default=1
@@ -172,16 +180,25 @@ class TreeExplainer(BaseExplainer):
 
             self.compiled_ = CompiledTreeShap(self.model, n_outputs)
         self.output_space_ = self._output_space(model_family(self.model))
-        if output != "default" and self.output_space_ != "probability":
+        self.rescaled_ = output == "probability" and self.output_space_ == "log_odds" \
+            and self.model_task == "classification"
+        if self.rescaled_:
+            self.output_space_ = "probability"
+        elif output != "default" and self.output_space_ != "probability":
             warn(f"TreeExplainer: shap_values_output={output!r} is accepted, but this model's values add "
                  f"up to its {self.output_space_!r} output, not to probabilities (see "
                  "explanation.output_space).", stacklevel=3)
+
+    def _explain(self, X: Any, **kwargs: Any) -> Explanation:
+        if self.rescaled_:
+            kwargs["notes"] = (*kwargs.get("notes", ()), _RESCALED_NOTE)
+        return super()._explain(X, **kwargs)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_lock": None}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        self.__dict__.update({"rescaled_": False, **state})  # explainers pickled before rescaled_
         self._lock = threading.Lock()
 
     def _compute(self, X: Matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -272,6 +289,12 @@ class TreeExplainer(BaseExplainer):
 
     def _local_values(self, X: Matrix) -> LocalResult:
         values, expected, output = self._compute(X)
+        if self.rescaled_:  # log-odds values rescaled to add up to probabilities
+            if values.shape[0] == 1:
+                values, expected, output = binary_probability(values, expected, output)
+            else:
+                expected, output = softmax_probability(expected, output)
+                values = spread_to_target(values, expected, output)
         return LocalResult(
             values=self._select(values), expected=expected,
             additivity=additivity_error(values, expected, output),

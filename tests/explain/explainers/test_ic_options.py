@@ -258,6 +258,28 @@ def test_tree_explainer_takes_shap_values_output(iris, cancer):
         assert TreeExplainer(forest, shap_values_output="probability").output_space_ == "probability"
     X, y, _ = cancer
     boosted = LGBMClassifier(n_estimators=5, verbose=-1, n_jobs=1).fit(X, y)
-    TreeExplainer(boosted, shap_values_output=ShapValuesOutput.DEFAULT)
+    assert TreeExplainer(boosted, shap_values_output=ShapValuesOutput.DEFAULT).output_space_ == "log_odds"
     with pytest.warns(CompatibilityWarning, match="add up to its 'log_odds' output"):
-        TreeExplainer(boosted, shap_values_output="probability")
+        TreeExplainer(boosted, shap_values_output="teacher_probability")
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_tree_explainer_rescales_log_odds_to_probabilities_when_asked(n_classes):
+    """As interpret-community's TreeExplainer(shap_values_output='probability'): additive in
+    probability space, each row's values keeping the signs of its log-odds values (binary)."""
+    from lightgbm import LGBMClassifier
+
+    from explain import TreeExplainer
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (n_classes == 3) * (X[:, 2] > 0.5)
+    boosted = LGBMClassifier(n_estimators=20, verbose=-1, n_jobs=1).fit(X, y)
+    explanation = TreeExplainer(boosted, shap_values_output="probability").explain_local(X[:25])
+    log_odds = TreeExplainer(boosted).explain_local(X[:25])
+    assert explanation.output_space == "probability" and "rescaled" in explanation.fidelity.notes[-1]
+    values = explanation.local_values
+    total = values.sum(axis=2) + explanation.expected_values_[:, None]
+    np.testing.assert_allclose(total.T, boosted.predict_proba(X[:25]), atol=1e-9)
+    if n_classes == 2:
+        assert np.all(np.sign(values[1]) == np.sign(log_odds.local_values[1]))
