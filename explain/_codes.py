@@ -25,7 +25,7 @@ import pandas as pd
 
 from explain._validation import parse_numbers
 
-__all__ = ["ColumnCodes", "Coding", "with_dtypes"]
+__all__ = ["ColumnCodes", "Coding", "index_as_columns", "with_dtypes"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,10 @@ class ColumnCodes:
         The coded columns.
     as_frame : bool
         Whether the model is given DataFrames (the rows came as one) or object arrays.
+    index : tuple, default=()
+        Labels of columns that were a DataFrame's index (``MimicExplainer(reset_index=...)``):
+        rows given with that index have it read as these columns, and the model is given
+        them back as its index.
 
     Examples
     --------
@@ -112,12 +116,15 @@ class ColumnCodes:
     dtypes: tuple[Any, ...]
     codings: tuple[Coding, ...]
     as_frame: bool
+    index: tuple[Any, ...] = ()
 
     @classmethod
-    def fit(cls, data: Any, *, categorical_only: bool = False) -> ColumnCodes | None:
+    def fit(cls, data: Any, *, categorical_only: bool = False,
+            index: tuple[Any, ...] = ()) -> ColumnCodes | None:
         """Codes for the text, categorical and datetime columns of ``data`` (a DataFrame or a
-        2-D object array); ``None`` when there are none (numbers written as text are numbers).
-        With ``categorical_only``, pandas categorical columns alone are coded."""
+        2-D object array); ``None`` when there are none (numbers written as text are numbers)
+        and no ``index`` columns are to be given back. With ``categorical_only``, pandas
+        categorical columns alone are coded."""
         frame = _as_frame(data)
         if frame is None:
             return None
@@ -126,10 +133,10 @@ class ColumnCodes:
             coding = _coding(position, column)
             if coding is not None and (not categorical_only or isinstance(column.dtype, pd.CategoricalDtype)):
                 codings.append(coding)
-        if not codings:
+        if not codings and not index:
             return None
         return cls(tuple(frame.columns), tuple(frame.dtypes), tuple(codings),
-                   isinstance(data, pd.DataFrame))
+                   isinstance(data, pd.DataFrame), tuple(index))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -159,9 +166,10 @@ class ColumnCodes:
     def encode(self, data: Any) -> Any:
         """``data`` with its coded columns replaced by their codes (float64); other inputs
         (numeric arrays, sparse matrices) unchanged. A DataFrame's columns are found by label."""
-        frame = _as_frame(data)
+        frame = _as_frame(self._index_read(data))
         if frame is None:
             return data
+        data = frame if isinstance(data, pd.DataFrame) else data
         out = frame.copy()
         for coding in self.codings:
             label = self.labels[coding.position]
@@ -176,6 +184,7 @@ class ColumnCodes:
     def extended(self, data: Any) -> ColumnCodes:
         """These codes with the text values of ``data`` not seen before appended to their
         columns' categories (a pandas categorical keeps its categories): existing codes stay."""
+        data = self._index_read(data)
         frame = _as_frame(data)
         if frame is None:
             return self
@@ -206,7 +215,26 @@ class ColumnCodes:
         """:meth:`decode`, with numeric columns back in their dtypes where that loses nothing
         (:func:`with_dtypes`): a DataFrame when the rows came as one, else an object array."""
         frame = with_dtypes(self.decode(X), list(self.dtypes))
+        if self.index:
+            frame = frame.set_index(list(self.index))
         return frame if self.as_frame else frame.to_numpy(dtype=object)
+
+    def _index_read(self, data: Any) -> Any:
+        """A DataFrame whose index holds the ``index`` columns, with them as its last columns."""
+        if not self.index or not isinstance(data, pd.DataFrame) or \
+                not set(self.index) <= set(data.index.names):
+            return data
+        return index_as_columns(data)
+
+
+def index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its (named, non-default) index as its last columns, as interpret-community's
+    ``DatasetWrapper.reset_index`` put it; a default range index is dropped."""
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None:
+        return frame
+    flat = frame.reset_index()
+    moved = [c for c in flat.columns if c not in frame.columns]
+    return flat[[*frame.columns, *moved]]
 
 
 def _as_frame(data: Any) -> pd.DataFrame | None:

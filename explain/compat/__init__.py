@@ -60,10 +60,11 @@ What differs, and why
   ``use_gpu=True`` (no GPU here: explained on the CPU, with a
   :class:`~explain._exceptions.CompatibilityWarning`), ``show_progress`` / ``verbose``
   (progress bars of ``explain_*``), ``shap_values_output`` (``MimicExplainer``: values
-  corrected to add up to probabilities, as there; ``TabularExplainer``: a warning when the
-  chosen explainer's values add up to another output), ``reset_index`` (only ``"ignore"``;
-  the others warn), ``explainable_model_args`` ``sparse_data`` / ``multiclass`` /
-  ``classification``, ``for_classifier_use_predict_proba``.
+  corrected to add up to probabilities, as there; ``TreeExplainer``: a boosted classifier's
+  log-odds values rescaled to probabilities, as there; ``TabularExplainer``: a warning when
+  the chosen explainer's values add up to another output), ``reset_index`` (``"ignore"`` and
+  ``"reset"``, as there; ``"reset_teacher"`` warns), ``explainable_model_args``
+  ``sparse_data`` / ``multiclass`` / ``classification``, ``for_classifier_use_predict_proba``.
 * **No GPU explainer, no TensorFlow.** ``GPUKernelExplainer`` and Keras / TensorFlow models
   are not supported; PyTorch models are (``DeepExplainer``, ``TorchModel``).
 * **interpret-core's ``show()``** is not used; the dashboard is ``explain.dashboard``.

@@ -102,7 +102,7 @@ class BaseExplainer:
                 explain_subset: Sequence[int | str] | None, features: Any, classes: Any,
                 transformations: Any, model_task: str, n_jobs: int = 1,
                 require_init: bool = True, allow_all_transformations: bool = False,
-                groups: Any = None) -> None:
+                groups: Any = None, index_columns: tuple[Any, ...] = ()) -> None:
         caller = type(self).__name__
         n_jobs = check_n_jobs(n_jobs, caller)
         self.init_rows_given_ = initialization_examples  # as given, kept as init_data
@@ -132,7 +132,7 @@ class BaseExplainer:
             features = None  # with transformations, features names the raw columns
         # text, categorical and datetime columns are carried as codes, decoded for the model
         self.codes_ = None if self.raw_input_ is not None else ColumnCodes.fit(
-            initialization_examples, categorical_only=self.reads_model_structure)
+            initialization_examples, categorical_only=self.reads_model_structure, index=index_columns)
         if self.codes_ is not None:
             initialization_examples = self.codes_.encode(initialization_examples)
         probe_data: Tabular | None = None

@@ -6,10 +6,12 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 
+from explain._codes import index_as_columns
 from explain._exceptions import ExplanationTypeError, ExplanationValueError
 from explain._explanation import Explanation
 from explain._fidelity import Fidelity
@@ -132,9 +134,11 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
     model_task : {"unknown", "classification", "regression"}, default="unknown"
         Set for functions and models whose type does not tell.
     reset_index : {"ignore", "reset", "reset_teacher"}, default="ignore"
-        interpret-community's handling of a DataFrame's index. Only ``"ignore"`` is
-        supported (the index is not a feature); the others warn and are ignored: make an
-        index you want explained a column first (``frame.reset_index()``).
+        interpret-community's handling of a DataFrame's index. ``"ignore"``: the index is
+        not a feature and the model is called without it. ``"reset"`` (or ``True``): the
+        index levels become the last features (a datetime as nanoseconds, text as codes) and
+        the model is called with them back as its index, also on evaluation rows given with
+        that index. ``"reset_teacher"`` warns and is ignored.
     holdout_fraction : float, default=0.2
         Share of rows held out to measure the surrogate's fidelity; the final surrogate is
         then refitted on all rows.
@@ -174,7 +178,13 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
         self._progress = pop_progress(kwargs, "MimicExplainer")
         check_unknown(kwargs, (), "MimicExplainer")
         self.shap_values_output_ = check_shap_values_output(shap_values_output, "MimicExplainer")
-        check_reset_index(reset_index)
+        self.reset_index_ = check_reset_index(reset_index)
+        index_columns: tuple[Any, ...] = ()
+        if self.reset_index_ == "reset" and isinstance(initialization_examples, pd.DataFrame):
+            # the index, as the last columns, is explained; the model is given it back as its index
+            reset = index_as_columns(initialization_examples)
+            index_columns = tuple(c for c in reset.columns if c not in initialization_examples.columns)
+            initialization_examples = reset
         if not (isinstance(explainable_model, type) and issubclass(explainable_model,
                                                                    ExplainableModel)):
             raise ExplanationTypeError(
@@ -200,7 +210,7 @@ class MimicExplainer(BaseExplainer, InterpretCommunityMimic):
                      explain_subset=explain_subset, features=features, classes=classes,
                      transformations=transformations,
                      allow_all_transformations=allow_all_transformations,
-                     model_task=model_task, n_jobs=n_jobs, groups=groups)
+                     model_task=model_task, n_jobs=n_jobs, groups=groups, index_columns=index_columns)
         # a classifier without predict_proba is mimicked on its predicted labels
         self.labels_only_ = (self.model_task == "classification" and not self.adapter_.is_function
                              and not _has_proba(self.adapter_.model))

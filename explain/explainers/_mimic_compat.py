@@ -106,7 +106,8 @@ def surrogate_args(args: dict[str, Any] | None) -> dict[str, Any]:
     return kept
 
 
-def check_reset_index(reset_index: Any) -> None:
+def check_reset_index(reset_index: Any) -> str:
+    """``reset_index`` as ``"ignore"``, ``"reset"`` or ``"reset_teacher"``."""
     value = getattr(reset_index, "value", reset_index)
     if isinstance(value, bool):  # interpret-community compared with "ignore": True reset the index
         value = "reset" if value else "ignore"
@@ -114,7 +115,8 @@ def check_reset_index(reset_index: Any) -> None:
         raise ExplanationValueError(
             "MimicExplainer: reset_index must be 'ignore', 'reset' or 'reset_teacher' "
             f"(explain.compat.ResetIndex), got {reset_index!r}.")
-    if value != "ignore":
-        warn(f"MimicExplainer: reset_index={value!r} is accepted for interpret-community's signature, "
-             "but a DataFrame's index is never a feature here and the model is called without it; "
-             "make an index you want explained a column first (frame.reset_index()).", stacklevel=4)
+    if value == "reset_teacher":
+        warn("MimicExplainer: reset_index='reset_teacher' is accepted for interpret-community's "
+             "signature, but the model is called without the index here; reset_index='reset' gives "
+             "it the index and explains the index as features too.", stacklevel=4)
+    return str(value)

@@ -94,3 +94,19 @@ def test_with_dtypes_restores_integers_only_when_lossless() -> None:
     frame = pd.DataFrame({"i": [1.0, 2.0], "j": [1.5, 2.0]})
     out = with_dtypes(frame, [np.dtype(np.int64), np.dtype(np.int64)])
     assert out["i"].dtype == np.int64 and out["j"].dtype == np.float64
+
+
+def test_index_columns_are_read_from_the_index_and_given_back_as_it() -> None:
+    from explain._codes import index_as_columns
+
+    frame = pd.DataFrame({"n": [1.0, 2.0]}, index=pd.Index(["a", "b"], name="key"))
+    flat = index_as_columns(frame)
+    assert list(flat.columns) == ["n", "key"]
+    codes = ColumnCodes.fit(flat, index=("key",))
+    assert codes is not None
+    matrix = codes.encode(frame).to_numpy(dtype=np.float64)  # the index read as its column
+    np.testing.assert_array_equal(matrix, [[1.0, 0.0], [2.0, 1.0]])
+    pd.testing.assert_frame_equal(codes.decode_rows(matrix), frame)
+    numeric = pd.DataFrame({"n": [1.0]}, index=pd.Index([7], name="id"))
+    assert ColumnCodes.fit(index_as_columns(numeric), index=("id",)) is not None  # to give it back
+    assert index_as_columns(pd.DataFrame({"n": [1.0]})).columns.tolist() == ["n"]

@@ -29,6 +29,12 @@ SKIPS: list[tuple[str, str]] = [
     (r"test_interpret_dashboard", "needs interpret-core's show() dashboard"),
     (r"test_tabular_explainer_get_explainers",
      "interpret-community's private explainer list (_get_uninitialized_explainers)"),
+    # downloads: rankings of the real data sets, which run here on offline stand-ins
+    (r"test_explain_model\.py::TestTabularExplainer::test_explain_model_(linear_regression|local_kernel_regression"
+     r"|local_tree_regression|random_forest_classification)$",
+     "asserts feature rankings of the downloaded California-housing / adult data; on the offline "
+     "stand-in (standins.py) this library's rankings are the exact ones (linear models: those of "
+     "coef x (x - mean); forests: values equal shap.TreeExplainer's to 1e-15), not the real data's"),
 ]
 
 # the ancestor's helpers that stopped working with newer libraries (LogisticRegression(solver=

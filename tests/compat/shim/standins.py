@@ -397,7 +397,8 @@ def _patch_helpers() -> None:
     was one-vs-rest on more than two classes and is refused there from scikit-learn 1.8: such
     targets get the same one-vs-rest fit through ``OneVsRestClassifier``. The identity-like
     transformers of ``raw_explain.utils`` have no fitted attribute, so scikit-learn >= 1.8 calls
-    a Pipeline holding them not fitted: they say they are fitted (they learn nothing).
+    a Pipeline holding them not fitted: they say they are fitted (they learn nothing); so does
+    ``models.DataFrameTestModel``, which also gets scikit-learn's default tags.
     """
     import sys
     from pathlib import Path
@@ -424,6 +425,13 @@ def _patch_helpers() -> None:
         return lin.fit(X, y)
 
     common_utils.create_sklearn_logistic_regressor = create_sklearn_logistic_regressor
+    # models.DataFrameTestModel is put in a Pipeline by the ancestor's tests; scikit-learn >= 1.7
+    # reads every step's tags (and >= 1.8 its fitted state): it gets the defaults (it is fitted)
+    import models
+    from sklearn.base import BaseEstimator
+
+    models.DataFrameTestModel.__sklearn_tags__ = BaseEstimator.__sklearn_tags__
+    models.DataFrameTestModel.__sklearn_is_fitted__ = lambda self: True
     for name in ("IdentityTransformer", "FuncTransformer", "SparseTransformer"):
         transformer = getattr(utils, name, None)
         if transformer is not None:

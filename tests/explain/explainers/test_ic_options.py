@@ -164,8 +164,8 @@ def test_mimic_regression_teacher_values_add_up_to_the_model():
 
 def test_mimic_reset_index_and_surrogate_options(cancer):
     X, _, model = cancer
-    with pytest.warns(CompatibilityWarning, match="reset_index='reset'"):
-        MimicExplainer(model, X, LinearExplainableModel, reset_index="reset")
+    with pytest.warns(CompatibilityWarning, match="reset_index='reset_teacher' is accepted"):
+        MimicExplainer(model, X, LinearExplainableModel, reset_index="reset_teacher")
     with pytest.raises(ValueError, match="reset_index must be 'ignore', 'reset' or 'reset_teacher'"):
         MimicExplainer(model, X, LinearExplainableModel, reset_index="drop")
     with warnings.catch_warnings():

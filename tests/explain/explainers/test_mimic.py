@@ -436,3 +436,29 @@ def test_a_class_the_model_predicts_once_still_gets_a_surrogate_and_its_fidelity
     assert explainer.surrogate_fidelity_.surrogate_metric == "accuracy"
     assert explainer.surrogate_fidelity_.surrogate_score is not None
     assert explainer.explain_global(X).global_values.shape == (4,)
+
+
+class _IndexedModel:
+    """A model that reads its rows' datetime index (as a forecasting pipeline does)."""
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        assert isinstance(X, pd.DataFrame) and X.index.names == ["day", "shop"]
+        assert X.index.get_level_values("day").dtype.kind == "M" and list(X.columns) == ["x"]
+        return X["x"].to_numpy() + 0.01 * X.index.get_level_values("day").dayofyear.to_numpy()
+
+
+def test_reset_index_explains_the_index_and_gives_it_back_to_the_model() -> None:
+    """As interpret-community's MimicExplainer(reset_index='reset'): index levels are features."""
+    rng = np.random.default_rng(0)
+    n = 200
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), "D")
+    index = pd.MultiIndex.from_arrays([days, rng.choice(["north", "south"], n)], names=["day", "shop"])
+    X = pd.DataFrame({"x": rng.normal(size=n)}, index=index)
+    explainer = MimicExplainer(_IndexedModel(), X, LGBMExplainableModel, reset_index=True,
+                               model_task="regression", augment_data=False,
+                               explainable_model_args={"n_jobs": 1})
+    assert explainer.features_ == ("x", "day", "shop")
+    explanation = explainer.explain_global(X.iloc[:50])
+    assert explanation.features == ["x", "day", "shop"]
+    np.testing.assert_allclose(explanation.eval_y_predicted, _IndexedModel().predict(X.iloc[:50]))
+    assert explanation.global_values[1] > explanation.global_values[2]  # the day matters, the shop not
