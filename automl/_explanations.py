@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from explain.explainers import BlendExplainer, choose_explainer
 from explain.models import LGBMExplainableModel
 from featurization import FeatureMap, feature_map_from
 
-__all__ = ["ModelExplainer", "explain_engineered_rows", "explain_model_rows", "model_explainer",
+__all__ = ["ModelExplainer", "engineered_explainer", "explain_model_rows", "model_explainer",
            "with_fidelity_fields", "with_model_agreement"]
 
 
@@ -120,19 +121,24 @@ def with_fidelity_fields(explanation: Explanation, **fields: Any) -> Explanation
     return explanation.with_fidelity(dataclasses.replace(explanation.fidelity, **fields))
 
 
-def explain_engineered_rows(tail: Any, background: Any, rows: Any, feature_map: FeatureMap, *,
-                            surrogate_trees: int = 30, random_state: int = 0) -> Explanation:
-    """Explain a fitted estimator on already-featurized rows; raw through ``feature_map``.
+def engineered_explainer(tail: Any, background: Any, feature_map: FeatureMap, *, surrogate_trees: int = 30,
+                         random_state: int = 0) -> tuple[Any, Callable[[Any], Any]]:
+    """The explainer of a fitted estimator on already-featurized rows (raw through
+    ``feature_map``), and the function that takes rows through the estimator's leading steps
+    (a one-to-one scaler) before it.
 
     Used for the cheap per-run explanations: the search has the engineered matrices of each
-    fold at hand, so nothing is featurized again. A leading scaler (one-to-one) is applied
-    here and the estimator behind it explained.
+    fold at hand, so nothing is featurized again; one explainer explains several batches.
     """
-    if isinstance(tail, Pipeline):
-        for _, step in tail.steps[:-1]:
-            background, rows = step.transform(background), step.transform(rows)
-        tail = tail.steps[-1][1]
-    return _explainer(tail, background, feature_map, surrogate_trees, random_state).explain_global(rows)
+    steps = tail.steps[:-1] if isinstance(tail, Pipeline) else []
+    model = tail.steps[-1][1] if isinstance(tail, Pipeline) else tail
+
+    def prepare(rows: Any) -> Any:
+        for _, step in steps:
+            rows = step.transform(rows)
+        return rows
+
+    return _explainer(model, prepare(background), feature_map, surrogate_trees, random_state), prepare
 
 
 def _explainer(model: Any, background: Any, transformations: Any, surrogate_trees: int,

@@ -15,7 +15,7 @@ from automl._callbacks import EarlyStopping, Progress, search_trials_done, show_
 from automl._config import AutoMLConfig
 from automl._estimators import get_estimator
 from automl._exceptions import ConfigError, SearchError
-from automl._explanations import explain_engineered_rows, with_fidelity_fields
+from automl._explanations import engineered_explainer, with_fidelity_fields
 from automl._finalize import finalize
 from automl._folds import PreparedData, prepare
 from automl._lock import experiment_lock
@@ -201,8 +201,9 @@ class AutoML:
         """A cheap engineered + raw explanation of the trial's last fold model on its fold.
 
         The number of explained rows (1 to 100) is set so the explanation costs about a tenth
-        of the trial's fitting time: one row is explained first to measure the cost per row
-        (exact TreeSHAP on a deep forest can cost seconds per row).
+        of the trial's fitting time: one explainer explains one row (building what it builds
+        on first use, e.g. TreeSHAP tables), then a second to measure the cost per row (exact
+        TreeSHAP on a deep forest can cost seconds per row), then as many as the time allows.
         """
         start = time.perf_counter()
         fold = data.folds[-1]
@@ -210,13 +211,16 @@ class AutoML:
             trial.set_user_attr("explain_error", "the featurization's lineage cannot be traced")
             return
         try:
-            explanation = explain_engineered_rows(model, fold.X_train[:300], fold.X_valid[:PROBE_ROWS],
-                                                  fold.feature_map)
-            per_row = (time.perf_counter() - start) / PROBE_ROWS
-            rows = int(min(MAX_RUN_ROWS, max(0.1 * fit_seconds / max(per_row, 1e-9), PROBE_ROWS)))
+            explainer, prepare = engineered_explainer(model, fold.X_train[:300], fold.feature_map)
+            explanation = explainer.explain_global(prepare(fold.X_valid[:PROBE_ROWS]))
+            probe = time.perf_counter()
+            if fold.X_valid.shape[0] > PROBE_ROWS:
+                explainer.explain_global(prepare(fold.X_valid[PROBE_ROWS:2 * PROBE_ROWS]))
+            per_row = (time.perf_counter() - probe) / PROBE_ROWS
+            left = 0.1 * fit_seconds - (time.perf_counter() - start)
+            rows = int(min(MAX_RUN_ROWS, max(left / max(per_row, 1e-9), PROBE_ROWS)))
             if rows > PROBE_ROWS:
-                explanation = explain_engineered_rows(model, fold.X_train[:300], fold.X_valid[:rows],
-                                                      fold.feature_map)
+                explanation = explainer.explain_global(prepare(fold.X_valid[:rows]))
         except (ExplanationError, ValueError) as exc:  # an explanation is optional for a run
             trial.set_user_attr("explain_error", f"{type(exc).__name__}: {exc}")
             return

@@ -163,6 +163,26 @@ def test_completed_children_have_metrics_params_and_a_run_explanation(run: AutoM
         assert len(stored) == 1 and stored[0]["raw"] and stored[0]["engineered"], child
 
 
+def test_a_run_explanation_builds_one_explainer_and_sizes_its_rows(tmp_path: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """One explainer per run: it explains a row, a second to time a row, then as many rows (at
+    most 100) as a tenth of the run's fitting time allows."""
+    built: list[int] = []
+    real = automl._search.engineered_explainer
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(automl._search, "engineered_explainer", spy)
+    run = AutoML(small_config(tmp_path, iterations=2, explain_runs=True)).fit()
+    completed = [c for c in run.get_children() if c.status == "Completed"]
+    assert len(built) == len(completed) == 2
+    for child in completed:
+        explanation = ExplanationClient.from_run(child).download_model_explanation(comment="run", raw=False)
+        assert 1 <= explanation.num_examples <= 100
+
+
 def test_leaderboard_lists_every_run_best_first(run: AutoMLRun) -> None:
     board = run.leaderboard()
     metric = run.primary_metric
