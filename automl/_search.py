@@ -202,8 +202,9 @@ class AutoML:
 
         The number of explained rows (1 to 100) is set so the explanation costs about a tenth
         of the trial's fitting time: one explainer explains one row (building what it builds
-        on first use, e.g. TreeSHAP tables), then a second to measure the cost per row (exact
-        TreeSHAP on a deep forest can cost seconds per row), then as many as the time allows.
+        on first use, e.g. TreeSHAP tables), then, if time is left, a second to measure the cost
+        per row (exact TreeSHAP on a deep forest can cost seconds per row), then as many as the
+        time allows.
         """
         start = time.perf_counter()
         fold = data.folds[-1]
@@ -214,10 +215,11 @@ class AutoML:
             explainer, prepare = engineered_explainer(model, fold.X_train[:300], fold.feature_map)
             explanation = explainer.explain_global(prepare(fold.X_valid[:PROBE_ROWS]))
             probe = time.perf_counter()
-            if fold.X_valid.shape[0] > PROBE_ROWS:
+            allowed = 0.1 * fit_seconds
+            if fold.X_valid.shape[0] > PROBE_ROWS and probe - start < allowed:
                 explainer.explain_global(prepare(fold.X_valid[PROBE_ROWS:2 * PROBE_ROWS]))
             per_row = (time.perf_counter() - probe) / PROBE_ROWS
-            left = 0.1 * fit_seconds - (time.perf_counter() - start)
+            left = allowed - (time.perf_counter() - start)
             rows = int(min(MAX_RUN_ROWS, max(left / max(per_row, 1e-9), PROBE_ROWS)))
             if rows > PROBE_ROWS:
                 explanation = explainer.explain_global(prepare(fold.X_valid[:rows]))
