@@ -202,7 +202,7 @@ class CompiledTreeShap:
 
 # --------------------------------------------------------------------------- compiled parts
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def _leaf_depths(node_start: np.ndarray, leaf_start: np.ndarray, left: np.ndarray,
                  right: np.ndarray, n_leaves: int) -> np.ndarray:  # pragma: no cover - compiled
     depth = np.zeros(n_leaves, dtype=np.int64)
@@ -231,7 +231,7 @@ def _leaf_depths(node_start: np.ndarray, leaf_start: np.ndarray, left: np.ndarra
     return depth
 
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def _fill_paths(node_start: np.ndarray, leaf_start: np.ndarray, left: np.ndarray,
                 right: np.ndarray, feature: np.ndarray, node_cover: np.ndarray,
                 leaf_cover: np.ndarray, leaf_d: np.ndarray, path_node: np.ndarray,
@@ -299,7 +299,7 @@ def _fill_paths(node_start: np.ndarray, leaf_start: np.ndarray, left: np.ndarray
             leaf_d[leaf] = n_slots
 
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def _fill_tables(leaf_d: np.ndarray, slot_q: np.ndarray, table_start: np.ndarray,
                  gl_nodes: np.ndarray, gl_weights: np.ndarray, k_table: np.ndarray,
                  q_table: np.ndarray) -> None:  # pragma: no cover - compiled

@@ -5,6 +5,8 @@ run time to build the request models and the OpenAPI schema.
 """
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -37,10 +39,18 @@ class StrictJSONResponse(JSONResponse):
 def build_app(scoring: ScoringExplainer, max_rows: int, max_body_bytes: int, body_timeout: float) -> FastAPI:
     """The app of :func:`explain.scoring.create_app` (arguments already checked)."""
     metadata = _metadata(scoring, max_rows, max_body_bytes)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # what the explainer builds on first use (TreeSHAP tables) is built in the background
+        # from the server's start, so /health answers at once (see explain.scoring._warm)
+        scoring.warm_up(wait=False)
+        yield
+
     app = FastAPI(title="automl-explain scoring service",
                   version=metadata.versions.get("automl-explain") or "0",
                   description="Predictions of one model with their explanations.",
-                  default_response_class=StrictJSONResponse)
+                  default_response_class=StrictJSONResponse, lifespan=lifespan)
     app.add_middleware(_BodyLimit, limit=max_body_bytes)
     app.add_middleware(_BodyDeadline, timeout=body_timeout)
 

@@ -442,8 +442,8 @@ class ScoringExplainer:
         return None
 
     def warm_up(self, *, wait: bool = True) -> None:
-        """Build the parts built on first use now, or in the background (``wait=False``, as ``load``
-        and :meth:`from_run` do); see :mod:`explain.scoring._warm`."""
+        """Build the parts built on first use now, or in the background (``wait=False``, as the
+        service does when it starts); see :mod:`explain.scoring._warm`."""
         warm_up(self.explainer_, wait=wait)
 
     def predict(self, evaluation_examples: Any) -> np.ndarray:
@@ -512,8 +512,7 @@ class ScoringExplainer:
         options: dict[str, Any] = {"fidelity": stored.fidelity, "unknown_categories": unknown_categories}
         if stored.featurizer is not None:
             options.update(featurizer=stored.featurizer, model=stored.model)
-        (scoring := cls.for_explainer(stored.explainer, stored.examples, **options)).warm_up(wait=False)
-        return scoring
+        return cls.for_explainer(stored.explainer, stored.examples, **options)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.explainer_.adapter_.name}, {self.model_task_}, "

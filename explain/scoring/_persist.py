@@ -256,7 +256,6 @@ def load(directory: str | os.PathLike[str], check_versions: bool = True) -> Scor
         raise ScoringLoadError(f"load: {folder / 'explainer.joblib'} holds a {type(scoring).__name__}, "
                                "not a scoring explainer.")
     scoring.model_ = _unpickled(folder / "model.joblib")
-    scoring.warm_up(wait=False)
     return scoring
 
 

@@ -2,9 +2,10 @@
 
 The compiled TreeSHAP's per-leaf tables (:mod:`explain.explainers._fast_tree_shap`) are not
 pickled -- they are tens of megabytes for a few hundred trees and take well under a second to
-build -- so a loaded explainer builds them once, under a lock. A service builds them in a
-background thread while it starts (``wait=False``): it answers ``/health`` and requests that
-need no tables at once, and a request that needs them meanwhile waits for the one build.
+build -- so a loaded explainer builds them once, under a lock, on first use. The service
+starts building them in a background thread when it starts (``wait=False``; the compiled
+parts release the GIL): it answers ``/health`` and requests that need no tables at once, and a
+request that needs them meanwhile waits for the one build.
 """
 
 from __future__ import annotations

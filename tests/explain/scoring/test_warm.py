@@ -14,6 +14,7 @@ import lightgbm
 import numpy as np
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
@@ -23,7 +24,7 @@ from explain.explainers._blend import BlendExplainer
 from explain.explainers._fast_tree_shap import CompiledTreeShap
 from explain.explainers._tree_ensemble import UnsupportedTrees
 from explain.models import LGBMExplainableModel
-from explain.scoring import ScoringExplainer, load, save
+from explain.scoring import ScoringExplainer, create_app, load, save
 from explain.scoring._warm import table_builders, warm_up
 from featurization import AutoFeaturizer
 from tests._synthetic import make_ground_truth
@@ -38,17 +39,19 @@ def _warm_up_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "scoring-warm-up"]
 
 
-def test_load_builds_the_tables_in_the_background(tmp_path: Path) -> None:
+def test_the_service_builds_the_tables_in_the_background_when_it_starts(tmp_path: Path) -> None:
     model, X = _lgbm()
-    scoring = ScoringExplainer.for_explainer(TreeExplainer(model, X))
-    directory = save(scoring, tmp_path / "scoring")
+    directory = save(ScoringExplainer.for_explainer(TreeExplainer(model, X)), tmp_path / "scoring")
     loaded = load(directory)
-    for thread in _warm_up_threads():
-        thread.join(timeout=60)
-    assert loaded.explainer_.compiled_._tables is not None  # built without any request
-    rows = X.iloc[:5]  # type: ignore[attr-defined]
-    expected = TreeExplainer(model, X).explain_local(rows).local_values
-    np.testing.assert_allclose(np.asarray(loaded.explain(rows)), np.asarray(expected), atol=1e-10)
+    assert loaded.explainer_.compiled_._tables is None  # loading builds nothing
+    with TestClient(create_app(loaded)) as client:  # the server's start
+        assert client.get("/health").status_code == 200
+        for thread in _warm_up_threads():
+            thread.join(timeout=60)
+        assert loaded.explainer_.compiled_._tables is not None  # built without any request
+        rows = X.iloc[:5]  # type: ignore[attr-defined]
+        expected = TreeExplainer(model, X).explain_local(rows).local_values
+        np.testing.assert_allclose(np.asarray(loaded.explain(rows)), np.asarray(expected), atol=1e-10)
 
 
 def test_a_request_during_the_build_gets_the_same_values() -> None:
