@@ -24,9 +24,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -80,7 +84,23 @@ def _walkthrough_model() -> tuple[SVC, np.ndarray, np.ndarray, list[str], list[s
 
 
 def reference_values(predict: Any, X: np.ndarray, background: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Our estimator at 16,000 coalitions (seed 12,345), rows split over the cores."""
+    """Our estimator at 16,000 coalitions (seed 12,345), rows split over the cores.
+
+    Kept in the temporary folder under a hash of the rows, the background, its weights and
+    the model's output on the rows (computing one takes minutes); ``KERNEL_BENCH_FRESH=1``
+    recomputes it.
+    """
+    key = hashlib.sha256(b"".join(np.ascontiguousarray(a, dtype=np.float64).tobytes() for a in
+                                  (X, background, weights, np.asarray(predict(X), dtype=np.float64))))
+    path = Path(tempfile.gettempdir()) / f"kernel-reference-{key.hexdigest()[:16]}.npy"
+    if path.exists() and not os.environ.get("KERNEL_BENCH_FRESH"):
+        return np.load(path)
+    values = _reference(predict, X, background, weights)
+    np.save(path, values)
+    return values
+
+
+def _reference(predict: Any, X: np.ndarray, background: np.ndarray, weights: np.ndarray) -> np.ndarray:
     halves = np.array_split(np.arange(X.shape[0]), 2)
     parts = Parallel(n_jobs=2, prefer="threads")(
         delayed(kernel_shap_values)(predict, X[rows], background, weights, nsamples=REFERENCE_NSAMPLES,

@@ -193,7 +193,9 @@ def _variance(stage: StageSolver, extra: np.ndarray, residual: np.ndarray, throu
         meat = np.matmul(moves.transpose(0, 2, 1), moves * (mass * stage.factors)[:, None])
         variance[:, :, o] = (np.matmul(bread, meat) * bread).sum(axis=2)
     factor = small_sample_factor(stage.counts.size, _sampled_dof(stage, extra, inverse))
-    return np.maximum(variance * stage.scale**2, 0.0) * np.asarray(factor)[:, None, None]
+    # a quadratic form, negative only by rounding where the products fit the game exactly:
+    # its size (not 0) keeps a standard error of the order of the values' rounding
+    return np.abs(variance * stage.scale**2) * np.asarray(factor)[:, None, None]
 
 
 def _sampled_dof(stage: StageSolver, extra: np.ndarray, inverse: np.ndarray) -> np.ndarray:

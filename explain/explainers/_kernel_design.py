@@ -206,6 +206,19 @@ def _enumerated_part(n_players: int, budget: int) -> tuple[np.ndarray, np.ndarra
     return fixed, weights, len(blocks)
 
 
+def _draw(n_players: int, sizes: np.ndarray, probabilities: np.ndarray, n_draws: int,
+          rng: np.random.Generator) -> np.ndarray:
+    """``n_draws`` coalitions: a size class by ``probabilities``, then a uniform subset of that
+    size, named by the member of its pair without the last player."""
+    draw_sizes = sizes[rng.choice(sizes.size, size=n_draws, p=probabilities)]
+    order = np.argsort(rng.random((n_draws, n_players)), axis=1)
+    draws = np.empty((n_draws, n_players), dtype=bool)
+    np.put_along_axis(draws, order, np.arange(n_players) < draw_sizes[:, None], axis=1)
+    named_by_complement = draws[:, -1]
+    draws[named_by_complement] = ~draws[named_by_complement]  # one name per pair
+    return draws
+
+
 def _draw_pairs(
     n_players: int,
     sizes: np.ndarray,
@@ -223,13 +236,14 @@ def _draw_pairs(
     empty = np.zeros(0, dtype=np.intp)
     if n_pairs <= 0 or sizes.size == 0:
         return np.zeros((0, n_players), dtype=bool), empty
-    n_draws = 4 * n_pairs
-    draw_sizes = sizes[rng.choice(sizes.size, size=n_draws, p=probabilities)]
-    order = np.argsort(rng.random((n_draws, n_players)), axis=1)
-    draws = np.empty((n_draws, n_players), dtype=bool)
-    np.put_along_axis(draws, order, np.arange(n_players) < draw_sizes[:, None], axis=1)
-    named_by_complement = draws[:, -1]
-    draws[named_by_complement] = ~draws[named_by_complement]  # one name per pair
+    # draws in batches until pair ``n_pairs + 1`` appears (a few more than ``n_pairs`` draws
+    # when duplicates are rare), at most ``4 * n_pairs`` in all
+    limit, batch = 4 * n_pairs, n_pairs + n_pairs // 4 + 8
+    draws = _draw(n_players, sizes, probabilities, min(limit, batch), rng)
+    while draws.shape[0] < limit and np.unique(draws, axis=0).shape[0] <= n_pairs:
+        more = _draw(n_players, sizes, probabilities, min(limit - draws.shape[0], batch), rng)
+        draws = np.concatenate([draws, more])
+    n_draws = draws.shape[0]
     unique, first, inverse = np.unique(draws, axis=0, return_index=True, return_inverse=True)
     by_first = np.argsort(first)  # pairs numbered in order of first appearance
     rank = np.empty_like(by_first)

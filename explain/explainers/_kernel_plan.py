@@ -60,6 +60,9 @@ class KernelPlan:
         Convergence tolerance of the stages (``None``: every row uses the last stage).
     interactions : int
         Leading players per row whose interactions are fitted (0: none; not when exact).
+    spread : float
+        Standard deviation of the model output over the weighted background (the largest over
+        outputs): the scale of the convergence rule.
     """
 
     games: tuple[KernelGame, ...]
@@ -68,6 +71,7 @@ class KernelPlan:
     expected: np.ndarray
     tolerance: float | None
     interactions: int = 0
+    spread: float = 0.0
 
     @property
     def n_stages(self) -> int:
@@ -127,7 +131,8 @@ def build_plan(player_of_column: np.ndarray, exact: bool, budgets: Sequence[int]
                    float(weights[b]), background_output[b], _stages(design, budgets))
         for b, design in zip(keep, designs, strict=True)
     )
-    return KernelPlan(games, False, n_players, expected, tolerance, interactions)
+    spread = float(np.sqrt(weights @ (background_output - expected) ** 2).max())
+    return KernelPlan(games, False, n_players, expected, tolerance, interactions, spread)
 
 
 def _column_masks(design: CoalitionDesign, player_of_column: np.ndarray) -> np.ndarray:
