@@ -277,6 +277,13 @@ def _feature_names_in(model: Any) -> list[str] | None:
     return [str(n) for n in names]
 
 
+def reads_pandas_categoricals(model: Any) -> bool:
+    """Whether ``model`` was fitted on pandas categorical columns and reads their codes itself
+    (a LightGBM model: its booster keeps each categorical column's categories)."""
+    booster = getattr(model, "booster_", None) if model_family(model) == "lightgbm" else None
+    return bool(getattr(booster, "pandas_categorical", None))  # None or [] without categoricals
+
+
 def lightgbm_name(name: str) -> str:
     """A column name as LightGBM stores it (whitespace replaced by ``_``)."""
     return re.sub(r"\s", "_", name)

@@ -37,6 +37,7 @@ from explain.explainers._adapters import (
     booster_feature_names,
     lightgbm_name,
     model_family,
+    reads_pandas_categoricals,
     resolve_task,
 )
 from explain.explainers._assembly import BatchSummary, LocalResult, assemble, binary_expand, summarize
@@ -92,7 +93,7 @@ class BaseExplainer:
     """Whether ``_local_values`` may run on several chunks at once (see the class docstring)."""
     reads_model_structure: ClassVar[bool] = False
     """Whether values come from the model's structure rather than calls: then only pandas
-    categorical columns (which the model reads as codes itself) are carried as codes."""
+    categorical columns, of a model that reads their codes itself (LightGBM), are coded."""
     n_jobs: int = 1
     classes_: tuple[Any, ...] | None
     group_map_: FeatureMap | None = None
@@ -131,7 +132,9 @@ class BaseExplainer:
                                                                 "initialization_examples")
             features = None  # with transformations, features names the raw columns
         # text, categorical and datetime columns are carried as codes, decoded for the model
-        self.codes_ = None if self.raw_input_ is not None else ColumnCodes.fit(
+        structure = self.reads_model_structure
+        codable = self.raw_input_ is None and (not structure or reads_pandas_categoricals(model))
+        self.codes_ = None if not codable else ColumnCodes.fit(
             initialization_examples, categorical_only=self.reads_model_structure, index=index_columns)
         if self.codes_ is not None:
             initialization_examples = self.codes_.encode(initialization_examples)

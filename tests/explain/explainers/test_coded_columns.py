@@ -124,3 +124,13 @@ def test_explainers_reading_the_model_refuse_text_columns() -> None:
         frame[["size"]].assign(city=frame["city"].map(CITIES.index)), y)
     with pytest.raises(TypeError, match="non-numeric columns 'city'"):
         TreeExplainer(forest, frame[["size", "city"]])
+
+
+def test_a_categorical_column_is_refused_for_a_model_fitted_on_numbers() -> None:
+    """Only a LightGBM model fitted on pandas categoricals reads their codes itself."""
+    lightgbm = pytest.importorskip("lightgbm")
+    frame, y = _mixed(200)
+    numeric = frame[["size"]].assign(code=frame["city"].map(CITIES.index).astype(float))
+    model = lightgbm.LGBMClassifier(n_estimators=5, n_jobs=1, verbose=-1).fit(numeric, y)
+    with pytest.raises(TypeError, match="non-numeric columns 'code'"):
+        TreeExplainer(model, numeric.assign(code=pd.Categorical(frame["city"])))
