@@ -135,25 +135,44 @@ def _adjusted(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delta:
     # the code of a coalition: bit i for the row's leading player i, bit k for the last player
     codes = (stage.players_t[top] << np.arange(k, dtype=np.uint8)[:, None]).sum(axis=1, dtype=np.intp)
     codes += stage.players_t[-1].astype(np.intp) << k
+    # the products take one of 2**(k + 1) rows of the table per coalition, so sums of their
+    # products with narrow columns (C^T W C, C^T W e) are sums over codes (bincount) instead of
+    # products over every coalition
+    n_codes = table.shape[0]
     extra = table[codes]  # (rows, n, p): m_T(z) - z_M, the last player eliminated
-    weighted_extra_t = (extra * stage.weights[:, None]).transpose(0, 2, 1)
     cross = np.matmul(stage.weighted_t, extra)  # B = R^T W C
     through = np.matmul(stage.inverse, cross)  # A^+ B
-    gram = np.matmul(weighted_extra_t, extra) - np.matmul(cross.transpose(0, 2, 1), through)
+    mass = _by_code(codes, stage.weights[:, None], n_codes)  # (rows, codes, 1)
+    gram = np.matmul(table.T, mass * table) - np.matmul(cross.transpose(0, 2, 1), through)
     eigenvalues, vectors = np.linalg.eigh(gram)  # the Schur complement of A
     done = eigenvalues[:, 0] > _IDENTIFIED * np.maximum(eigenvalues[:, -1], 0.0)
     eigenvalues, vectors = eigenvalues[done], vectors[done]
     schur = np.matmul(vectors / eigenvalues[:, None, :], vectors.transpose(0, 2, 1))
-    extra, weighted_extra_t, through, top = extra[done], weighted_extra_t[done], through[done], top[done]
+    codes, extra, through, top = codes[done], extra[done], through[done], top[done]
     adjusted, head, delta = adjusted[done], head[done], delta[done]
     residual = adjusted - np.matmul(regressors, head)
-    coefficients = np.matmul(schur, np.matmul(weighted_extra_t, residual))  # (rows, p, out)
+    weighted_residual = _by_code(codes, residual * stage.weights[:, None], n_codes)  # (rows, codes, out)
+    coefficients = np.matmul(schur, np.matmul(table.T, weighted_residual))  # (rows, p, out)
     head = head - np.matmul(through, coefficients)
     phi = _values(head, coefficients, delta, top, shares)
     if not with_variance:
         return done, phi, None
-    residual = adjusted - np.matmul(regressors, head) - np.matmul(extra, coefficients)
+    fitted = np.take_along_axis(np.matmul(table, coefficients), codes[:, :, None], axis=1)
+    residual = adjusted - np.matmul(regressors, head) - fitted
     return done, phi, _variance(stage, extra, residual, through, schur, top, shares)
+
+
+def _by_code(codes: np.ndarray, values: np.ndarray, n_codes: int) -> np.ndarray:
+    """Sums of ``values`` over each row's coalitions of every code, (rows, n_codes, m).
+
+    ``codes`` is (rows, n); ``values`` (n, m) shared by the rows or (rows, n, m).
+    """
+    n_rows, n = codes.shape
+    m = values.shape[-1]
+    index = (codes + n_codes * np.arange(n_rows)[:, None])[:, :, None] * m + np.arange(m)
+    weights = np.broadcast_to(values, (n_rows, n, m))
+    sums = np.bincount(index.ravel(), weights=weights.ravel(), minlength=n_rows * n_codes * m)
+    return sums.reshape(n_rows, n_codes, m)
 
 
 def _values(head: np.ndarray, coefficients: np.ndarray, delta: np.ndarray, top: np.ndarray,

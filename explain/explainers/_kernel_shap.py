@@ -350,13 +350,16 @@ def _converged(phi: np.ndarray, variance: np.ndarray, plan: KernelPlan, stage: i
     of the rows' standard errors for the evaluations spent, which is what the noise in a
     global importance (mean |value|) grows with.  A threshold relative to each row's own
     values (tried first) spent most on rows with small values: on the walkthrough's SVC its
-    sum of standard errors was 1.8 times a fixed budget's at the same cost.
+    sum of standard errors was 1.8 times a fixed budget's at the same cost.  A background on
+    which the model is constant (one row) has no spread; each row's ``|f(x) - E f|`` is the
+    scale then.
     """
     if plan.tolerance is None:
         return np.zeros(phi.shape[0], dtype=bool)
     largest = np.sqrt(variance.max(axis=(1, 2)))
     growth = plan.coalitions(stage) / plan.coalitions(0)
-    return largest <= plan.tolerance * plan.spread * growth
+    scale = plan.spread if plan.spread > 0 else np.abs(phi.sum(axis=1)).max(axis=1)
+    return largest <= plan.tolerance * scale * growth
 
 
 def _as_matrix(value: np.ndarray, name: str) -> np.ndarray:

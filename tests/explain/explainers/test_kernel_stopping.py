@@ -69,3 +69,13 @@ def test_sampled_designs_draw_distinct_pairs_with_their_repeats() -> None:
     counts = np.bincount(design.draw_units, minlength=design.n_units)
     assert counts.min() >= 1
     assert np.all(np.diff(np.unique(design.draw_units, return_index=True)[1]) > 0)
+
+
+def test_one_background_row_scales_the_rule_by_each_row() -> None:
+    # the model is constant on a one-row background (no spread): the rule falls back on
+    # |f(x) - E f|, so an additive game still stops every row at the first stage
+    rng = np.random.default_rng(4)
+    X, background = rng.normal(size=(3, 14)), rng.normal(size=(1, 14))
+    result = kernel_shap_values(lambda Z: Z @ np.arange(14.0), X, background, nsamples=1_000,
+                                max_exact_players=0, tolerance=0.01)
+    assert np.all(result.evaluations == 128)
