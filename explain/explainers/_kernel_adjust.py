@@ -159,7 +159,7 @@ def _adjusted(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delta:
         return done, phi, None
     fitted = np.take_along_axis(np.matmul(table, coefficients), codes[:, :, None], axis=1)
     residual = adjusted - np.matmul(regressors, head) - fitted
-    return done, phi, _variance(stage, extra, residual, through, schur, top, shares)
+    return done, phi, _variance(stage, codes, table, extra, residual, through, schur, top, shares)
 
 
 def _by_code(codes: np.ndarray, values: np.ndarray, n_codes: int) -> np.ndarray:
@@ -188,33 +188,67 @@ def _values(head: np.ndarray, coefficients: np.ndarray, delta: np.ndarray, top: 
     return out
 
 
-def _variance(stage: StageSolver, extra: np.ndarray, residual: np.ndarray, through: np.ndarray,
-              schur: np.ndarray, top: np.ndarray, shares: np.ndarray) -> np.ndarray:
+def _variance(stage: StageSolver, codes: np.ndarray, table: np.ndarray, extra: np.ndarray,
+              residual: np.ndarray, through: np.ndarray, schur: np.ndarray, top: np.ndarray,
+              shares: np.ndarray) -> np.ndarray:
     """Infinitesimal-jackknife variance of the joint fit, (n_rows, n_players, n_outputs).
 
     A unit of weight on pair ``u`` moves the coefficients by ``(X^T W X)^-1 g_u`` with
     ``g_u = (r_u d_u, c_u e_u + c_u' e_u')`` (``d_u = e_u - e_u'``), and the values by
     ``L' g_u`` with ``L' = L (X^T W X)^-1``; as in
     :func:`~explain.explainers._kernel_solve.resampled_variance`, value ``i`` varies by
-    ``s^2 L'_i G L'_i^T`` with ``G = sum_u c_u rho_u^2 (g_u - g_bar)(g_u - g_bar)^T``, computed
-    without forming the values' moves pair by pair.
+    ``s^2 L'_i G L'_i^T`` with ``G = sum_u b_u (g_u - g_bar)(g_u - g_bar)^T`` (``b_u = c_u
+    rho_u^2``), computed without forming the values' moves pair by pair, as ``S - g_bar t^T -
+    t g_bar^T + (sum b) g_bar g_bar^T`` (``S = sum b g g^T``, ``t = sum b g``), the products'
+    block of ``S`` from per-code sums (:func:`_product_block`).
     """
     first, second = slice(stage.n_fixed, None, 2), slice(stage.n_fixed + 1, None, 2)
     bread, inverse = _bread(stage.inverse, through, schur, top, shares)  # (rows, M, q + p)
     variance = np.empty((residual.shape[0], bread.shape[1], residual.shape[2]))
-    pair_regressors, mass = stage.pair_regressors, stage.counts * stage.factors
+    regressors, mass = stage.pair_regressors, stage.counts * stage.factors
+    weight = mass * stage.factors
+    code_first = codes[:, first]
+    q, size = regressors.shape[1], regressors.shape[1] + table.shape[1]
     for o in range(residual.shape[2]):
         e_first, e_second = residual[:, first, o], residual[:, second, o]
+        d = e_first - e_second
         products = extra[:, first] * e_first[:, :, None] + extra[:, second] * e_second[:, :, None]
-        moves = np.concatenate([pair_regressors * (e_first - e_second)[:, :, None], products],
-                               axis=2)  # g_u: (rows, U, q + p)
-        moves -= np.matmul(mass, moves)[:, None, :] / mass.sum()
-        meat = np.matmul(moves.transpose(0, 2, 1), moves * (mass * stage.factors)[:, None])
+        # row by row (a stack of one-row products), so that a row's rounding does not depend on
+        # the rows beside it (see _kernel_solve.additive_rows)
+        centre = np.concatenate([np.matmul((mass * d)[:, None], regressors)[:, 0],
+                                 np.matmul(mass, products)], axis=1) / mass.sum()
+        total = np.concatenate([np.matmul((weight * d)[:, None], regressors)[:, 0],
+                                np.matmul(weight, products)], axis=1)
+        meat = np.empty((d.shape[0], size, size))
+        scaled = regressors * (weight * d)[:, :, None]  # (rows, U, q)
+        meat[:, :q, :q] = np.matmul(scaled.transpose(0, 2, 1) * d[:, None, :], regressors)
+        meat[:, :q, q:] = np.matmul(scaled.transpose(0, 2, 1), products)
+        meat[:, q:, :q] = meat[:, :q, q:].transpose(0, 2, 1)
+        meat[:, q:, q:] = _product_block(code_first, table, weight, e_first, e_second)
+        outer = centre[:, :, None] * total[:, None, :]  # G = S - g t' - t g' + (sum b) g g'
+        meat += weight.sum() * centre[:, :, None] * centre[:, None, :] - outer - outer.transpose(0, 2, 1)
         variance[:, :, o] = (np.matmul(bread, meat) * bread).sum(axis=2)
     factor = small_sample_factor(stage.counts.size, _sampled_dof(stage, extra, inverse))
     # a quadratic form, negative only by rounding where the products fit the game exactly:
     # its size (not 0) keeps a standard error of the order of the values' rounding
     return np.abs(variance * stage.scale**2) * np.asarray(factor)[:, None, None]
+
+
+def _product_block(codes: np.ndarray, table: np.ndarray, weight: np.ndarray, e_first: np.ndarray,
+                   e_second: np.ndarray) -> np.ndarray:
+    """``sum_u b_u P_u P_u^T`` with ``P_u = C_u e_u + C_u' e_u'`` from per-code sums, (rows, p, p).
+
+    A pair's first member has a code ``c`` (its row of the table), its complement the code
+    with every bit flipped, so the sum over pairs is three per-code sums (``b e^2``, ``b
+    e'^2``, ``b e e'``) between table rows.
+    """
+    n_codes = table.shape[0]
+    other = table[(n_codes - 1) ^ np.arange(n_codes)]  # the complement's row of every code
+    sums = _by_code(codes, np.stack([weight * e_first**2, weight * e_second**2,
+                                     weight * e_first * e_second], axis=2), n_codes)
+    mixed = np.matmul(table.T, sums[:, :, 2:] * other)
+    return (np.matmul(table.T, sums[:, :, :1] * table) + np.matmul(other.T, sums[:, :, 1:2] * other)
+            + mixed + mixed.transpose(0, 2, 1))
 
 
 def _sampled_dof(stage: StageSolver, extra: np.ndarray, inverse: np.ndarray) -> np.ndarray:
