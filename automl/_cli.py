@@ -52,6 +52,7 @@ from automl._defaults import CLASSIFICATION_METRICS, DEFAULT_STORAGE, REGRESSION
 from automl._exceptions import AutoMLError, ConfigError, RunNotFoundError
 from explain._cli import add_address_arguments, add_log_requests_argument, add_serve_arguments, serve_scoring
 from explain._exceptions import ExplanationError
+from explain._startup import loading_without_gc
 from explain._version import __version__
 
 if TYPE_CHECKING:
@@ -418,14 +419,16 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     """``automl serve``: a scoring explainer of the run's model, served until interrupted."""
-    from explain.scoring import ScoringExplainer
+    with loading_without_gc():
+        from explain.scoring import ScoringExplainer
 
-    run = _load(args, args.experiment)
-    child = run.best_child() if args.run is None else run.get_child(args.run)
-    if child.status != "Completed":
-        raise RunNotFoundError(f"run {child.id} is {child.status.lower()}: only completed runs have a model.")
+        run = _load(args, args.experiment)
+        child = run.best_child() if args.run is None else run.get_child(args.run)
+        if child.status != "Completed":
+            raise RunNotFoundError(f"run {child.id} is {child.status.lower()}: only completed runs have a "
+                                   "model.")
     try:
-        with _logging_to_stderr(logging.INFO):
+        with _logging_to_stderr(logging.INFO), loading_without_gc():
             scoring = ScoringExplainer.from_run(child)
         serve_scoring(scoring, args)
     except ImportError as exc:  # FastAPI / uvicorn are an extra: say which one to install

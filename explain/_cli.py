@@ -27,6 +27,7 @@ from typing import Any
 
 from explain._exceptions import ExplanationError, ExplanationValueError
 from explain._optional import require
+from explain._startup import loading_without_gc
 from explain._version import __version__
 
 # the explainers, the dashboard and the service are imported by the command that needs them, so
@@ -158,10 +159,11 @@ def serve_scoring(scoring: Any, args: argparse.Namespace, directory: str | None 
     Worker processes load a saved scoring explainer: ``directory`` if it is one already (``explain
     serve``), else ``scoring`` saved to a temporary folder first (removed when serving ends).
     """
-    from explain.scoring import create_app, save
+    with loading_without_gc():  # the service's imports (FastAPI, uvicorn): see explain._startup
+        from explain.scoring import create_app, save
 
-    require("uvicorn", "serve", "the scoring service")
-    from explain.scoring._server import WORKER_SETTINGS, serve, server_config
+        require("uvicorn", "serve", "the scoring service")
+        from explain.scoring._server import WORKER_SETTINGS, serve, server_config
 
     if args.unknown_categories is not None:
         scoring.unknown_categories = args.unknown_categories
@@ -170,9 +172,10 @@ def serve_scoring(scoring: Any, args: argparse.Namespace, directory: str | None 
     where = (f"Scoring service at http://{args.host}:{args.port}/ (POST /score, GET /metadata, GET /docs; "
              f"{args.workers} worker{'s' if args.workers > 1 else ''}; Ctrl+C to stop)")
     if args.workers == 1:
-        app = create_app(scoring, max_rows=args.max_rows, max_body_bytes=args.max_body_bytes,
-                         body_timeout=args.body_timeout)
-        config = server_config(app, **limits)
+        with loading_without_gc():
+            app = create_app(scoring, max_rows=args.max_rows, max_body_bytes=args.max_body_bytes,
+                             body_timeout=args.body_timeout)
+            config = server_config(app, **limits)
         print(where, flush=True)
         serve(config)
         return
@@ -189,9 +192,11 @@ def serve_scoring(scoring: Any, args: argparse.Namespace, directory: str | None 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     """``explain serve``: load (checksums and versions first), then serve until interrupted."""
-    from explain.scoring import load
+    with loading_without_gc():
+        from explain.scoring import load
 
-    serve_scoring(load(args.directory), args, directory=args.directory)
+        scoring = load(args.directory)
+    serve_scoring(scoring, args, directory=args.directory)
     return 0
 
 

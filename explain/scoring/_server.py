@@ -27,6 +27,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from explain._startup import loading_without_gc
 from explain.scoring._service import DEFAULT_HEADER_TIMEOUT, DEFAULT_LIMIT_CONCURRENCY
 
 __all__ = ["WORKER_SETTINGS", "HeaderTimeoutProtocol", "ServiceConfig", "serve", "server_config",
@@ -138,10 +139,11 @@ def serve(config: ServiceConfig) -> None:
 def worker_app() -> Any:
     """The app of one worker process: the saved scoring explainer named by
     :data:`WORKER_SETTINGS`, loaded (checksums and versions checked again) and served."""
-    from explain.scoring import create_app, load
+    with loading_without_gc():
+        from explain.scoring import create_app, load
 
-    settings = json.loads(os.environ[WORKER_SETTINGS])
-    scoring = load(settings["directory"], check_versions=settings["check_versions"])
-    scoring.unknown_categories = settings["unknown_categories"]
-    return create_app(scoring, max_rows=settings["max_rows"], max_body_bytes=settings["max_body_bytes"],
-                      body_timeout=settings["body_timeout"])
+        settings = json.loads(os.environ[WORKER_SETTINGS])
+        scoring = load(settings["directory"], check_versions=settings["check_versions"])
+        scoring.unknown_categories = settings["unknown_categories"]
+        return create_app(scoring, max_rows=settings["max_rows"], max_body_bytes=settings["max_body_bytes"],
+                          body_timeout=settings["body_timeout"])
