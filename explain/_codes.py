@@ -169,17 +169,12 @@ class ColumnCodes:
         frame = _as_frame(self._index_read(data))
         if frame is None:
             return data
-        data = frame if isinstance(data, pd.DataFrame) else data
+        by_label = isinstance(data, pd.DataFrame)
         out = frame.copy()
         for coding in self.codings:
-            label = self.labels[coding.position]
-            key = label if isinstance(data, pd.DataFrame) and label in frame.columns else coding.position
-            column = frame[key] if key is label else frame.iloc[:, key]
-            if key is label:
-                out[key] = coding.encode(column)
-            else:
-                out.isetitem(key, coding.encode(column))
-        return out if isinstance(data, pd.DataFrame) else out.to_numpy(dtype=np.float64)
+            position = self._position(frame, by_label, coding)
+            out.isetitem(position, coding.encode(frame.iloc[:, position]))
+        return out if by_label else out.to_numpy(dtype=np.float64)
 
     def extended(self, data: Any) -> ColumnCodes:
         """These codes with the text values of ``data`` not seen before appended to their
@@ -190,9 +185,7 @@ class ColumnCodes:
             return self
         codings = []
         for coding in self.codings:
-            label = self.labels[coding.position]
-            column = frame[label] if isinstance(data, pd.DataFrame) and label in frame.columns \
-                else frame.iloc[:, coding.position]
+            column = frame.iloc[:, self._position(frame, isinstance(data, pd.DataFrame), coding)]
             fixed = isinstance(self.dtypes[coding.position], pd.CategoricalDtype)
             if coding.kind == "category" and not fixed:
                 seen = pd.Index(pd.unique(column.dropna().astype(object)))
@@ -218,6 +211,16 @@ class ColumnCodes:
         if self.index:
             frame = frame.set_index(list(self.index))
         return frame if self.as_frame else frame.to_numpy(dtype=object)
+
+    def _position(self, frame: pd.DataFrame, by_label: bool, coding: Coding) -> int:
+        """Where ``coding``'s column is in ``frame``: found by its label in a DataFrame that has
+        it, else at the coded position."""
+        label = self.labels[coding.position]
+        if by_label and label in frame.columns:
+            found = frame.columns.get_loc(label)
+            if isinstance(found, int):
+                return found
+        return coding.position
 
     def _index_read(self, data: Any) -> Any:
         """A DataFrame whose index holds the ``index`` columns, with them as its last columns."""

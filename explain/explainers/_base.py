@@ -135,7 +135,7 @@ class BaseExplainer:
         structure = self.reads_model_structure
         codable = self.raw_input_ is None and (not structure or reads_pandas_categoricals(model))
         self.codes_ = None if not codable else ColumnCodes.fit(
-            initialization_examples, categorical_only=self.reads_model_structure, index=index_columns)
+            initialization_examples, categorical_only=structure, index=index_columns)
         if self.codes_ is not None:
             initialization_examples = self.codes_.encode(initialization_examples)
         probe_data: Tabular | None = None
