@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
 
@@ -26,6 +27,9 @@ from explain.explainers._base import BaseExplainer, LocalResult, additivity_erro
 __all__ = ["LinearExplainer", "is_linear_model"]
 
 _OTHER_LINEAR = ("SGDRegressor", "LinearSVR", "PassiveAggressiveRegressor")
+
+
+_SOFTMAX_OF_DECISION = (LogisticRegression, LogisticRegressionCV, LinearDiscriminantAnalysis)
 
 
 def is_linear_model(model: Any) -> bool:
@@ -124,8 +128,9 @@ class LinearExplainer(BaseExplainer):
         self.intercept_ = np.hstack([np.atleast_1d(np.asarray(p.intercept_, dtype=np.float64))
                                      for p in parts])
         self.expected_values_ = self.coef_ @ self.background_mean_ + self.intercept_
-        # one-vs-rest: each class's own binary margin (its probabilities are normalized)
-        logistic = isinstance(model, LogisticRegression | LogisticRegressionCV) or (
+        # one-vs-rest: each class's own binary margin (its probabilities are normalized); these
+        # models' probabilities are the softmax (two classes: the logistic) of the decision function
+        logistic = isinstance(model, _SOFTMAX_OF_DECISION) or (
             type(model).__name__ == "SGDClassifier" and model.loss in ("log_loss", "log")
         )
         self.output_space_ = "raw" if self.model_task == "regression" else (

@@ -25,6 +25,7 @@ _NATIVE = {
     ("lightgbm", "LGBMClassifier"), ("xgboost", "XGBClassifier"),
     ("sklearn", "HistGradientBoostingClassifier"), ("sklearn", "GradientBoostingClassifier"),
     ("sklearn", "LogisticRegression"), ("sklearn", "LogisticRegressionCV"),
+    ("sklearn", "LinearDiscriminantAnalysis"),
 }
 
 

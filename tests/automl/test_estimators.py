@@ -31,8 +31,8 @@ def tiny() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 def test_estimator_names() -> None:
     assert estimator_names("classification") == [
-        "LogisticRegression", "LightGBM", "RandomForest", "ExtremeRandomTrees", "HistGradientBoosting",
-        "SGD", "KNN", "XGBoost"]
+        "LogisticRegression", "LinearDiscriminantAnalysis", "LightGBM", "RandomForest", "ExtremeRandomTrees",
+        "HistGradientBoosting", "SGD", "KNN", "XGBoost"]
     assert estimator_names("regression") == [
         "ElasticNet", "LightGBM", "RandomForest", "ExtremeRandomTrees", "HistGradientBoosting",
         "SGD", "KNN", "XGBoost"]
@@ -86,7 +86,7 @@ def test_defaults_are_a_point_of_the_space(name: str) -> None:
 
 def test_scaled_families() -> None:
     scaled = {name for name, spec in ESTIMATORS.items() if spec.scaled}
-    assert scaled == {"LogisticRegression", "ElasticNet", "SGD", "KNN"}
+    assert scaled == {"LogisticRegression", "LinearDiscriminantAnalysis", "ElasticNet", "SGD", "KNN"}
     tail = build_tail(get_estimator("LightGBM"), get_estimator("LightGBM").defaults, "regression", 0)
     assert not isinstance(tail, Pipeline)
 

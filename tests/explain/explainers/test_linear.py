@@ -12,11 +12,13 @@ import pytest
 import scipy.sparse as sp
 from lightgbm import LGBMClassifier
 from sklearn.base import is_regressor
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
 from sklearn.svm import SVC, LinearSVC
 
 from explain import ExplanationTypeError, LinearExplainer, TabularExplainer
+from explain.explainers import has_native_margin
 from tests._synthetic import INFORMATIVE, assert_informative_first, make_ground_truth
 
 TASKS = ("regression", "binary", "multiclass")
@@ -28,6 +30,8 @@ def _estimator(kind: str) -> Any:
         "logistic": LogisticRegression(max_iter=500),
         "sgd": SGDClassifier(random_state=0),
         "linear_svc": LinearSVC(random_state=0),
+        "discriminant": LinearDiscriminantAnalysis(),
+        "shrunk_discriminant": LinearDiscriminantAnalysis(solver="lsqr", shrinkage=0.1),
     }[kind]
 
 
@@ -237,6 +241,23 @@ def test_linear_svc_with_explicit_classification_task_is_accepted() -> None:
     explanation = LinearExplainer(model, X, model_task="classification").explain_local(X.iloc[:5])
     assert explanation.classes == ("no", "yes")
     assert explanation.output_space == "margin"
+
+
+# ---------------------------------------------------------------------- linear discriminant analysis
+
+
+@pytest.mark.parametrize("kind", ["discriminant", "shrunk_discriminant"])
+@pytest.mark.parametrize("task", ["binary", "multiclass"])
+def test_linear_discriminant_analysis_is_explained_in_log_odds(kind: str, task: str) -> None:
+    model, X = _fitted(kind, task)
+    explainer = TabularExplainer(model, X)
+    explanation = explainer.explain_local(X.iloc[:30])
+    assert explainer.method == "shap.linear"
+    # its probabilities are the softmax (two classes: the logistic) of its decision function
+    assert explanation.output_space == "log_odds"
+    assert has_native_margin(model, X.iloc[:50])
+    _assert_additive(explanation, _documented_output(model, X.iloc[:30]))
+    assert_informative_first(explainer.explain_global(X.iloc[:200]).get_ranked_global_names())
 
 
 # ---------------------------------------------------------------------- errors
