@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 from automl._budget import Budget
 from automl._callbacks import EarlyStopping, Progress, search_trials_done, show_progress
 from automl._config import AutoMLConfig
-from automl._estimators import get_estimator
+from automl._estimators import SLOW_ON_ROWS, get_estimator
 from automl._exceptions import ConfigError, SearchError
 from automl._explanations import engineered_explainer, with_fidelity_fields
 from automl._finalize import finalize
@@ -34,9 +34,6 @@ PROBE_ROWS = 1
 MAX_RUN_ROWS = 100
 ONE_SPLIT_ATTR = "one_validation_split"  # study attribute: the first fit's choice of validation
 QUADRATIC_FAMILIES = ("KNN",)  # prediction cost grows with training rows x predicted rows
-# forests of fully grown trees: on 85,000 rows their defaults fit in 40-60 s, LightGBM's in 5 s; on
-# a large table their defaults also start on samples of the rows and stop where time runs out
-SLOW_ON_ROWS = ("RandomForest", "ExtremeRandomTrees")
 
 
 class AutoML:

@@ -177,3 +177,37 @@ def test_a_set_up_killed_half_way_is_completed_by_the_next_fit(
     for child in children:  # every run's model can be rebuilt, not only the best one's
         if child.status == "Completed" and child.number != best.number:
             assert (child.get_model().predict(X) == y).mean() > 0.7, child
+
+
+# ---------------------------------------------------------------------- the order of the first trials
+
+
+def _queued(config: AutoMLConfig) -> list[tuple[str, str]]:
+    from automl._setup import _enqueue_defaults
+
+    study = optuna.create_study()
+    _enqueue_defaults(config, study)
+    waiting = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,))
+    return [(t.system_attrs["fixed_params"]["estimator"],
+             "default" if t.user_attrs.get("default") else "portfolio") for t in waiting]
+
+
+def test_defaults_then_portfolio_on_a_small_table(table: tuple[pd.DataFrame, np.ndarray]) -> None:
+    X, y = table
+    queued = _queued(AutoMLConfig("classification", X=X, y=y, iterations=1000))
+    kinds = [kind for _, kind in queued]
+    assert kinds == sorted(kinds)  # every default before any portfolio point
+    assert [name for name, kind in queued if kind == "default"] == [
+        m for m in DEFAULT_ORDER if m in AutoMLConfig("classification", X=X, y=y).models]
+
+
+def test_forests_come_after_the_portfolio_on_a_large_table() -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=110_000), "b": rng.normal(size=110_000)})
+    y = np.where(X["a"] + rng.normal(size=110_000) > 0, "yes", "no")
+    queued = _queued(AutoMLConfig("classification", X=X, y=y, iterations=1000))
+    forests = [i for i, (name, _) in enumerate(queued) if name in ("RandomForest", "ExtremeRandomTrees")]
+    assert forests and forests == list(range(len(queued) - len(forests), len(queued)))
+    others = [(name, kind) for name, kind in queued if name not in ("RandomForest", "ExtremeRandomTrees")]
+    assert others[0] == ("LightGBM", "default") and ("LightGBM", "portfolio") in others
+    assert [kind for _, kind in queued[len(others):]][:2] == ["default", "default"]  # forests' defaults first
