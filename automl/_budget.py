@@ -7,7 +7,8 @@ what the end needs, re-estimated after every trial from what the trials measured
   it will be fitted on: a trial's fit time per fold, scaled by the rows; the ensemble then
   blends only runs whose refits fit in the time left (:meth:`Budget.refit_allowance`);
 - the best model's explanation: a share of the budget (:meth:`Budget.explain_seconds`), which
-  the finalization keeps to by explaining a sample of the held-out rows when it must;
+  the finalization keeps to by explaining a sample of the held-out rows when it must; less when
+  the runs' own explanations measured that it costs less (:meth:`Budget.explain_reserve`);
 - a margin for storing models and explanations.
 """
 
@@ -28,6 +29,10 @@ EXPLAIN_SHARE = 0.1  # of the budget, for the best model's explanation
 MIN_EXPLAIN_SECONDS, MAX_EXPLAIN_SECONDS = 3.0, 60.0
 MARGIN_SECONDS, MARGIN_SHARE = 2.0, 0.02
 ENSEMBLE_MEMBERS = 3
+# the best model's explanation against a run's: a background of 2,000 rows instead of 300, a
+# surrogate of 200 trees instead of 30 (an upper bound of the cost ratio of either)
+FINAL_EXPLAIN_FACTOR = 7.0
+FINAL_EXPLAIN_ROWS = 5000  # at most this many held-out rows are explained
 
 
 class Budget:
@@ -42,6 +47,7 @@ class Budget:
     def __init__(self, minutes: float | None) -> None:
         self.start = time.perf_counter()
         self.seconds = None if minutes is None else 60.0 * float(minutes)
+        self._explain_reserve: float | None = None  # the last estimate of :meth:`explain_reserve`
 
     @property
     def deadline(self) -> float | None:
@@ -64,12 +70,37 @@ class Budget:
 
     def reserve(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float:
         """Seconds the end of the fit needs: refit, explanation, margin."""
+        completed = _best_completed(study)
+        self._explain_reserve = self.explain_reserve(completed[:ENSEMBLE_MEMBERS if ensemble else 1], data)
         return self._refit_seconds(study, data, ensemble) + self._end_seconds()
+
+    def explain_reserve(self, runs: list[FrozenTrial], data: PreparedData) -> float:
+        """What to keep for the best model's explanation: :meth:`explain_seconds`, or less when
+        the runs that may become the best model measured their explanations' cost.
+
+        A run's explanation records the seconds to build its explainer and explain one row
+        (``explain_setup_seconds``) and per further row (``explain_row_seconds``); the best
+        model's explanation builds one for all rows (scaled by rows, as the refit), with a larger
+        background or surrogate (:data:`FINAL_EXPLAIN_FACTOR`), and explains up to
+        :data:`FINAL_EXPLAIN_ROWS` rows. Should the estimate fall short, the finalization explains
+        a sample of the rows in the time there is rather than overrun.
+        """
+        cap = self.explain_seconds()
+        estimate = 0.0
+        for trial in runs:
+            setup, per_row = (trial.user_attrs.get("explain_setup_seconds"),
+                              trial.user_attrs.get("explain_row_seconds"))
+            if setup is None or per_row is None:
+                return cap
+            scale = self.rows_scale(trial, data)
+            estimate += FINAL_EXPLAIN_FACTOR * (float(setup) * scale + FINAL_EXPLAIN_ROWS * float(per_row))
+        return min(cap, max(MIN_EXPLAIN_SECONDS, estimate)) if runs else cap
 
     def _end_seconds(self) -> float:
         """What the end of the fit needs besides the refit: the explanation and a margin."""
         assert self.seconds is not None
-        return 1.2 * self.explain_seconds() + MARGIN_SECONDS + MARGIN_SHARE * self.seconds
+        explain = self.explain_seconds() if self._explain_reserve is None else self._explain_reserve
+        return 1.2 * explain + MARGIN_SECONDS + MARGIN_SHARE * self.seconds
 
     def refit_allowance(self) -> float | None:
         """Seconds the refit may take now, leaving the explanation its time (``None``: no limit)."""
@@ -77,20 +108,21 @@ class Budget:
         return None if left is None else max(0.0, left - self._end_seconds())
 
     @staticmethod
+    def rows_scale(trial: FrozenTrial, data: PreparedData) -> float:
+        """The final rows over the rows of a run's last measured fit (a fold's or a sample's)."""
+        fold_rows = max(1, len(data.folds[0].y_train))
+        rows = max(1, int(trial.user_attrs.get("fit_rows") or fold_rows))
+        return max(1.0, len(data.y_full) / rows)
+
+    @staticmethod
     def refit_cost(trial: FrozenTrial, data: PreparedData) -> float:
         """A run's refit on the final rows: its last measured fit's time in proportion to the
         rows (those of the final fit over those of that fit, a fold's or a large table's sample)."""
-        fold_rows = max(1, len(data.folds[0].y_train))
-        rows = max(1, int(trial.user_attrs.get("fit_rows") or fold_rows))
-        return float(trial.user_attrs.get("fold_fit_seconds", 0.0)) * max(1.0, len(data.y_full) / rows)
+        return float(trial.user_attrs.get("fold_fit_seconds", 0.0)) * Budget.rows_scale(trial, data)
 
     def _refit_seconds(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float:
         """The refit of the best run, or of an ensemble of the best few, on the final rows."""
-        sign = 1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1.0
-        completed = sorted(
-            (t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-             if "fold_fit_seconds" in t.user_attrs and t.value is not None),
-            key=lambda t: -sign * float(t.value or 0.0))
+        completed = _best_completed(study)
         return sum(self.refit_cost(t, data) for t in completed[:ENSEMBLE_MEMBERS if ensemble else 1])
 
     def search_deadline(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float | None:
@@ -101,3 +133,11 @@ class Budget:
         if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
             return deadline  # nothing to finalize yet: the first trials may use all the time left
         return deadline - self.reserve(study, data, ensemble)
+
+
+def _best_completed(study: optuna.Study) -> list[FrozenTrial]:
+    """Completed runs with a measured fit, best first."""
+    sign = 1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1.0
+    return sorted((t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                   if "fold_fit_seconds" in t.user_attrs and t.value is not None),
+                  key=lambda t: -sign * float(t.value or 0.0))

@@ -186,6 +186,24 @@ def test_the_refit_reserve_scales_a_sampled_fit_to_all_rows(tmp_path: Path) -> N
     assert Budget(1.0)._refit_seconds(study, data, ensemble=True) == pytest.approx(expected)  # type: ignore[arg-type]
 
 
+def test_the_explanation_reserve_comes_from_what_the_runs_measured() -> None:
+    data = SimpleNamespace(folds=[SimpleNamespace(y_train=np.zeros(100))], y_full=np.zeros(200))
+
+    def run(setup: float | None, per_row: float | None, rows: int = 100) -> SimpleNamespace:
+        attrs = {"fit_rows": rows, "explain_setup_seconds": setup, "explain_row_seconds": per_row}
+        return SimpleNamespace(user_attrs={k: v for k, v in attrs.items() if v is not None})
+
+    budget = Budget(3.0)  # 18 s at most for the best model's explanation
+    cheap = run(0.01, 1e-5)  # a tree model: set-up 0.02 s on all rows, 0.05 s for 5,000 rows
+    assert budget.explain_reserve([cheap], data) == 3.0  # type: ignore[list-item]  # the floor
+    costly = run(0.1, 2e-4, rows=50)  # 7 x (0.1 x 4 + 1.0) = 9.8 s
+    assert budget.explain_reserve([costly, cheap], data) == pytest.approx(  # type: ignore[list-item]
+        7 * (0.4 + 1.0) + 7 * (0.02 + 0.05))
+    assert budget.explain_reserve([run(1.0, 1e-3)], data) == 18.0  # type: ignore[list-item]  # the cap
+    assert budget.explain_reserve([cheap, run(None, None)], data) == 18.0  # type: ignore[list-item]
+    assert budget.explain_reserve([], data) == 18.0  # type: ignore[arg-type]
+
+
 def test_the_ensemble_blends_only_runs_whose_refits_fit_in_the_time_left() -> None:
     data = SimpleNamespace(folds=[SimpleNamespace(y_train=np.zeros(100))], y_full=np.zeros(200))
 
