@@ -31,6 +31,7 @@ from itertools import combinations
 
 import numpy as np
 
+from explain.explainers._kernel_codes import code_sums, pair_sums
 from explain.explainers._kernel_solve import StageSolver, finish_rows, small_sample_factor
 
 __all__ = ["adjusted_rows", "leading_players", "product_count", "products"]
@@ -139,8 +140,9 @@ def _adjusted(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delta:
     # products with narrow columns (C^T W C, C^T W e) are sums over codes (bincount) instead of
     # products over every coalition
     n_codes = table.shape[0]
-    extra = table[codes]  # (rows, n, p): m_T(z) - z_M, the last player eliminated
-    cross = np.matmul(stage.weighted_t, extra)  # B = R^T W C
+    # B = R^T W C, C = table[codes] (m_T(z) - z_M, the last player eliminated): per-code sums of
+    # R^T W times the table
+    cross = np.matmul(code_sums(codes, stage.weighted_t, n_codes), table)
     through = np.matmul(stage.inverse, cross)  # A^+ B
     mass = _by_code(codes, stage.weights[:, None], n_codes)  # (rows, codes, 1)
     gram = np.matmul(table.T, mass * table) - np.matmul(cross.transpose(0, 2, 1), through)
@@ -148,7 +150,7 @@ def _adjusted(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delta:
     done = eigenvalues[:, 0] > _IDENTIFIED * np.maximum(eigenvalues[:, -1], 0.0)
     eigenvalues, vectors = eigenvalues[done], vectors[done]
     schur = np.matmul(vectors / eigenvalues[:, None, :], vectors.transpose(0, 2, 1))
-    codes, extra, through, top = codes[done], extra[done], through[done], top[done]
+    codes, through, top = codes[done], through[done], top[done]
     adjusted, head, delta = adjusted[done], head[done], delta[done]
     residual = adjusted - np.matmul(regressors, head)
     weighted_residual = _by_code(codes, residual * stage.weights[:, None], n_codes)  # (rows, codes, out)
@@ -159,7 +161,7 @@ def _adjusted(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delta:
         return done, phi, None
     fitted = np.take_along_axis(np.matmul(table, coefficients), codes[:, :, None], axis=1)
     residual = adjusted - np.matmul(regressors, head) - fitted
-    return done, phi, _variance(stage, codes, table, extra, residual, through, schur, top, shares)
+    return done, phi, _variance(stage, codes, table, residual, through, schur, top, shares)
 
 
 def _by_code(codes: np.ndarray, values: np.ndarray, n_codes: int) -> np.ndarray:
@@ -188,9 +190,8 @@ def _values(head: np.ndarray, coefficients: np.ndarray, delta: np.ndarray, top: 
     return out
 
 
-def _variance(stage: StageSolver, codes: np.ndarray, table: np.ndarray, extra: np.ndarray,
-              residual: np.ndarray, through: np.ndarray, schur: np.ndarray, top: np.ndarray,
-              shares: np.ndarray) -> np.ndarray:
+def _variance(stage: StageSolver, codes: np.ndarray, table: np.ndarray, residual: np.ndarray,
+              through: np.ndarray, schur: np.ndarray, top: np.ndarray, shares: np.ndarray) -> np.ndarray:
     """Infinitesimal-jackknife variance of the joint fit, (n_rows, n_players, n_outputs).
 
     A unit of weight on pair ``u`` moves the coefficients by ``(X^T W X)^-1 g_u`` with
@@ -199,8 +200,11 @@ def _variance(stage: StageSolver, codes: np.ndarray, table: np.ndarray, extra: n
     :func:`~explain.explainers._kernel_solve.resampled_variance`, value ``i`` varies by
     ``s^2 L'_i G L'_i^T`` with ``G = sum_u b_u (g_u - g_bar)(g_u - g_bar)^T`` (``b_u = c_u
     rho_u^2``), computed without forming the values' moves pair by pair, as ``S - g_bar t^T -
-    t g_bar^T + (sum b) g_bar g_bar^T`` (``S = sum b g g^T``, ``t = sum b g``), the products'
-    block of ``S`` from per-code sums (:func:`_product_block`).
+    t g_bar^T + (sum b) g_bar g_bar^T`` (``S = sum b g g^T``, ``t = sum b g``). A pair's first
+    member has a code ``c`` (its row ``c_u`` of the table), its complement the code with every
+    bit flipped, so every sum with a product part is a sum over codes of per-code sums
+    (:func:`~explain.explainers._kernel_codes.pair_sums`, which also takes the additive block
+    ``sum b d^2 r r^T`` over each pair's members).
     """
     first, second = slice(stage.n_fixed, None, 2), slice(stage.n_fixed + 1, None, 2)
     bread, inverse = _bread(stage.inverse, through, schur, top, shares)  # (rows, M, q + p)
@@ -208,53 +212,50 @@ def _variance(stage: StageSolver, codes: np.ndarray, table: np.ndarray, extra: n
     regressors, mass = stage.pair_regressors, stage.counts * stage.factors
     weight = mass * stage.factors
     code_first = codes[:, first]
+    n_codes = table.shape[0]
+    other = table[(n_codes - 1) ^ np.arange(n_codes)]  # the complement's row of every code
     q, size = regressors.shape[1], regressors.shape[1] + table.shape[1]
     for o in range(residual.shape[2]):
         e_first, e_second = residual[:, first, o], residual[:, second, o]
         d = e_first - e_second
-        products = extra[:, first] * e_first[:, :, None] + extra[:, second] * e_second[:, :, None]
+        scalars = np.stack([mass * e_first, mass * e_second, weight * e_first, weight * e_second,
+                            weight * e_first**2, weight * e_second**2, weight * e_first * e_second], axis=1)
+        wd = weight * d
+        sums, vectors, additive = pair_sums(code_first, scalars,
+                                            np.stack([wd * e_first, wd * e_second], axis=1), wd * d,
+                                            regressors, n_codes)
         # row by row (a stack of one-row products), so that a row's rounding does not depend on
         # the rows beside it (see _kernel_solve.additive_rows)
+        by_code = (np.matmul(sums[:, :4, None, :], table)[:, :, 0],
+                   np.matmul(sums[:, :4, None, :], other)[:, :, 0])
         centre = np.concatenate([np.matmul((mass * d)[:, None], regressors)[:, 0],
-                                 np.matmul(mass, products)], axis=1) / mass.sum()
-        total = np.concatenate([np.matmul((weight * d)[:, None], regressors)[:, 0],
-                                np.matmul(weight, products)], axis=1)
+                                 by_code[0][:, 0] + by_code[1][:, 1]], axis=1) / mass.sum()
+        total = np.concatenate([np.matmul(wd[:, None], regressors)[:, 0],
+                                by_code[0][:, 2] + by_code[1][:, 3]], axis=1)
         meat = np.empty((d.shape[0], size, size))
-        scaled = regressors * (weight * d)[:, :, None]  # (rows, U, q)
-        meat[:, :q, :q] = np.matmul(scaled.transpose(0, 2, 1) * d[:, None, :], regressors)
-        meat[:, :q, q:] = np.matmul(scaled.transpose(0, 2, 1), products)
+        meat[:, :q, :q] = additive
+        meat[:, :q, q:] = np.matmul(vectors[:, 0], table) + np.matmul(vectors[:, 1], other)
         meat[:, q:, :q] = meat[:, :q, q:].transpose(0, 2, 1)
-        meat[:, q:, q:] = _product_block(code_first, table, weight, e_first, e_second)
+        mixed = np.matmul(table.T, sums[:, 6, :, None] * other)
+        meat[:, q:, q:] = (np.matmul(table.T, sums[:, 4, :, None] * table)
+                           + np.matmul(other.T, sums[:, 5, :, None] * other) + mixed
+                           + mixed.transpose(0, 2, 1))
         outer = centre[:, :, None] * total[:, None, :]  # G = S - g t' - t g' + (sum b) g g'
-        meat += weight.sum() * centre[:, :, None] * centre[:, None, :] - outer - outer.transpose(0, 2, 1)
+        meat += (weight.sum() * centre[:, :, None] * centre[:, None, :] - outer
+                 - outer.transpose(0, 2, 1))
         variance[:, :, o] = (np.matmul(bread, meat) * bread).sum(axis=2)
-    factor = small_sample_factor(stage.counts.size, _sampled_dof(stage, extra, inverse))
+    fixed_products = table[codes[:, :stage.n_fixed]]
+    factor = small_sample_factor(stage.counts.size, _sampled_dof(stage, fixed_products, inverse))
     # a quadratic form, negative only by rounding where the products fit the game exactly:
     # its size (not 0) keeps a standard error of the order of the values' rounding
     return np.abs(variance * stage.scale**2) * np.asarray(factor)[:, None, None]
 
 
-def _product_block(codes: np.ndarray, table: np.ndarray, weight: np.ndarray, e_first: np.ndarray,
-                   e_second: np.ndarray) -> np.ndarray:
-    """``sum_u b_u P_u P_u^T`` with ``P_u = C_u e_u + C_u' e_u'`` from per-code sums, (rows, p, p).
-
-    A pair's first member has a code ``c`` (its row of the table), its complement the code
-    with every bit flipped, so the sum over pairs is three per-code sums (``b e^2``, ``b
-    e'^2``, ``b e e'``) between table rows.
-    """
-    n_codes = table.shape[0]
-    other = table[(n_codes - 1) ^ np.arange(n_codes)]  # the complement's row of every code
-    sums = _by_code(codes, np.stack([weight * e_first**2, weight * e_second**2,
-                                     weight * e_first * e_second], axis=2), n_codes)
-    mixed = np.matmul(table.T, sums[:, :, 2:] * other)
-    return (np.matmul(table.T, sums[:, :, :1] * table) + np.matmul(other.T, sums[:, :, 1:2] * other)
-            + mixed + mixed.transpose(0, 2, 1))
-
-
-def _sampled_dof(stage: StageSolver, extra: np.ndarray, inverse: np.ndarray) -> np.ndarray:
-    """Coefficients fitted by the sampled pairs: ``q + p - trace((X^T W X)^-1 X_f^T W_f X_f)``."""
+def _sampled_dof(stage: StageSolver, products: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """Coefficients fitted by the sampled pairs: ``q + p - trace((X^T W X)^-1 X_f^T W_f X_f)``;
+    ``products`` holds the enumerated coalitions' product regressors, (rows, n_fixed, p)."""
     fixed, weights = slice(0, stage.n_fixed), stage.weights[:stage.n_fixed]
-    regressors, products = stage.regressors[fixed], extra[:, fixed]
+    regressors = stage.regressors[fixed]
     cross = np.matmul((regressors * weights[:, None]).T, products)  # (rows, q, p)
     gram = np.matmul(products.transpose(0, 2, 1) * weights, products)  # (rows, p, p)
     q = regressors.shape[1]

@@ -157,7 +157,9 @@ def kernel_shap_values(
         :mod:`explain.explainers._kernel_adjust`); 0 fits the additive part alone (classic
         Kernel SHAP).
     max_rows_per_call : int, default=200_000
-        Largest number of rows passed to ``predict`` in one call.
+        Largest number of rows passed to ``predict`` in one call; the synthetic rows also go in
+        calls of at most about 2 million values (e.g. 69,905 rows of 30 columns), which stay
+        in the processor's cache.
 
     Returns
     -------

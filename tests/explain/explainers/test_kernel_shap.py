@@ -476,7 +476,7 @@ def test_synthetic_rows_take_x_in_the_coalition_and_the_background_elsewhere(mis
     masks, fill, rows = rng.random((7, 4)) < 0.5, rng.normal(size=(7, 4)), rng.normal(size=(3, 4))
     if missing:  # NaN and infinity must not leak into cells that come from the background
         rows[0, 1], rows[2, 3], fill[4, 0] = np.nan, np.inf, -np.inf
-    writer = _SyntheticWriter(masks, fill, finite=bool(np.isfinite(rows).all() and np.isfinite(fill).all()))
+    writer = _SyntheticWriter(masks, fill)
     out = np.empty((3, 5, 4))
     writer.write(out, rows, slice(1, 6))
     np.testing.assert_array_equal(out, np.where(masks[None, 1:6], rows[:, None, :], fill[None, 1:6]))
