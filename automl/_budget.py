@@ -70,9 +70,9 @@ class Budget:
 
     def reserve(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float:
         """Seconds the end of the fit needs: refit, explanation, margin."""
-        completed = _best_completed(study)
-        self._explain_reserve = self.explain_reserve(completed[:ENSEMBLE_MEMBERS if ensemble else 1], data)
-        return self._refit_seconds(study, data, ensemble) + self._end_seconds()
+        runs = _best_completed(study)[:ENSEMBLE_MEMBERS if ensemble else 1]
+        self._explain_reserve = self.explain_reserve(runs, data)
+        return sum(self.refit_cost(t, data) for t in runs) + self._end_seconds()
 
     def explain_reserve(self, runs: list[FrozenTrial], data: PreparedData) -> float:
         """What to keep for the best model's explanation: :meth:`explain_seconds`, or less when

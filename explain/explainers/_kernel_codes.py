@@ -20,7 +20,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["code_sums", "pair_code_sums", "pair_sums"]
+__all__ = ["code_sums", "pair_sums"]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -57,57 +57,9 @@ def code_sums(codes: np.ndarray, values_t: np.ndarray, n_codes: int) -> np.ndarr
 
 
 @numba.njit(nogil=True, cache=True)
-def _pair_code_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, regressors: np.ndarray,
-                    n_codes: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    n_rows, n_units = codes.shape
-    n_scalars, n_vectors, q = scalars.shape[1], vectors.shape[1], regressors.shape[1]
-    out_s = np.zeros((n_rows, n_scalars, n_codes))
-    out_v = np.zeros((n_rows, n_vectors, q, n_codes))
-    for r in range(n_rows):
-        for u in range(n_units):
-            c = codes[r, u]
-            for s in range(n_scalars):
-                out_s[r, s, c] += scalars[r, s, u]
-            for v in range(n_vectors):
-                b = vectors[r, v, u]
-                if b != 0.0:
-                    for j in range(q):
-                        out_v[r, v, j, c] += b * regressors[u, j]
-    return out_s, out_v
-
-
-def pair_code_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray,
-                   regressors: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-code sums over each row's sampled pairs, of scalars and of scalars times regressors.
-
-    Parameters
-    ----------
-    codes : ndarray of shape (n_rows, n_units)
-        The code of every pair's first member, per row.
-    scalars : ndarray of shape (n_rows, n_scalars, n_units)
-        Per-pair scalars to sum by code.
-    vectors : ndarray of shape (n_rows, n_vectors, n_units)
-        Per-pair scalars ``b_u`` whose products with the pair's regressor ``r_u`` are summed.
-    regressors : ndarray of shape (n_units, q)
-        The pairs' regressors, shared by the rows.
-    n_codes : int
-        Number of codes.
-
-    Returns
-    -------
-    scalar_sums : ndarray of shape (n_rows, n_scalars, n_codes)
-    vector_sums : ndarray of shape (n_rows, n_vectors, q, n_codes)
-    """
-    return _pair_code_sums(np.ascontiguousarray(codes, dtype=np.int64),
-                           np.ascontiguousarray(scalars, dtype=np.float64),
-                           np.ascontiguousarray(vectors, dtype=np.float64),
-                           np.ascontiguousarray(regressors, dtype=np.float64), int(n_codes))
-
-
-@numba.njit(nogil=True, cache=True)
-def _pair_sums_binary(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, additive: np.ndarray,
-                      starts: np.ndarray, players: np.ndarray, q: int,
-                      n_codes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+def _pair_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, additive: np.ndarray,
+               starts: np.ndarray, players: np.ndarray, entries: np.ndarray, q: int,
+               n_codes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
     n_rows, n_units = codes.shape
     n_scalars, n_vectors = scalars.shape[1], vectors.shape[1]
     out_s = np.zeros((n_rows, n_scalars, n_codes))
@@ -122,12 +74,12 @@ def _pair_sums_binary(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarra
             for v in range(n_vectors):
                 b = vectors[r, v, u]
                 for t in range(lo, hi):
-                    out_v[r, v, players[t], c] += b
+                    out_v[r, v, players[t], c] += b * entries[t]
             a = additive[r, u]
             for t in range(lo, hi):
-                i = players[t]
+                i, ai = players[t], a * entries[t]
                 for t2 in range(t, hi):
-                    out_a[r, i, players[t2]] += a
+                    out_a[r, i, players[t2]] += ai * entries[t2]
         for i in range(q):
             for j in range(i + 1, q):
                 out_a[r, j, i] = out_a[r, i, j]
@@ -136,22 +88,40 @@ def _pair_sums_binary(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarra
 
 def pair_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, additive: np.ndarray,
               regressors: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`pair_code_sums`, and ``sum_u additive[r, u] r_u r_u^T`` per row, (n_rows, q, q).
+    """Per-code sums over each row's sampled pairs, and the additive block of the variance.
 
     A sampled pair's first member does not hold the last player, so its regressor ``r_u`` is
-    its 0/1 mask of the other players: the sums then run over each pair's members only (about
-    half the players) instead of products with every regressor. Regressors that are not 0/1
-    are summed densely.
+    its 0/1 mask of the other players: the sums run over each regressor's nonzero entries only
+    (about half the players) instead of products with every regressor.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_rows, n_units)
+        The code of every pair's first member, per row.
+    scalars : ndarray of shape (n_rows, n_scalars, n_units)
+        Per-pair scalars to sum by code.
+    vectors : ndarray of shape (n_rows, n_vectors, n_units)
+        Per-pair scalars ``b_u`` whose products with the pair's regressor ``r_u`` are summed.
+    additive : ndarray of shape (n_rows, n_units)
+        Per-pair weights ``a_u`` of the additive block.
+    regressors : ndarray of shape (n_units, q)
+        The pairs' regressors, shared by the rows.
+    n_codes : int
+        Number of codes.
+
+    Returns
+    -------
+    scalar_sums : ndarray of shape (n_rows, n_scalars, n_codes)
+    vector_sums : ndarray of shape (n_rows, n_vectors, q, n_codes)
+    additive_block : ndarray of shape (n_rows, q, q)
+        ``sum_u a_u r_u r_u^T`` per row.
     """
-    if not np.all((regressors == 0.0) | (regressors == 1.0)):
-        sums, vectors_sums = pair_code_sums(codes, scalars, vectors, regressors, n_codes)
-        scaled = regressors * additive[:, :, None]
-        return sums, vectors_sums, np.matmul(scaled.transpose(0, 2, 1), regressors)
     units, players = np.nonzero(regressors)
     starts = np.searchsorted(units, np.arange(regressors.shape[0] + 1))
-    return _pair_sums_binary(np.ascontiguousarray(codes, dtype=np.int64),
-                             np.ascontiguousarray(scalars, dtype=np.float64),
-                             np.ascontiguousarray(vectors, dtype=np.float64),
-                             np.ascontiguousarray(additive, dtype=np.float64),
-                             starts.astype(np.int64), players.astype(np.int64), int(regressors.shape[1]),
-                             int(n_codes))
+    return _pair_sums(np.ascontiguousarray(codes, dtype=np.int64),
+                      np.ascontiguousarray(scalars, dtype=np.float64),
+                      np.ascontiguousarray(vectors, dtype=np.float64),
+                      np.ascontiguousarray(additive, dtype=np.float64),
+                      starts.astype(np.int64), players.astype(np.int64),
+                      np.ascontiguousarray(regressors[units, players], dtype=np.float64),
+                      int(regressors.shape[1]), int(n_codes))
