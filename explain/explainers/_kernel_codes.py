@@ -57,14 +57,13 @@ def code_sums(codes: np.ndarray, values_t: np.ndarray, n_codes: int) -> np.ndarr
 
 
 @numba.njit(nogil=True, cache=True)
-def _pair_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, additive: np.ndarray,
-               starts: np.ndarray, players: np.ndarray, entries: np.ndarray, q: int,
-               n_codes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+def _pair_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, starts: np.ndarray,
+               players: np.ndarray, entries: np.ndarray, q: int,
+               n_codes: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
     n_rows, n_units = codes.shape
     n_scalars, n_vectors = scalars.shape[1], vectors.shape[1]
     out_s = np.zeros((n_rows, n_scalars, n_codes))
     out_v = np.zeros((n_rows, n_vectors, q, n_codes))
-    out_a = np.zeros((n_rows, q, q))
     for r in range(n_rows):
         for u in range(n_units):
             c = codes[r, u]
@@ -75,15 +74,7 @@ def _pair_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, addi
                 b = vectors[r, v, u]
                 for t in range(lo, hi):
                     out_v[r, v, players[t], c] += b * entries[t]
-            a = additive[r, u]
-            for t in range(lo, hi):
-                i, ai = players[t], a * entries[t]
-                for t2 in range(t, hi):
-                    out_a[r, i, players[t2]] += ai * entries[t2]
-        for i in range(q):
-            for j in range(i + 1, q):
-                out_a[r, j, i] = out_a[r, i, j]
-    return out_s, out_v, out_a
+    return out_s, out_v
 
 
 def pair_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, additive: np.ndarray,
@@ -91,8 +82,8 @@ def pair_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, addit
     """Per-code sums over each row's sampled pairs, and the additive block of the variance.
 
     A sampled pair's first member does not hold the last player, so its regressor ``r_u`` is
-    its 0/1 mask of the other players: the sums run over each regressor's nonzero entries only
-    (about half the players) instead of products with every regressor.
+    its 0/1 mask of the other players: the per-code sums run over each regressor's nonzero
+    entries only (about half the players) instead of products with every regressor.
 
     Parameters
     ----------
@@ -118,10 +109,14 @@ def pair_sums(codes: np.ndarray, scalars: np.ndarray, vectors: np.ndarray, addit
     """
     units, players = np.nonzero(regressors)
     starts = np.searchsorted(units, np.arange(regressors.shape[0] + 1))
-    return _pair_sums(np.ascontiguousarray(codes, dtype=np.int64),
-                      np.ascontiguousarray(scalars, dtype=np.float64),
-                      np.ascontiguousarray(vectors, dtype=np.float64),
-                      np.ascontiguousarray(additive, dtype=np.float64),
-                      starts.astype(np.int64), players.astype(np.int64),
-                      np.ascontiguousarray(regressors[units, players], dtype=np.float64),
-                      int(regressors.shape[1]), int(n_codes))
+    sums, vector_sums = _pair_sums(np.ascontiguousarray(codes, dtype=np.int64),
+                                   np.ascontiguousarray(scalars, dtype=np.float64),
+                                   np.ascontiguousarray(vectors, dtype=np.float64),
+                                   starts.astype(np.int64), players.astype(np.int64),
+                                   np.ascontiguousarray(regressors[units, players], dtype=np.float64),
+                                   int(regressors.shape[1]), int(n_codes))
+    # the additive block is a dense product (BLAS): two to three times faster than summing
+    # each pair's outer product over its nonzero entries; one product per row (a stack), so
+    # that a row's rounding does not depend on the rows beside it
+    block = np.matmul(regressors.T[None] * np.asarray(additive, dtype=np.float64)[:, None, :], regressors)
+    return sums, vector_sums, block

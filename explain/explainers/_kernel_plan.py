@@ -189,15 +189,12 @@ def evaluate_coalitions(predict: Predict, X: np.ndarray, pieces: Sequence[tuple[
     -------
     list of ndarray of shape (n_rows, n_coalitions_of_piece, n_outputs)
     """
-    masks = np.concatenate([np.repeat(game.column_masks[part], game.background.shape[0], axis=0)
-                            for game, part in pieces])
-    fill = np.concatenate([np.tile(game.background, (_length(part), 1)) for game, part in pieces])
-    n_rows, n_synthetic, n_columns = X.shape[0], masks.shape[0], X.shape[1]
+    writer = _SyntheticWriter(pieces)
+    n_rows, n_synthetic, n_columns = X.shape[0], writer.n_synthetic, X.shape[1]
     output = np.empty((n_rows, n_synthetic, n_outputs))
     limit = min(limit, max(MIN_CALL_ROWS, CALL_VALUES // max(n_columns, 1)))
     row_step, column_step = max(1, limit // max(n_synthetic, 1)), min(limit, max(n_synthetic, 1))
     buffer = np.empty(min(row_step, n_rows) * column_step * n_columns)  # reused by every call
-    writer = _SyntheticWriter(masks, fill)
     for rows in blocks(n_rows, row_step):
         for columns in blocks(n_synthetic, column_step):
             shape = (rows.stop - rows.start, columns.stop - columns.start, n_columns)
@@ -218,31 +215,51 @@ def evaluate_coalitions(predict: Predict, X: np.ndarray, pieces: Sequence[tuple[
 class _SyntheticWriter:
     """Writes synthetic rows: ``x`` where a coalition's mask is set, the background elsewhere.
 
-    One compiled pass per block (:func:`_select_rows`): a select, so NaN and infinite values
-    are copied as they are, and about twice as fast as NumPy's multiply-and-add over the block
-    (two passes of a memory-bound operation), which in turn was three times faster than
-    ``np.where``.
+    Synthetic row ``i`` (coalition-major: every background row of a game's coalition in turn)
+    reads its mask and its background row through two small index arrays, so a call's writing
+    reads a few kilobytes besides ``x`` instead of a tiled copy of the background as large as
+    its output. One compiled pass per block (:func:`_select_rows`): a select, so NaN and
+    infinite values are copied as they are, and about twice as fast as NumPy's
+    multiply-and-add over the block (two passes of a memory-bound operation), which in turn
+    was three times faster than ``np.where``.
     """
 
-    def __init__(self, masks: np.ndarray, fill: np.ndarray) -> None:
-        self.masks = np.ascontiguousarray(masks, dtype=np.bool_)
-        self.fill = np.ascontiguousarray(fill, dtype=np.float64)
+    def __init__(self, pieces: Sequence[tuple[KernelGame, slice]]) -> None:
+        masks, fills, mask_index, fill_index = [], [], [], []
+        n_masks = n_fills = 0
+        for game, part in pieces:
+            n_background, length = game.background.shape[0], _length(part)
+            masks.append(game.column_masks[part])
+            fills.append(game.background)
+            mask_index.append(np.repeat(np.arange(n_masks, n_masks + length), n_background))
+            fill_index.append(np.tile(np.arange(n_fills, n_fills + n_background), length))
+            n_masks, n_fills = n_masks + length, n_fills + n_background
+        self.masks = np.ascontiguousarray(np.concatenate(masks), dtype=np.bool_)
+        self.fill = np.ascontiguousarray(np.concatenate(fills), dtype=np.float64)
+        self.mask_index = np.concatenate(mask_index).astype(np.int32)
+        self.fill_index = np.concatenate(fill_index).astype(np.int32)
+
+    @property
+    def n_synthetic(self) -> int:
+        """Synthetic rows per explained row."""
+        return int(self.mask_index.size)
 
     def write(self, out: np.ndarray, rows: np.ndarray, columns: slice) -> None:
         """Rows of ``out`` (float64, (n_rows, n_synthetic, n_columns)) for ``columns`` of the
         synthetic rows."""
         _select_rows(out, np.ascontiguousarray(rows, dtype=np.float64), self.masks, self.fill,
-                     int(columns.start or 0))
+                     self.mask_index, self.fill_index, int(columns.start or 0))
 
 
 @numba.njit(nogil=True, cache=True)
 def _select_rows(out: np.ndarray, rows: np.ndarray, masks: np.ndarray, fill: np.ndarray,
-                 start: int) -> None:  # pragma: no cover
+                 mask_index: np.ndarray, fill_index: np.ndarray, start: int) -> None:  # pragma: no cover
     n_rows, n_synthetic, n_columns = out.shape
     for r in range(n_rows):
         for i in range(n_synthetic):
+            m, f = mask_index[start + i], fill_index[start + i]
             for j in range(n_columns):
-                out[r, i, j] = rows[r, j] if masks[start + i, j] else fill[start + i, j]
+                out[r, i, j] = rows[r, j] if masks[m, j] else fill[f, j]
 
 
 def _length(part: slice) -> int:

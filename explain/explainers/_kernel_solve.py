@@ -76,6 +76,8 @@ class StageSolver:
     moves : ndarray of shape (n_players, n_units)
         ``A^+ r_u`` with the last player's ``-sum_i`` appended: how the additive values move
         with a unit of weight on pair ``u`` per unit of its residual difference ``d_u``.
+    moves_and_squares : ndarray of shape (2 * n_players, n_units)
+        ``moves`` with their squares stacked below (for the variance's matrix products).
     n_draws : int
         Draws of the stage; 0 when nothing is sampled (no standard errors).
     fixed_gram : ndarray of shape (n_players - 1, n_players - 1)
@@ -94,6 +96,7 @@ class StageSolver:
     factors: np.ndarray
     scale: float
     moves: np.ndarray
+    moves_and_squares: np.ndarray
     n_draws: int
     fixed_gram: np.ndarray
 
@@ -133,13 +136,14 @@ def stage_solver(masks: np.ndarray, weights: np.ndarray, n_fixed: int, counts: n
     inverse = np.linalg.pinv(regressors.T @ weighted, hermitian=True)
     n_draws = int(counts.sum())
     pair_inverse = inverse @ regressors[n_fixed::2].T
+    moves = np.vstack([pair_inverse, -pair_inverse.sum(axis=0)])
     mass = float(np.sum(counts * factors))
     return StageSolver(
         masks=masks, weights=weights, inverse=inverse, regressors=regressors,
         weighted_t=np.ascontiguousarray(weighted.T), players_t=np.ascontiguousarray(masks.T, dtype=np.uint8),
         n_fixed=n_fixed, pair_inverse=pair_inverse, counts=counts, factors=factors,
         scale=sampled_weight / (2.0 * mass) if n_draws else 0.0,
-        moves=np.vstack([pair_inverse, -pair_inverse.sum(axis=0)]), n_draws=n_draws,
+        moves=moves, moves_and_squares=np.vstack([moves, moves**2]), n_draws=n_draws,
         fixed_gram=regressors[:n_fixed].T @ weighted[:n_fixed],
     )
 
@@ -217,11 +221,32 @@ def finish_rows(stage: StageSolver, adjusted: np.ndarray, head: np.ndarray, delt
     # d_u = e_u - e_u' from the targets: the regressors of a pair's members are opposite
     pairs = adjusted[:, stage.n_fixed::2] - adjusted[:, stage.n_fixed + 1::2]
     pairs -= 2.0 * np.matmul(stage.pair_regressors, head)  # (rows, U, outputs)
-    variance = np.empty_like(phi)
-    for o in range(phi.shape[2]):
-        variance[:, :, o] = resampled_variance(stage, stage.moves * pairs[:, None, :, o])
+    variance = _pair_variance(stage, pairs)
     sampled_dof = stage.inverse.shape[0] - float(np.sum(stage.inverse * stage.fixed_gram))
     return phi, variance * small_sample_factor(stage.counts.size, sampled_dof)
+
+
+def _pair_variance(stage: StageSolver, pairs: np.ndarray) -> np.ndarray:
+    """:func:`resampled_variance` of the moves ``stage.moves * d_u`` of many rows and outputs.
+
+    Expanded as ``s^2 (M^2 (b d^2) - 2 m_bar M (b d) + m_bar^2 sum b)`` with ``b = c rho^2``
+    and ``m_bar = M (c rho d) / sum c rho``: three matrix-vector products per row and output
+    against the stage's ``M`` and ``M^2`` instead of forming ``M d`` for every pair.
+    ``pairs`` is (n_rows, n_units, n_outputs); returns (n_rows, n_players, n_outputs).
+    """
+    mass = stage.counts * stage.factors
+    weight = mass * stage.factors
+    n_players = stage.moves.shape[0]
+    # (rows, outputs, units, 3): per row and output, the three weighted vectors as columns
+    d = pairs.transpose(0, 2, 1)[..., None]
+    vectors = np.concatenate([d * mass[:, None], d * weight[:, None], d**2 * weight[:, None]], axis=3)
+    # one stacked product per row and output: a row's rounding does not depend on its neighbours
+    sums = np.matmul(stage.moves_and_squares, vectors)  # (rows, outputs, 2 * players, 3)
+    centre = sums[..., :n_players, 0] / mass.sum()
+    variance = (sums[..., n_players:, 2] - 2.0 * centre * sums[..., :n_players, 1]
+                + centre**2 * weight.sum())
+    # a sum of squares, negative only by rounding
+    return np.abs(stage.scale**2 * variance).transpose(0, 2, 1)
 
 
 def small_sample_factor(n_units: int, dof: float | np.ndarray) -> float | np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from math import factorial
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -473,10 +474,17 @@ def test_synthetic_rows_take_x_in_the_coalition_and_the_background_elsewhere(mis
     from explain.explainers._kernel_plan import _SyntheticWriter
 
     rng = np.random.default_rng(0)
-    masks, fill, rows = rng.random((7, 4)) < 0.5, rng.normal(size=(7, 4)), rng.normal(size=(3, 4))
+    rows = rng.normal(size=(3, 4))
+    # two games: 5 coalitions on 2 background rows (3 of them evaluated), 4 on 1 (all of them)
+    games = [SimpleNamespace(column_masks=rng.random((5, 4)) < 0.5, background=rng.normal(size=(2, 4))),
+             SimpleNamespace(column_masks=rng.random((4, 4)) < 0.5, background=rng.normal(size=(1, 4)))]
+    pieces = [(games[0], slice(1, 4)), (games[1], slice(0, 4))]
     if missing:  # NaN and infinity must not leak into cells that come from the background
-        rows[0, 1], rows[2, 3], fill[4, 0] = np.nan, np.inf, -np.inf
-    writer = _SyntheticWriter(masks, fill)
+        rows[0, 1], rows[2, 3], games[0].background[1, 0] = np.nan, np.inf, -np.inf
+    masks = np.concatenate([np.repeat(games[0].column_masks[1:4], 2, axis=0), games[1].column_masks])
+    fill = np.concatenate([np.tile(games[0].background, (3, 1)), np.tile(games[1].background, (4, 1))])
+    writer = _SyntheticWriter(pieces)  # type: ignore[arg-type]
+    assert writer.n_synthetic == 10
     out = np.empty((3, 5, 4))
     writer.write(out, rows, slice(1, 6))
     np.testing.assert_array_equal(out, np.where(masks[None, 1:6], rows[:, None, :], fill[None, 1:6]))
