@@ -95,8 +95,8 @@ def _affordable(children: list[ChildRun], data: PreparedData, budget: Budget) ->
             chosen.append(child)
             total += cost
         else:
-            logger.info("run %s left out of the ensemble: its refit (about %.0f s) would not fit in the "
-                        "time left", child.id, cost)
+            logger.info("run %s left out of the ensemble: its refit (about %.1f s) would not fit in the "
+                        "%.1f s left for refits", child.id, cost, max(0.0, allowance - total))
     return chosen
 
 

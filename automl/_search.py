@@ -32,6 +32,7 @@ __all__ = ["AutoML"]
 logger = logging.getLogger("automl")
 PROBE_ROWS = 1
 MAX_RUN_ROWS = 100
+SLOPE_ROWS = 10  # rows of a run's explanation from which its cost per row is a slope
 ONE_SPLIT_ATTR = "one_validation_split"  # study attribute: the first fit's choice of validation
 QUADRATIC_FAMILIES = ("KNN",)  # prediction cost grows with training rows x predicted rows
 
@@ -224,7 +225,13 @@ class AutoML:
             left = allowed - (time.perf_counter() - start)
             rows = int(min(MAX_RUN_ROWS, max(left / max(per_row, 1e-9), PROBE_ROWS)))
             if rows > PROBE_ROWS:
+                started = time.perf_counter()
                 explanation = explainer.explain_global(prepare(fold.X_valid[:rows]))
+                if measured and rows >= SLOPE_ROWS:
+                    # a call's fixed cost (the raw explanation, the explanation object) is most
+                    # of a one-row call: the cost per row is the slope between the two calls
+                    slope = (time.perf_counter() - started - per_row * PROBE_ROWS) / (rows - PROBE_ROWS)
+                    trial.set_user_attr("explain_row_seconds", max(slope, 0.0))
         except (ExplanationError, ValueError) as exc:  # an explanation is optional for a run
             trial.set_user_attr("explain_error", f"{type(exc).__name__}: {exc}")
             return

@@ -187,7 +187,8 @@ def test_the_refit_reserve_scales_a_sampled_fit_to_all_rows(tmp_path: Path) -> N
 
 
 def test_the_explanation_reserve_comes_from_what_the_runs_measured() -> None:
-    data = SimpleNamespace(folds=[SimpleNamespace(y_train=np.zeros(100))], y_full=np.zeros(200))
+    data = SimpleNamespace(folds=[SimpleNamespace(y_train=np.zeros(100))], y_full=np.zeros(200),
+                           explain_index=None)
 
     def run(setup: float | None, per_row: float | None, rows: int = 100) -> SimpleNamespace:
         attrs = {"fit_rows": rows, "explain_setup_seconds": setup, "explain_row_seconds": per_row}
@@ -195,13 +196,18 @@ def test_the_explanation_reserve_comes_from_what_the_runs_measured() -> None:
 
     budget = Budget(3.0)  # 18 s at most for the best model's explanation
     cheap = run(0.01, 1e-5)  # a tree model: set-up 0.02 s on all rows, 0.05 s for 5,000 rows
-    assert budget.explain_reserve([cheap], data) == 3.0  # type: ignore[list-item]  # the floor
+    assert budget.explain_reserve([cheap], data) == 1.5  # type: ignore[list-item]  # the floor
     costly = run(0.1, 2e-4, rows=50)  # 7 x (0.1 x 4 + 1.0) = 9.8 s
     assert budget.explain_reserve([costly, cheap], data) == pytest.approx(  # type: ignore[list-item]
         7 * (0.4 + 1.0) + 7 * (0.02 + 0.05))
     assert budget.explain_reserve([run(1.0, 1e-3)], data) == 18.0  # type: ignore[list-item]  # the cap
     assert budget.explain_reserve([cheap, run(None, None)], data) == 18.0  # type: ignore[list-item]
     assert budget.explain_reserve([], data) == 18.0  # type: ignore[arg-type]
+    # the held-out rows the best model is explained on, not 5,000, when there are fewer
+    per_row = run(0.0, 2e-3)  # 7 x 5,000 x 2e-3 = 70 s for 5,000 rows; 7 x 334 x 2e-3 = 4.7 s
+    assert budget.explain_reserve([per_row], data) == 18.0  # type: ignore[list-item]
+    held_out = SimpleNamespace(**{**vars(data), "explain_index": np.arange(334)})
+    assert budget.explain_reserve([per_row], held_out) == pytest.approx(7 * 334 * 2e-3)  # type: ignore[list-item]
 
 
 def test_the_ensemble_blends_only_runs_whose_refits_fit_in_the_time_left() -> None:

@@ -184,7 +184,7 @@ def test_a_run_explanation_builds_one_explainer_and_sizes_its_rows(tmp_path: Any
         # what the budget's reserve for the best model's explanation is estimated from
         attrs = child.trial.user_attrs
         assert 0 < attrs["explain_setup_seconds"] <= attrs["explain_seconds"]
-        assert 0 < attrs["explain_row_seconds"] <= attrs["explain_seconds"]
+        assert 0 <= attrs["explain_row_seconds"] <= attrs["explain_seconds"]
 
 
 def test_leaderboard_lists_every_run_best_first(run: AutoMLRun) -> None:
