@@ -32,7 +32,8 @@ __all__ = ["AutoML"]
 logger = logging.getLogger("automl")
 PROBE_ROWS = 1
 MAX_RUN_ROWS = 100
-SLOPE_ROWS = 10  # rows of a run's explanation from which its cost per row is a slope
+SLOPE_ROWS = 10  # rows the second call of a run's explanation adds (the cost per row)
+MIN_PROBE_SECONDS = 0.25  # that call is made when the first took less, or a tenth of the fit
 ONE_SPLIT_ATTR = "one_validation_split"  # study attribute: the first fit's choice of validation
 QUADRATIC_FAMILIES = ("KNN",)  # prediction cost grows with training rows x predicted rows
 
@@ -200,9 +201,11 @@ class AutoML:
 
         The number of explained rows (1 to 100) is set so the explanation costs about a tenth
         of the trial's fitting time: one explainer explains one row (building what it builds
-        on first use, e.g. TreeSHAP tables), then, if time is left, a second to measure the cost
-        per row (exact TreeSHAP on a deep forest can cost seconds per row), then as many as the
-        time allows.
+        on first use, e.g. TreeSHAP tables), then, if that took under a tenth of the fit or
+        under :data:`MIN_PROBE_SECONDS`, eleven rows to measure the cost per row (exact
+        TreeSHAP on a deep forest can cost seconds per row), then as many as the time allows;
+        the slope between the last two calls is the cost per row the budget's reserve for the
+        best model's explanation is estimated from.
         """
         start = time.perf_counter()
         fold = data.folds[-1]
@@ -214,23 +217,27 @@ class AutoML:
             explanation = explainer.explain_global(prepare(fold.X_valid[:PROBE_ROWS]))
             probe = time.perf_counter()
             allowed = 0.1 * fit_seconds
-            measured = fold.X_valid.shape[0] > PROBE_ROWS and probe - start < allowed
+            # a few rows more measure the cost per row apart from the set-up, when the set-up
+            # was cheap (the budget's reserve for the best model's explanation is estimated
+            # from it)
+            n_valid = fold.X_valid.shape[0]
+            measured = n_valid > PROBE_ROWS and probe - start < max(allowed, MIN_PROBE_SECONDS)
+            second = min(PROBE_ROWS + SLOPE_ROWS, n_valid)
             if measured:
-                explainer.explain_global(prepare(fold.X_valid[PROBE_ROWS:2 * PROBE_ROWS]))
-            per_row = (time.perf_counter() - probe) / PROBE_ROWS
-            # what the budget's reserve for the best model's explanation is estimated from; a row
-            # not measured apart from the set-up costs at most the set-up and its row together
+                explanation = explainer.explain_global(prepare(fold.X_valid[:second]))
+            warm = time.perf_counter() - probe
+            per_row = warm / second if measured else probe - start
             trial.set_user_attr("explain_setup_seconds", probe - start)
-            trial.set_user_attr("explain_row_seconds", per_row if measured else probe - start)
+            trial.set_user_attr("explain_row_seconds", per_row)
             left = allowed - (time.perf_counter() - start)
             rows = int(min(MAX_RUN_ROWS, max(left / max(per_row, 1e-9), PROBE_ROWS)))
-            if rows > PROBE_ROWS:
+            if rows > (second if measured else PROBE_ROWS):
                 started = time.perf_counter()
                 explanation = explainer.explain_global(prepare(fold.X_valid[:rows]))
-                if measured and rows >= SLOPE_ROWS:
-                    # a call's fixed cost (the raw explanation, the explanation object) is most
-                    # of a one-row call: the cost per row is the slope between the two calls
-                    slope = (time.perf_counter() - started - per_row * PROBE_ROWS) / (rows - PROBE_ROWS)
+                if measured and rows >= 2 * second:
+                    # a call's fixed cost (the raw explanation, the explanation object) is part
+                    # of every call: the cost per row is the slope between the two calls
+                    slope = (time.perf_counter() - started - warm) / (rows - second)
                     trial.set_user_attr("explain_row_seconds", max(slope, 0.0))
         except (ExplanationError, ValueError) as exc:  # an explanation is optional for a run
             trial.set_user_attr("explain_error", f"{type(exc).__name__}: {exc}")

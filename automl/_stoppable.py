@@ -85,26 +85,39 @@ def _xgboost(estimator: Any, X: Any, y: Any, deadline: float) -> None:
 
 
 def _in_slices(parameter: str) -> Callable[[Any, Any, Any, float], None]:
-    """Fit by raising ``parameter`` (trees, rounds, iterations) slice by slice with warm_start."""
+    """Fit by raising ``parameter`` (trees, rounds, iterations) slice by slice with warm_start.
+
+    Each next slice is sized from the time per unit the last one measured so that it ends
+    before the deadline, and the fit stops when not even one more unit would: on a table of
+    85,000 rows a slice of thirteen extra-trees took seconds, and the deadline, checked only
+    between fixed slices, was overrun by 6 s.
+    """
 
     def fit(estimator: Any, X: Any, y: Any, deadline: float) -> None:
         total = int(estimator.get_params()[parameter])
         warm = estimator.get_params()["warm_start"]
         size = max(1, min(-(-total // SLICES), MAX_SLICE))
-        steps = [*range(size, total, size), total]
+        done = 0
         estimator.set_params(warm_start=True)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)  # the last slice warns if due
-                for step in steps[:-1]:
-                    estimator.set_params(**{parameter: step})
+            while True:
+                step = min(total, done + size)
+                estimator.set_params(**{parameter: step})
+                started = time.perf_counter()
+                with warnings.catch_warnings():
+                    if step < total:  # only the last slice may say the solver did not converge
+                        warnings.simplefilter("ignore", ConvergenceWarning)
                     estimator.fit(X, y)
-                    if _converged(estimator, parameter, step):
-                        break
-                    _check(deadline)
-            estimator.set_params(**{parameter: steps[-1]})
-            if not _converged(estimator, parameter, steps[-2] if len(steps) > 1 else 0):
-                estimator.fit(X, y)
+                if step >= total or _converged(estimator, parameter, step):
+                    return
+                _check(deadline)
+                per_unit = (time.perf_counter() - started) / (step - done)
+                left = deadline - time.perf_counter()
+                if per_unit > left:
+                    raise FitStopped("the time budget would run out during the next "
+                                     f"{parameter.replace('_', ' ')} of the fit")
+                size = max(1, min(size, int(left / per_unit)))
+                done = step
         finally:
             estimator.set_params(warm_start=warm, **{parameter: total})
 
