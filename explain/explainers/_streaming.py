@@ -79,7 +79,11 @@ def chunk_rows(n_rows: int, bytes_per_row: int, n_jobs: int, batch_size: int | N
 
     The automatic size keeps a chunk's local values near :data:`LOCAL_BYTES_PER_CHUNK`, at
     most ``max_rows`` (an explainer's bound for a chunk of a second or two, so that progress
-    moves), and gives at least as many chunks as workers when there are enough rows.
+    moves), and gives at least as many chunks as workers when there are enough rows. With
+    several workers the number of chunks is a multiple of theirs, the chunks of near-equal
+    size: 114 rows in chunks of at most 24 on two workers are six chunks of 19, not five of
+    which the last runs alone (Kernel SHAP on the walkthrough: 66 rows' time on one worker
+    against 57).
 
     Examples
     --------
@@ -89,6 +93,8 @@ def chunk_rows(n_rows: int, bytes_per_row: int, n_jobs: int, batch_size: int | N
     3
     >>> chunk_rows(100, bytes_per_row=800, n_jobs=1, max_rows=8)
     8
+    >>> chunk_rows(114, bytes_per_row=800, n_jobs=2, max_rows=24)
+    19
     """
     if batch_size is not None:
         return batch_size
@@ -96,7 +102,12 @@ def chunk_rows(n_rows: int, bytes_per_row: int, n_jobs: int, batch_size: int | N
     cap = max(1, LOCAL_BYTES_PER_CHUNK // max(1, bytes_per_row))
     if max_rows is not None:
         cap = min(cap, max(1, max_rows))
-    return max(1, min(cap, -(-n_rows // workers)))
+    size = max(1, min(cap, -(-n_rows // workers)))
+    n_chunks = -(-n_rows // size)
+    if workers > 1 and n_chunks > 1:
+        n_chunks = -(-n_chunks // workers) * workers
+        size = max(1, -(-n_rows // n_chunks))
+    return size
 
 
 def interactive() -> bool:

@@ -90,6 +90,10 @@ def test_automatic_chunks_cover_every_worker_and_cap_memory() -> None:
     assert chunk_rows(10, bytes_per_row=80, n_jobs=2) == 5
     assert chunk_rows(10_000_000, bytes_per_row=800, n_jobs=2) * 800 <= 8 * 2**20
     assert chunk_rows(10, bytes_per_row=80, n_jobs=2, batch_size=3) == 3
+    # a multiple of the workers' number of chunks, of near-equal size
+    assert chunk_rows(114, bytes_per_row=80, n_jobs=2, max_rows=24) == 19
+    assert chunk_rows(100, bytes_per_row=80, n_jobs=2, max_rows=24) == 17  # 6 chunks, not 5
+    assert chunk_rows(96, bytes_per_row=80, n_jobs=2, max_rows=24) == 24
 
 
 def test_progress_bar_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
