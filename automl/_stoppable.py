@@ -27,8 +27,9 @@ from sklearn.pipeline import Pipeline
 
 __all__ = ["FitStopped", "fit_until"]
 
-SLICES = 8  # at least this many slices of a fit
-MAX_SLICE = 16  # and at most this many trees or boosting rounds in one
+SLICES = 8  # the first slice is at most this share of a fit's trees or rounds
+MAX_SLICE = 16  # and at most this many trees or boosting rounds in the first
+SLICE_SHARE = 0.5  # a later slice takes at most this share of the time left
 
 
 class FitStopped(Exception):
@@ -87,10 +88,14 @@ def _xgboost(estimator: Any, X: Any, y: Any, deadline: float) -> None:
 def _in_slices(parameter: str) -> Callable[[Any, Any, Any, float], None]:
     """Fit by raising ``parameter`` (trees, rounds, iterations) slice by slice with warm_start.
 
-    Each next slice is sized from the time per unit the last one measured so that it ends
-    before the deadline, and the fit stops when not even one more unit would: on a table of
-    85,000 rows a slice of thirteen extra-trees took seconds, and the deadline, checked only
-    between fixed slices, was overrun by 6 s.
+    The first slice is small (:data:`SLICES`, :data:`MAX_SLICE`); each next one is sized from
+    the time per unit the last one measured to take at most :data:`SLICE_SHARE` of the time
+    left, and the fit stops when not even one more unit would end before the deadline. On a
+    table of 85,000 rows a slice of thirteen extra-trees took seconds, and the deadline,
+    checked only between fixed slices, was overrun by 6 s; and every warm-started call of
+    histogram gradient boosting bins the data again and recomputes the rounds so far, so 200
+    rounds in fixed slices of 16 took 10.9 s against 3.2 s in one fit (85,000 x 47, one
+    thread): with time to spare the rest of the fit is now one call.
     """
 
     def fit(estimator: Any, X: Any, y: Any, deadline: float) -> None:
@@ -116,7 +121,7 @@ def _in_slices(parameter: str) -> Callable[[Any, Any, Any, float], None]:
                 if per_unit > left:
                     raise FitStopped("the time budget would run out during the next "
                                      f"{parameter.replace('_', ' ')} of the fit")
-                size = max(1, min(size, int(left / per_unit)))
+                size = max(1, min(total - step, int(SLICE_SHARE * left / per_unit)))
                 done = step
         finally:
             estimator.set_params(warm_start=warm, **{parameter: total})

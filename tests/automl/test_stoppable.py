@@ -44,14 +44,15 @@ def test_the_next_slice_is_sized_to_end_before_the_deadline(clock: list[float]) 
     forest = _Forest(clock, n_estimators=100, seconds=0.03)
     with pytest.raises(FitStopped):
         _in_slices("n_estimators")(forest, None, None, 0.5)
-    # 13 trees (0.39 s), then the 3 that fit in the 0.11 s left; one more would end past 0.5 s
-    assert forest.fitted == [13, 16]
+    # 13 trees (0.39 s), then slices of at most half the time left, one tree at a time near
+    # the deadline; one more would end past 0.5 s
+    assert forest.fitted == [13, 14, 15, 16]
     assert clock[0] <= 0.5
     assert forest.params == {"n_estimators": 100, "warm_start": False}
 
 
-def test_a_fit_with_time_to_spare_grows_every_slice(clock: list[float]) -> None:
+def test_a_fit_with_time_to_spare_ends_in_one_more_slice(clock: list[float]) -> None:
     forest = _Forest(clock, n_estimators=100, seconds=0.03)
     _in_slices("n_estimators")(forest, None, None, 100.0)
-    assert forest.fitted == [13, 26, 39, 52, 65, 78, 91, 100]
+    assert forest.fitted == [13, 100]  # the other 87 trees take 2.6 s of the 99.6 s left
     assert forest.params == {"n_estimators": 100, "warm_start": False}
