@@ -64,8 +64,6 @@ class StageSolver:
         The masks transposed, as bytes (to read a row's leading players quickly).
     n_fixed : int
         Enumerated coalitions; pairs follow (first member, complement).
-    pair_inverse : ndarray of shape (n_players - 1, n_units)
-        ``A^+ r_u`` of every pair.
     counts : ndarray of shape (n_units,)
         Draws ``c_u`` of every pair.
     factors : ndarray of shape (n_units,)
@@ -73,11 +71,8 @@ class StageSolver:
         probability); a pair's coalitions weigh ``s c_u rho_u`` each.
     scale : float
         ``s = sampled_weight / (2 sum_u c_u rho_u)``.
-    moves : ndarray of shape (n_players, n_units)
-        ``A^+ r_u`` with the last player's ``-sum_i`` appended: how the additive values move
-        with a unit of weight on pair ``u`` per unit of its residual difference ``d_u``.
     moves_and_squares : ndarray of shape (2 * n_players, n_units)
-        ``moves`` with their squares stacked below (for the variance's matrix products).
+        :attr:`moves` with their squares stacked below (for the variance's matrix products).
     n_draws : int
         Draws of the stage; 0 when nothing is sampled (no standard errors).
     fixed_gram : ndarray of shape (n_players - 1, n_players - 1)
@@ -91,11 +86,9 @@ class StageSolver:
     weighted_t: np.ndarray
     players_t: np.ndarray
     n_fixed: int
-    pair_inverse: np.ndarray
     counts: np.ndarray
     factors: np.ndarray
     scale: float
-    moves: np.ndarray
     moves_and_squares: np.ndarray
     n_draws: int
     fixed_gram: np.ndarray
@@ -104,6 +97,13 @@ class StageSolver:
     def n_coalitions(self) -> int:
         """Coalitions of the stage."""
         return int(self.masks.shape[0])
+
+    @property
+    def moves(self) -> np.ndarray:
+        """``A^+ r_u`` with the last player's ``-sum_i`` appended, (n_players, n_units): how the
+        additive values move with a unit of weight on pair ``u`` per unit of its residual
+        difference ``d_u``."""
+        return self.moves_and_squares[:self.moves_and_squares.shape[0] // 2]
 
     @property
     def pair_regressors(self) -> np.ndarray:
@@ -141,9 +141,9 @@ def stage_solver(masks: np.ndarray, weights: np.ndarray, n_fixed: int, counts: n
     return StageSolver(
         masks=masks, weights=weights, inverse=inverse, regressors=regressors,
         weighted_t=np.ascontiguousarray(weighted.T), players_t=np.ascontiguousarray(masks.T, dtype=np.uint8),
-        n_fixed=n_fixed, pair_inverse=pair_inverse, counts=counts, factors=factors,
+        n_fixed=n_fixed, counts=counts, factors=factors,
         scale=sampled_weight / (2.0 * mass) if n_draws else 0.0,
-        moves=moves, moves_and_squares=np.vstack([moves, moves**2]), n_draws=n_draws,
+        moves_and_squares=np.vstack([moves, moves**2]), n_draws=n_draws,
         fixed_gram=regressors[:n_fixed].T @ weighted[:n_fixed],
     )
 
