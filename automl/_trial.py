@@ -80,10 +80,11 @@ class Limits:
     deadline : float or None
         ``time.perf_counter()`` value at which the experiment's time runs out.
     may_prune : bool
-        Whether the pruner may stop this trial (not for the families' default trials).
+        Whether the pruner may stop this trial (not for the families' default trials, except
+        on a large table those of families slow on many rows).
     grow_rows : bool
-        On a large table, fit on the growing samples of rows even if the pruner may not stop the
-        trial (the defaults of families slow on many rows); else a default goes to all rows.
+        On a large table, fit on the growing samples of rows (the defaults of families slow on
+        many rows); else a default goes to all rows.
     must_finish : bool
         Let the trial run past ``deadline`` (no run has completed yet), up to ``hard_deadline``.
     hard_deadline : float or None

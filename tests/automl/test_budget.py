@@ -225,3 +225,32 @@ def test_the_ensemble_blends_only_runs_whose_refits_fit_in_the_time_left() -> No
     assert _affordable(runs, data, Budget(None)) == runs  # type: ignore[arg-type]
     budget.start = time.perf_counter() - 59.0  # nothing left: the best run is refitted regardless
     assert [c.id for c in _affordable(runs, data, budget)] == ["best"]  # type: ignore[arg-type]
+
+
+def test_on_a_large_table_a_forest_default_may_be_pruned_on_its_samples(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A boosted family's default goes to all rows unpruned; a forest's default grows its rows
+    and the pruner may stop it on a sample (its fits on all rows cost tens of seconds)."""
+    import automl._search as search
+
+    real_prepare, real_evaluate = search.prepare, search.evaluate
+
+    def large(config: AutoMLConfig, seconds: float | None = None, one_split: bool | None = None) -> object:
+        data = real_prepare(config, seconds, one_split=True)
+        n_train = len(data.folds[0].y_train)
+        return dataclasses.replace(data, row_steps=[n_train // 4, n_train])
+
+    seen: dict[str, tuple[bool, bool]] = {}
+
+    def spy(trial: optuna.Trial, name: str, *args: object) -> object:
+        limits = args[-1]
+        assert isinstance(limits, Limits)
+        seen[name] = (limits.may_prune, limits.grow_rows)
+        return real_evaluate(trial, name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search, "prepare", large)
+    monkeypatch.setattr(search, "evaluate", spy)
+    config = _config(tmp_path, 12_000, minutes=None)
+    config.models = ["LightGBM", "RandomForest"]
+    AutoML(config).fit()
+    assert seen == {"LightGBM": (False, False), "RandomForest": (True, True)}
