@@ -33,6 +33,9 @@ logger = logging.getLogger("automl")
 SETTINGS_THAT_MUST_MATCH = ("task", "primary_metric", "features", "models")
 LARGE_DEFAULT_ORDER = ("LightGBM", "HistGradientBoosting", "XGBoost", "LogisticRegression", "ElasticNet",
                        "ExtremeRandomTrees", "RandomForest")
+# defaults tried after the first boosted portfolio points (see :func:`_enqueue_defaults`)
+LATE_DEFAULTS = (*SLOW_ON_ROWS, "KNN")
+EARLY_PORTFOLIO = tuple(i for i, (name, _) in enumerate(PORTFOLIO) if name == "LightGBM")[:2]
 TRAINING_DATA = "training_data.joblib"
 FEATURIZER = "featurizer.joblib"
 
@@ -140,7 +143,11 @@ def _enqueue_defaults(config: AutoMLConfig, study: optuna.Study) -> None:
     """Queue each family's plain defaults, then the portfolio's configurations of the searched
     families (as many as ``iterations`` allows), unless queued already.
 
-    On a large table the forests (:data:`~automl._estimators.SLOW_ON_ROWS`) come last, defaults
+    The first two LightGBM points of the portfolio come before the defaults of the forests and
+    k-nearest neighbours: on a table of a few thousand rows and hundreds of engineered columns
+    (modeldata's ames, 2,000 x 300) the forests' defaults take 10 s each and score below the
+    boosted defaults, and the slower-learning boosted points after them ran out of time. On a
+    large table the forests (:data:`~automl._estimators.SLOW_ON_ROWS`) come last, defaults
     and portfolio points alike: each of their fits costs tens of seconds where a boosted model's
     costs a few, and they rarely lead there (causaldata's mortgages at 3 minutes: 85 of 132 s of
     search went to forests that scored 0.03 below the boosted trees' defaults).
@@ -154,8 +161,9 @@ def _enqueue_defaults(config: AutoMLConfig, study: optuna.Study) -> None:
                                                             for name in names]
     points += [(i, name, params) for i, (name, params) in enumerate(PORTFOLIO)
                if name in config.models][:room]
+    points.sort(key=_rank)  # stable: otherwise in order
     if is_large(config):
-        points.sort(key=lambda point: point[1] in SLOW_ON_ROWS)  # stable: otherwise in order
+        points.sort(key=lambda point: point[1] in SLOW_ON_ROWS)
     for index, name, params in points:
         if index is None and name not in queued:
             study.enqueue_trial({"estimator": name, **get_estimator(name).prefixed(params)},
@@ -163,6 +171,15 @@ def _enqueue_defaults(config: AutoMLConfig, study: optuna.Study) -> None:
         elif index is not None and index not in already:
             study.enqueue_trial({"estimator": name, **get_estimator(name).prefixed(params)},
                                 user_attrs={"portfolio": index})
+
+
+def _rank(point: tuple[int | None, str, dict[str, Any]]) -> int:
+    """Cheap families' defaults, then the first boosted portfolio points, then the defaults of
+    forests and k-nearest neighbours, then the rest of the portfolio."""
+    index, name, _ = point
+    if index is None:
+        return 2 if name in LATE_DEFAULTS else 0
+    return 1 if index in EARLY_PORTFOLIO else 3
 
 
 def default_order(config: AutoMLConfig) -> tuple[str, ...]:

@@ -170,8 +170,9 @@ def test_a_set_up_killed_half_way_is_completed_by_the_next_fit(
     assert not list(artifacts.glob("*.partial")) and not list(artifacts.glob(".*.partial"))
     children = run.get_children()
     defaults = [c.estimator for c in children if c.trial.user_attrs.get("default")]
-    assert defaults == [m for m in DEFAULT_ORDER if m in MODELS]  # each once, in order, first
-    assert [c.estimator for c in children[:3]] == defaults
+    assert defaults == [m for m in DEFAULT_ORDER if m in MODELS]  # each once, in order
+    # the cheap defaults first; the forest's after the first boosted portfolio point
+    assert [c.estimator for c in children[:2]] == defaults[:2]
     assert len(children) == 4
     best = run.best_child()
     for child in children:  # every run's model can be rebuilt, not only the best one's
@@ -193,12 +194,18 @@ def _queued(config: AutoMLConfig) -> list[tuple[str, str]]:
 
 
 def test_defaults_then_portfolio_on_a_small_table(table: tuple[pd.DataFrame, np.ndarray]) -> None:
+    """Cheap defaults, two boosted portfolio points, the forests' and KNN's defaults, the rest."""
     X, y = table
     queued = _queued(AutoMLConfig("classification", X=X, y=y, iterations=1000))
-    kinds = [kind for _, kind in queued]
-    assert kinds == sorted(kinds)  # every default before any portfolio point
     assert [name for name, kind in queued if kind == "default"] == [
         m for m in DEFAULT_ORDER if m in AutoMLConfig("classification", X=X, y=y).models]
+    late = ("RandomForest", "ExtremeRandomTrees", "KNN")
+    first_late = min(i for i, (name, kind) in enumerate(queued) if kind == "default" and name in late)
+    assert all(kind == "default" and name not in late for name, kind in queued[:first_late - 2])
+    assert queued[first_late - 2:first_late] == [("LightGBM", "portfolio")] * 2
+    last_default = max(i for i, (_, kind) in enumerate(queued) if kind == "default")
+    assert all(name in late for name, kind in queued[first_late:last_default + 1])
+    assert all(kind == "portfolio" for _, kind in queued[last_default + 1:])
 
 
 def test_forests_come_after_the_portfolio_on_a_large_table() -> None:
