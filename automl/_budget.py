@@ -32,6 +32,7 @@ MIN_EXPLAIN_SECONDS, MAX_EXPLAIN_SECONDS = 3.0, 60.0
 MEASURED_EXPLAIN_SECONDS = 1.5
 MARGIN_SECONDS, MARGIN_SHARE = 1.5, 0.02
 ENSEMBLE_MEMBERS = 3
+MIN_ENSEMBLE_REFIT_SECONDS = 1.0
 # the best model's explanation against a run's: a background of 2,000 rows instead of 300, a
 # surrogate of 200 trees instead of 30 (an upper bound of the cost ratio of either)
 FINAL_EXPLAIN_FACTOR = 7.0
@@ -72,10 +73,19 @@ class Budget:
         return min(MAX_EXPLAIN_SECONDS, max(MIN_EXPLAIN_SECONDS, EXPLAIN_SHARE * self.seconds))
 
     def reserve(self, study: optuna.Study, data: PreparedData, ensemble: bool) -> float:
-        """Seconds the end of the fit needs: refit, explanation, margin."""
+        """Seconds the end of the fit needs: refit, explanation, margin.
+
+        With an ensemble, the refits keep at least :data:`MIN_ENSEMBLE_REFIT_SECONDS`: on a small
+        table each refit takes a tenth of a second, and the few tenths the search's last trial
+        and the selection itself take had left no room for a second member (wine: eight runs
+        left out for lack of 0.1 s).
+        """
         runs = _best_completed(study)[:ENSEMBLE_MEMBERS if ensemble else 1]
         self._explain_reserve = self.explain_reserve(runs, data)
-        return sum(self.refit_cost(t, data) for t in runs) + self._end_seconds()
+        refits = sum(self.refit_cost(t, data) for t in runs)
+        if ensemble and len(runs) > 1:
+            refits = max(refits, MIN_ENSEMBLE_REFIT_SECONDS)
+        return refits + self._end_seconds()
 
     def explain_reserve(self, runs: list[FrozenTrial], data: PreparedData) -> float:
         """What to keep for the best model's explanation: :meth:`explain_seconds`, or less when

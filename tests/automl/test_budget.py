@@ -254,3 +254,18 @@ def test_on_a_large_table_a_forest_default_may_be_pruned_on_its_samples(
     config.models = ["LightGBM", "RandomForest"]
     AutoML(config).fit()
     assert seen == {"LightGBM": (False, False), "RandomForest": (True, True)}
+
+
+def test_an_ensemble_keeps_a_second_for_its_refits() -> None:
+    """Refits of a tenth of a second each still leave the ensemble a second (the selection and
+    the search's last trial take a few tenths); one model keeps only its own refit."""
+    data = SimpleNamespace(folds=[SimpleNamespace(y_train=np.zeros(100))], y_full=np.zeros(100),
+                           explain_index=np.arange(20))
+    study = optuna.create_study(direction="maximize")
+    for value in (0.9, 0.8, 0.7):
+        trial = study.ask()
+        trial.set_user_attr("fold_fit_seconds", 0.1)
+        study.tell(trial, value)
+    budget = Budget(1.0)
+    end = budget.reserve(study, data, ensemble=False) - 0.1  # type: ignore[arg-type]
+    assert budget.reserve(study, data, ensemble=True) == pytest.approx(end + 1.0)  # type: ignore[arg-type]
