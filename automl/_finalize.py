@@ -159,22 +159,32 @@ def _affordable_rows(explainer: ModelExplainer, rows: pd.DataFrame, labels: np.n
     best model's explanation within its time, and the explanation says how many of the
     held-out rows it covers (all of them when there are at most :data:`MIN_EXPLAINED_ROWS`).
     The first call also builds what the explainer builds once (TreeSHAP's tables, a
-    surrogate's fit): when it says the rows would not all fit, a second call on
-    ``WARM_PROBES x PROBE_ROWS`` further rows measures the cost per row without it (on a
-    100,000-row table the first call put it at five times what the rows then took).
+    surrogate's fit): when it says the rows would not all fit, two more calls, on
+    :data:`PROBE_ROWS` and ``WARM_PROBES x PROBE_ROWS`` further rows, measure the cost per row
+    without it, as the slope between them (on a 100,000-row table the first call put it at five
+    times what the rows then took; a warm call's average, at ten times for a blend).
     """
     if len(rows) <= MIN_EXPLAINED_ROWS:
         return rows, labels, source
     start = time.perf_counter()
     explainer.explain(rows.iloc[:PROBE_ROWS])
-    per_row = (time.perf_counter() - start) / PROBE_ROWS
+    per_row, fixed = (time.perf_counter() - start) / PROBE_ROWS, 0.0
     limit = min(seconds, EXPLAIN_SECONDS)
     warm = WARM_PROBES * PROBE_ROWS
-    if per_row * len(rows) > limit - (time.perf_counter() - start) and len(rows) > PROBE_ROWS + warm:
+    if per_row * len(rows) > limit - (time.perf_counter() - start) and len(rows) > 2 * PROBE_ROWS + warm:
+        # two warm calls: the slope between them is the cost per row, apart from a call's fixed
+        # cost (the raw explanation, the explanation object: 0.3 s of a blend's 80-row call)
         probe = time.perf_counter()
-        explainer.explain(rows.iloc[PROBE_ROWS:PROBE_ROWS + warm])
-        per_row = (time.perf_counter() - probe) / warm
-    affordable = max(PROBE_ROWS, int((limit - (time.perf_counter() - start)) / max(per_row, 1e-9)))
+        explainer.explain(rows.iloc[PROBE_ROWS:2 * PROBE_ROWS])
+        small = time.perf_counter() - probe
+        probe = time.perf_counter()
+        explainer.explain(rows.iloc[2 * PROBE_ROWS:2 * PROBE_ROWS + warm])
+        large = time.perf_counter() - probe
+        per_row = (large - small) / (warm - PROBE_ROWS)
+        if per_row <= 0.0:  # timing noise: the large call's average
+            per_row = large / warm
+        fixed = max(0.0, small - PROBE_ROWS * per_row)
+    affordable = max(PROBE_ROWS, int((limit - (time.perf_counter() - start) - fixed) / max(per_row, 1e-9)))
     if affordable >= len(rows):
         return rows, labels, source
     keep = np.sort(np.random.default_rng(0).choice(len(rows), affordable, replace=False))
