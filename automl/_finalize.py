@@ -40,7 +40,7 @@ EXPLAINER = "explainer.joblib"
 WAIT_SECONDS = 0.5
 EXPLAIN_SECONDS = 60.0  # the best model's explanation, after a probe of PROBE_ROWS rows
 PROBE_ROWS = 20
-WARM_PROBES = 4  # a second probe of this many times PROBE_ROWS rows, without the set-up
+WARM_PROBES = 4  # the larger warm probe: this many times PROBE_ROWS rows, without the set-up
 MIN_EXPLAINED_ROWS = 100
 
 

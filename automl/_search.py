@@ -33,7 +33,7 @@ logger = logging.getLogger("automl")
 PROBE_ROWS = 1
 MAX_RUN_ROWS = 100
 SLOPE_ROWS = 10  # rows the second call of a run's explanation adds (the cost per row)
-MIN_PROBE_SECONDS = 0.25  # that call is made when the first took less, or a tenth of the fit
+MIN_PROBE_SECONDS = 0.25  # what that call may take, when a tenth of the fit is less
 ONE_SPLIT_ATTR = "one_validation_split"  # study attribute: the first fit's choice of validation
 QUADRATIC_FAMILIES = ("KNN",)  # prediction cost grows with training rows x predicted rows
 
