@@ -193,11 +193,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _print_header(config: AutoMLConfig, source: str, notes: list[str], existing: int) -> None:
     """What is about to be searched."""
+    from automl._folds import PROBE_FROM_ROWS, is_large  # imported on use: the CLI starts fast
+
     data, classes = config.data, config.data.classes
-    shown = "" if classes is None else f", {len(classes)} classes: {', '.join(map(str, classes[:8]))}"
-    scoring = ("scored on the validation data" if data.X_valid is not None
-               else f"{config.n_cross_validations}-fold cross-validated")
     minutes = config.experiment_timeout_minutes
+    shown = "" if classes is None else f", {len(classes)} classes: {', '.join(map(str, classes[:8]))}"
+    if data.X_valid is not None:
+        scoring = "scored on the validation data"
+    elif is_large(config):
+        scoring = "scored on one validation split (a large table: runs fit growing samples of the rows)"
+    else:
+        scoring = f"{config.n_cross_validations}-fold cross-validated"
+        if len(data.y) >= PROBE_FROM_ROWS and minutes is not None:
+            scoring += " (or one validation split, if featurizing the folds would not fit the time)"
     limit = "" if minutes is None else f" or {minutes:g} min"
     print(f"automl run: experiment {config.experiment_name!r}: {config.task} of {config.label_column_name!r} "
           f"from {source} ({data.X.shape[0]} rows x {data.X.shape[1]} columns{shown})")

@@ -190,12 +190,14 @@ class AutoMLConfig:
             raise ConfigError("AutoMLConfig: training_data (with label_column_name) or X and y "
                               "are required.")
         features = as_frame(features, "training data")
-        labels = check_labels(labels, features.shape[0], self.task, "y")
+        labels = check_labels(labels, features.shape[0], self.task,
+                              "y" if training_data is None else f"column {label!r}")
         X_valid = y_valid = None
         if validation_data is not None:
             X_valid, y_valid = split_label(validation_data, label, "validation_data")
             X_valid = as_frame(X_valid, "validation_data")
-            y_valid = check_labels(y_valid, X_valid.shape[0], self.task, "validation label")
+            y_valid = check_labels(y_valid, X_valid.shape[0], self.task,
+                                   "validation label" if label is None else f"validation column {label!r}")
             missing = sorted(set(features.columns) - set(X_valid.columns))
             if missing:
                 raise ConfigError(f"AutoMLConfig: validation_data lacks columns {missing[:5]}.")

@@ -28,7 +28,8 @@ from sklearn.ensemble import (
 from sklearn.linear_model import ElasticNet, LogisticRegression, SGDClassifier, SGDRegressor
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-__all__ = ["ESTIMATORS", "PORTFOLIO", "SLOW_ON_ROWS", "EstimatorSpec", "estimator_names", "get_estimator"]
+__all__ = ["ESTIMATORS", "GROWN_ON_ROWS", "PORTFOLIO", "SLOW_ON_ROWS", "EstimatorSpec", "estimator_names",
+           "get_estimator"]
 
 Params = dict[str, Any]
 
@@ -243,6 +244,10 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
 # a large table their defaults start on samples of the rows, stop where time runs out, and come
 # after the other families' portfolio points
 SLOW_ON_ROWS = ("RandomForest", "ExtremeRandomTrees")
+# families treated so on a large table: the forests, and the elastic net, whose coordinate
+# descent may make thousands of passes over every row (nycflights13's flights, 290,000 x 96:
+# its default ran over a minute on all rows, then was stopped at the search's deadline)
+GROWN_ON_ROWS = (*SLOW_ON_ROWS, "ElasticNet")
 # the order defaults are tried in: cheap, strong baselines first
 DEFAULT_ORDER = ("LogisticRegression", "ElasticNet", "LightGBM", "HistGradientBoosting", "XGBoost",
                  "LinearDiscriminantAnalysis", "ExtremeRandomTrees", "RandomForest", "KNN")

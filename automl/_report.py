@@ -322,9 +322,17 @@ def _leaderboard_section(run: AutoMLRun, board: pd.DataFrame, figures: _Figures)
     shown = shown.rename(columns={**SHORT_NAMES, "explain_seconds": "explain s"})
     return (f"<h2>Leaderboard</h2><p>{len(board)} runs ({summary}), ranked by "
             f"<b>{html.escape(run.primary_metric)}</b> ({'higher' if greater else 'lower'} is better; "
-            f"cross-validated unless validation data were given). Pruned runs stopped early; their "
-            "score covers the folds they finished.</p>"
+            f"{_validation_words(run)}). Pruned runs stopped early; their "
+            "score covers the folds or row samples they finished.</p>"
             + _score_figure(run, board, figures) + _html_table(shown, highlight_first=True, fit=True))
+
+
+def _validation_words(run: AutoMLRun) -> str:
+    """How the runs were scored, as the search recorded it."""
+    if run.study.user_attrs.get("one_validation_split"):
+        return ("scored on one validation split: the validation data, or a share of a large table's "
+                "rows, with runs fitted on growing samples of the rest")
+    return "cross-validated unless validation data were given"
 
 
 def _best_section(run: AutoMLRun, best: ChildRun | None) -> str:

@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 from automl._budget import Budget
 from automl._callbacks import EarlyStopping, Progress, search_trials_done, show_progress
 from automl._config import AutoMLConfig
-from automl._estimators import SLOW_ON_ROWS, get_estimator
+from automl._estimators import GROWN_ON_ROWS, get_estimator
 from automl._exceptions import ConfigError, SearchError
 from automl._explanations import engineered_explainer, with_fidelity_fields
 from automl._finalize import finalize
@@ -162,17 +162,18 @@ class AutoML:
             raise optuna.TrialPruned(f"not tried: {name}'s cost grows faster than the rows of a table "
                                      "this large")
         default = bool(trial.user_attrs.get("default", False))
-        # on a large table a forest's default is fitted on growing samples like any trial, and
-        # the pruner may stop it there: fully grown trees cost tens of seconds on all rows, and
-        # a forest far behind the boosted runs on a sample stays behind (causaldata's
-        # mortgages: 0.71-0.73 against 0.78 on 17,500 rows, then 40 s each on all rows)
-        prunable = not default or (data.row_steps is not None and name in SLOW_ON_ROWS)
+        # on a large table the default of a forest or of the elastic net is fitted on growing
+        # samples like any trial, and the pruner may stop it there: fully grown trees (or
+        # thousands of solver passes) cost tens of seconds on all rows, and a forest far behind
+        # the boosted runs on a sample stays behind (causaldata's mortgages: 0.71-0.73 against
+        # 0.78 on 17,500 rows, then 40 s each on all rows)
+        prunable = not default or (data.row_steps is not None and name in GROWN_ON_ROWS)
         completed = bool(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
         limits = Limits(
             trial_seconds=None if config.iteration_timeout_minutes is None
             else config.iteration_timeout_minutes * 60,
             deadline=budget.search_deadline(study, data, config.ensemble), may_prune=prunable,
-            grow_rows=name in SLOW_ON_ROWS,
+            grow_rows=name in GROWN_ON_ROWS,
             must_finish=not completed, hard_deadline=budget.deadline,
         )
         try:

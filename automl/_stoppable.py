@@ -30,6 +30,7 @@ __all__ = ["FitStopped", "fit_until"]
 SLICES = 8  # the first slice is at most this share of a fit's trees or rounds
 MAX_SLICE = 16  # and at most this many trees or boosting rounds in the first
 SLICE_SHARE = 0.5  # a later slice takes at most this share of the time left
+FIRST_SOLVER_SLICE = 100  # iterations of a solver's first slice, at most
 
 
 class FitStopped(Exception):
@@ -131,22 +132,36 @@ def _in_slices(parameter: str) -> Callable[[Any, Any, Any, float], None]:
 
 def _solver_in_slices(estimator: Any, X: Any, y: Any, deadline: float) -> None:
     """Fit an iterative solver a slice of its iterations at a time, each call starting from the
-    last one's solution (``warm_start``), until it converges or uses its ``max_iter``."""
+    last one's solution (``warm_start``), until it converges or uses its ``max_iter``.
+
+    The first slice is at most :data:`FIRST_SOLVER_SLICE` iterations; each next one is sized,
+    as in :func:`_in_slices`, to take at most :data:`SLICE_SHARE` of the time left. Fixed
+    slices of an eighth of ``max_iter`` overran: on 290,000 rows x 96 columns a slice of 625
+    elastic-net iterations took 15 s, and a fit that did not converge ran 16 s past its deadline.
+    """
     total, warm = int(estimator.get_params()["max_iter"]), estimator.get_params()["warm_start"]
-    per_call = max(1, -(-total // SLICES))
-    estimator.set_params(warm_start=True, max_iter=per_call)
+    size = max(1, min(-(-total // SLICES), FIRST_SOLVER_SLICE))
+    estimator.set_params(warm_start=True)
     used = 0
     try:
         while True:
-            last = used + per_call >= total
+            size = min(size, total - used)
+            last = used + size >= total
+            estimator.set_params(max_iter=size)
+            started = time.perf_counter()
             with warnings.catch_warnings():
                 if not last:  # only the last slice may say the solver did not converge
                     warnings.simplefilter("ignore", ConvergenceWarning)
                 estimator.fit(X, y)
-            used += per_call
-            if last or _converged(estimator, "max_iter", per_call):
+            used += size
+            if last or _converged(estimator, "max_iter", size):
                 return
             _check(deadline)
+            per_unit = (time.perf_counter() - started) / size
+            left = deadline - time.perf_counter()
+            if per_unit > left:
+                raise FitStopped("the time budget would run out during the next iterations of the solver")
+            size = max(1, int(SLICE_SHARE * left / per_unit))
     finally:
         estimator.set_params(warm_start=warm, max_iter=total)
 

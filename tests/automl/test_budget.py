@@ -227,7 +227,7 @@ def test_the_ensemble_blends_only_runs_whose_refits_fit_in_the_time_left() -> No
     assert [c.id for c in _affordable(runs, data, budget)] == ["best"]  # type: ignore[arg-type]
 
 
-def test_on_a_large_table_a_forest_default_may_be_pruned_on_its_samples(
+def test_on_a_large_table_a_forest_or_elastic_net_default_may_be_pruned_on_its_samples(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A boosted family's default goes to all rows unpruned; a forest's default grows its rows
     and the pruner may stop it on a sample (its fits on all rows cost tens of seconds)."""
@@ -254,6 +254,14 @@ def test_on_a_large_table_a_forest_default_may_be_pruned_on_its_samples(
     config.models = ["LightGBM", "RandomForest"]
     AutoML(config).fit()
     assert seen == {"LightGBM": (False, False), "RandomForest": (True, True)}
+    # so is the elastic net's (thousands of solver passes over every row)
+    seen.clear()
+    X, y = make_mixed_table("regression", n_rows=12_000)
+    config = AutoMLConfig("regression", X=X, y=y, iterations=2, storage=f"sqlite:///{tmp_path}/reg.db",
+                          experiment_name="net", random_state=0)
+    config.models = ["LightGBM", "ElasticNet"]
+    AutoML(config).fit()
+    assert seen == {"LightGBM": (False, False), "ElasticNet": (True, True)}
 
 
 def test_an_ensemble_keeps_a_second_for_its_refits() -> None:

@@ -249,3 +249,20 @@ def test_python_dash_m_automl_in_a_subprocess(example: str, storage: str) -> Non
                           capture_output=True, text=True, timeout=120, env=env, check=False)
     assert done.returncode == 0, done.stderr
     assert "breast_cancer" in done.stdout and "AUC_weighted" in done.stdout
+
+
+@pytest.mark.parametrize(("n_rows", "words"), [
+    (500, "5-fold cross-validated"),
+    (110_000, "scored on one validation split (a large table"),
+])
+def test_the_header_says_how_runs_will_be_scored(n_rows: int, words: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from automl._cli import _print_header
+    from automl._config import AutoMLConfig
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=n_rows)})
+    config = AutoMLConfig("regression", X=X, y=X["a"].to_numpy() + rng.normal(size=n_rows),
+                          experiment_timeout_minutes=1)
+    _print_header(config, "train.csv", [], 0)
+    assert words in capsys.readouterr().out

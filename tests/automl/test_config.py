@@ -78,12 +78,14 @@ def test_single_class_target(table: pd.DataFrame) -> None:
 def test_label_with_missing_values(table: pd.DataFrame) -> None:
     labels = table["label"].astype(object).copy()
     labels.iloc[[3, 7]] = None
-    with pytest.raises(DataError, match=r"the label \(y\) has 2 missing values, e.g. at rows \[3, 7\]"):
+    # the label column is named when the label comes from training_data
+    with pytest.raises(DataError,
+                       match=r"the label \(column 'label'\) has 2 missing values, e.g. at rows \[3, 7\]"):
         config(table.assign(label=labels))
     X, y = make_ground_truth("regression", n_rows=30, n_features=3)
     y = y.copy()
     y[5] = np.nan
-    with pytest.raises(DataError, match="has 1 missing values"):
+    with pytest.raises(DataError, match=r"the label \(y\) has 1 missing values"):
         AutoMLConfig("regression", X=X, y=y)
 
 

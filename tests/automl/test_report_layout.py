@@ -65,7 +65,8 @@ def test_a_wide_leaderboard_fits_the_page(tmp_path: Path) -> None:
                           "fit_seconds": [1.5, 0.2, np.nan], "explain_seconds": [0.1, 0.1, np.nan],
                           "error": ["", "", "ValueError: Input X contains NaN; LogisticRegression does not "
                                             "accept missing values encoded as NaN natively"]})
-    run = SimpleNamespace(primary_metric="AUC_weighted", task="classification")
+    run = SimpleNamespace(primary_metric="AUC_weighted", task="classification",
+                          study=SimpleNamespace(user_attrs={"one_validation_split": False}))
     section = _leaderboard_section(run, board, _Figures())  # type: ignore[arg-type]
     page = tmp_path / "board.html"
     page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{_STYLE}</style></head>"
@@ -81,3 +82,16 @@ def test_a_wide_leaderboard_fits_the_page(tmp_path: Path) -> None:
         finally:
             browser.close()
     assert table <= body, f"the leaderboard is {table} px wide in a {body} px page"
+
+
+@pytest.mark.parametrize(("one_split", "words"), [
+    (False, "cross-validated unless validation data were given"),
+    (True, "scored on one validation split"),
+])
+def test_the_leaderboard_says_how_runs_were_scored(one_split: bool, words: str) -> None:
+    board = pd.DataFrame({"rank": ["1"], "run": ["e_0"], "estimator": ["LightGBM"], "status": ["Completed"],
+                          "r2_score": [0.9], "fit_seconds": [1.0], "error": [""]})
+    run = SimpleNamespace(primary_metric="r2_score", task="regression",
+                          study=SimpleNamespace(user_attrs={"one_validation_split": one_split}))
+    section = _leaderboard_section(run, board, _Figures())  # type: ignore[arg-type]
+    assert words in section

@@ -218,3 +218,15 @@ def test_forests_come_after_the_portfolio_on_a_large_table() -> None:
     others = [(name, kind) for name, kind in queued if name not in ("RandomForest", "ExtremeRandomTrees")]
     assert others[0] == ("LightGBM", "default") and ("LightGBM", "portfolio") in others
     assert [kind for _, kind in queued[len(others):]][:2] == ["default", "default"]  # forests' defaults first
+
+
+def test_the_elastic_net_comes_after_the_boosted_portfolio_on_a_large_regression() -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=110_000), "b": rng.normal(size=110_000)})
+    y = X["a"].to_numpy() + rng.normal(size=110_000)
+    queued = _queued(AutoMLConfig("regression", X=X, y=y, iterations=1000))
+    late = ("RandomForest", "ExtremeRandomTrees", "ElasticNet")
+    grown = [i for i, (name, _) in enumerate(queued) if name in late]
+    assert ("ElasticNet", "default") in queued
+    assert grown == list(range(len(queued) - len(grown), len(queued)))
+    assert queued[0] == ("LightGBM", "default") and ("LightGBM", "portfolio") in queued[:grown[0]]
