@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,7 @@ from automl._stale import fail_stale_trials
 from automl._store import ExperimentStore
 from automl._trial import Limits, TrialTimeout, evaluate
 from explain import ExplanationClient, ExplanationError
+from featurization import UnknownCategoryWarning
 
 __all__ = ["AutoML"]
 
@@ -98,7 +102,8 @@ class AutoML:
             from automl._mlflow import check_tracking
             check_tracking(config)  # an unreachable tracking store is said before the search, not after
         store = ExperimentStore(config.storage, config.artifact_path)
-        with store.translate_errors(f"run experiment {config.experiment_name!r}"):
+        with (store.translate_errors(f"run experiment {config.experiment_name!r}"),
+              _unseen_categories_expected()):
             study = open_experiment(config, store)
             run = AutoMLRun(store, study)
             logger.info(config.metric_note)
@@ -282,3 +287,14 @@ def _check_some_run_completed(run: AutoMLRun, config: AutoMLConfig) -> None:
         f"AutoML: experiment {config.experiment_name!r} has no completed run after "
         f"{len(children)} trials.{hint} The trials are stored; run.leaderboard() lists their errors."
     )
+
+
+@contextlib.contextmanager
+def _unseen_categories_expected() -> Iterator[None]:
+    """Unknown-category warnings silenced while the search transforms its own validation folds
+    and held-out rows: a category too rare to be in every fold's fitting rows is expected there,
+    and the warning (with a scikit-learn file name) told the user nothing to act on. A model's
+    ``predict`` on new data still warns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownCategoryWarning)
+        yield

@@ -14,6 +14,7 @@ from featurization._exceptions import (
     FeaturizationError,
     FeaturizationTypeError,
     FeaturizationValueError,
+    UnknownCategoryWarning,
     UnsupportedTransformationError,
 )
 from featurization._feature_map import FeatureMap
@@ -32,6 +33,7 @@ __all__ = [
     "FeaturizationTypeError",
     "FeaturizationValueError",
     "Featurized",
+    "UnknownCategoryWarning",
     "UnsupportedTransformationError",
     "as_transformer",
     "compile_featurizer",

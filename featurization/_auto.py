@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import SimpleImputer
 from sklearn.utils.validation import check_is_fitted
 
-from featurization._exceptions import FeaturizationTypeError, FeaturizationValueError
+from featurization._exceptions import FeaturizationTypeError, FeaturizationValueError, UnknownCategoryWarning
 from featurization._feature_map import FeatureMap
 from featurization._frames import foreign_to_pandas, frame_origin, is_foreign_frame
 from featurization._imports import defer_pyplot
@@ -194,7 +194,7 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         if unknown:
             # stacklevel 3: the caller of transform (scikit-learn's set_output wraps it)
-            warnings.warn(self._unknown_categories(frame), UserWarning, stacklevel=3)
+            warnings.warn(self._unknown_categories(frame), UnknownCategoryWarning, stacklevel=3)
         out = self.imputer_.transform(vectorized.to_numpy(dtype=np.float64, na_value=np.nan))
         return np.asarray(out, dtype=np.float64)
 

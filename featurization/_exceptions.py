@@ -21,3 +21,12 @@ class FeaturizationTypeError(FeaturizationError, TypeError):
 
 class UnsupportedTransformationError(FeaturizationValueError):
     """A transformer mixes several inputs into several outputs and the caller did not allow it."""
+
+
+class UnknownCategoryWarning(UserWarning):
+    """``transform`` met categories ``fit`` did not see; they were encoded as no category.
+
+    A ``UserWarning``, so it shows by default; ``warnings.simplefilter("ignore",
+    UnknownCategoryWarning)`` silences it alone (an AutoML search does while it transforms its
+    own validation folds and held-out rows, where unseen categories are expected).
+    """

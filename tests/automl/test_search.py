@@ -475,3 +475,23 @@ def test_every_phase_says_what_it_does_in_the_log(tmp_path: Any, caplog: pytest.
                      None)
         assert found is not None, (pattern, lines)
         position = found + 1
+
+
+def test_categories_missing_from_a_fold_do_not_warn_but_predict_on_new_data_does(tmp_path: Any) -> None:
+    """A category too rare to be in every fold's fitting rows is expected inside the search:
+    the search says nothing of it; the model's ``predict`` on new data still warns."""
+    from featurization import UnknownCategoryWarning
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=300), "city": rng.choice(["oslo", "rome"], 300)})
+    X.loc[7, "city"] = "lima"  # one row: in one fold's validation rows, not in its fitting rows
+    y = np.where(X["x"] + rng.normal(size=300) > 0, "yes", "no")
+    config = AutoMLConfig("classification", X=X, y=y, iterations=2, n_cross_validations=3,
+                          storage=f"sqlite:///{tmp_path}/runs.db", experiment_name="rare", random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = AutoML(config).fit()
+    assert not [w for w in caught if issubclass(w.category, UnknownCategoryWarning)]
+    _, model = run.get_output()
+    with pytest.warns(UnknownCategoryWarning, match="'city'"):
+        model.predict(X.iloc[:3].assign(city="paris"))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from featurization import AutoFeaturizer
+from featurization import AutoFeaturizer, UnknownCategoryWarning
 
 
 def _fitted() -> tuple[AutoFeaturizer, pd.DataFrame]:
@@ -25,8 +25,9 @@ def test_unknown_categories_are_named_by_column_and_value() -> None:
     rows.loc[rows.index[1], "city"] = "lima"
     message = (r"AutoFeaturizer.transform: unknown categories \(not seen in fit\) in 'color' \('purple'\); "
                r"'city' \('lima'\): encoded as all zeros")
-    with pytest.warns(UserWarning, match=message) as caught:
+    with pytest.warns(UnknownCategoryWarning, match=message) as caught:
         out = featurizer.transform(rows)
+    assert issubclass(UnknownCategoryWarning, UserWarning)  # shown by default
     assert not [w for w in caught if "columns [0]" in str(w.message)]  # scikit-learn's own is replaced
     assert len(caught) == 1
     names = list(featurizer.get_feature_names_out())
@@ -39,3 +40,13 @@ def test_known_categories_warn_nothing() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         featurizer.transform(X.iloc[:5])
+
+
+def test_the_warning_can_be_silenced_alone() -> None:
+    featurizer, X = _fitted()
+    rows = X.iloc[:5].copy()
+    rows.loc[rows.index[0], "color"] = "purple"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", UnknownCategoryWarning)
+        featurizer.transform(rows)
