@@ -21,7 +21,7 @@ import pandas as pd
 from automl._components import component_labels
 from automl._exceptions import RunNotFoundError
 from automl._metrics import get_metric
-from automl._runs import AutoMLRun, ChildRun
+from automl._runs import ONE_SPLIT_ATTR, AutoMLRun, ChildRun
 from automl._text import SHORT_NAMES, format_value, ranked_leaderboard
 from explain import Explanation, ExplanationClient
 from explain._wording import importance_title
@@ -329,7 +329,7 @@ def _leaderboard_section(run: AutoMLRun, board: pd.DataFrame, figures: _Figures)
 
 def _validation_words(run: AutoMLRun) -> str:
     """How the runs were scored, as the search recorded it."""
-    if run.study.user_attrs.get("one_validation_split"):
+    if run.study.user_attrs.get(ONE_SPLIT_ATTR):
         return ("scored on one validation split: the validation data, or a share of a large table's "
                 "rows, with runs fitted on growing samples of the rest")
     return "cross-validated unless validation data were given"

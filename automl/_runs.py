@@ -14,7 +14,9 @@ from automl._exceptions import RunNotFoundError
 from automl._store import ExperimentStore
 from automl._urls import sqlite_file
 
-__all__ = ["AutoMLRun", "ChildRun", "RunFiles"]
+__all__ = ["ONE_SPLIT_ATTR", "AutoMLRun", "ChildRun", "RunFiles"]
+
+ONE_SPLIT_ATTR = "one_validation_split"  # study attribute: the first fit's choice of validation
 
 _STATUS = {TrialState.COMPLETE: "Completed", TrialState.FAIL: "Failed",
            TrialState.PRUNED: "Pruned", TrialState.RUNNING: "Running", TrialState.WAITING: "Queued"}

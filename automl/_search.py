@@ -23,7 +23,7 @@ from automl._finalize import finalize
 from automl._folds import PreparedData, prepare
 from automl._lock import experiment_lock
 from automl._loop import SearchLoop
-from automl._runs import AutoMLRun, RunFiles
+from automl._runs import ONE_SPLIT_ATTR, AutoMLRun, RunFiles
 from automl._setup import open_experiment
 from automl._stale import fail_stale_trials
 from automl._store import ExperimentStore
@@ -38,7 +38,6 @@ PROBE_ROWS = 1
 MAX_RUN_ROWS = 100
 SLOPE_ROWS = 10  # rows the second call of a run's explanation adds (the cost per row)
 MIN_PROBE_SECONDS = 0.25  # what that call may take, when a tenth of the fit is less
-ONE_SPLIT_ATTR = "one_validation_split"  # study attribute: the first fit's choice of validation
 QUADRATIC_FAMILIES = ("KNN",)  # prediction cost grows with training rows x predicted rows
 
 

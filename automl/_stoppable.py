@@ -117,12 +117,8 @@ def _in_slices(parameter: str) -> Callable[[Any, Any, Any, float], None]:
                 if step >= total or _converged(estimator, parameter, step):
                     return
                 _check(deadline)
-                per_unit = (time.perf_counter() - started) / (step - done)
-                left = deadline - time.perf_counter()
-                if per_unit > left:
-                    raise FitStopped("the time budget would run out during the next "
-                                     f"{parameter.replace('_', ' ')} of the fit")
-                size = max(1, min(total - step, int(SLICE_SHARE * left / per_unit)))
+                size = min(total - step, _next_slice(started, step - done, deadline,
+                                                     f"{parameter.replace('_', ' ')} of the fit"))
                 done = step
         finally:
             estimator.set_params(warm_start=warm, **{parameter: total})
@@ -157,13 +153,19 @@ def _solver_in_slices(estimator: Any, X: Any, y: Any, deadline: float) -> None:
             if last or _converged(estimator, "max_iter", size):
                 return
             _check(deadline)
-            per_unit = (time.perf_counter() - started) / size
-            left = deadline - time.perf_counter()
-            if per_unit > left:
-                raise FitStopped("the time budget would run out during the next iterations of the solver")
-            size = max(1, int(SLICE_SHARE * left / per_unit))
+            size = _next_slice(started, size, deadline, "iterations of the solver")
     finally:
         estimator.set_params(warm_start=warm, max_iter=total)
+
+
+def _next_slice(started: float, units: int, deadline: float, what: str) -> int:
+    """Units of the next slice: at most :data:`SLICE_SHARE` of the time left at the rate of the
+    slice of ``units`` that began at ``started``; :class:`FitStopped` when not even one fits."""
+    per_unit = (time.perf_counter() - started) / units
+    left = deadline - time.perf_counter()
+    if per_unit > left:
+        raise FitStopped(f"the time budget would run out during the next {what}")
+    return max(1, int(SLICE_SHARE * left / per_unit))
 
 
 def _converged(estimator: Any, parameter: str, step: int) -> bool:
